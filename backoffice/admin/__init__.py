@@ -1,0 +1,71 @@
+"""Flask-Admin wiring: one Admin per app, the sidebar sections and the views in them."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from backoffice.admin.base import deny
+from backoffice.admin.organizations import OrganizationView
+from backoffice.admin.users import UserView
+from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
+from backoffice.extensions import db
+from backoffice.models import Organization, User
+
+# Sidebar sections; the names are translated where the sidebar renders them.
+SECTIONS = {"CUSTOMERS": _l("CUSTOMERS"), "REGISTERS": _l("REGISTERS")}
+
+
+class HomeView(AdminIndexView):
+    def is_accessible(self):
+        return can(current_user, "admin.access")
+
+    def inaccessible_callback(self, name, **kwargs):
+        return deny()
+
+    @expose("/")
+    def index(self):
+        counts = {}
+        if can(current_user, "organizations.view"):
+            counts["organizations"] = db.session.scalar(
+                select(func.count()).select_from(Organization).where(Organization.deleted_at.is_(None))
+            )
+        if can(current_user, "users.view"):
+            counts["users"] = db.session.scalar(select(func.count()).select_from(User).where(User.active.is_(True)))
+        return self.render("admin/home.html", counts=counts)
+
+
+def init_admin(app: Flask) -> Admin:
+    admin = Admin(
+        name="Backoffice",
+        theme=Bootstrap4Theme(base_template="admin/backoffice_base.html", fluid=True),
+        index_view=HomeView(name=_l("Home"), url="/admin"),
+    )
+    admin.add_view(
+        OrganizationView(Organization, db, name=_l("Organizations"), category="REGISTERS", endpoint="organizations")
+    )
+    admin.add_view(UserView(User, db, name=_l("Users"), category="REGISTERS", endpoint="users"))
+    admin.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def admin_helpers():
+        def visible_children(category):
+            return [c for c in category.get_children() if c.is_accessible() and c.is_visible()]
+
+        def section_name(name):
+            return SECTIONS.get(name, name)
+
+        return {
+            "visible_children": visible_children,
+            "section_name": section_name,
+            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "config_languages": LANGUAGES,
+            "can": lambda perm, obj=None: can(current_user, perm, obj),
+        }
+
+    return admin

@@ -1,0 +1,296 @@
+"""The shared shape of every admin view: permission per endpoint, service-backed saves,
+row menus, and confirmation dialogs (typed DELETE) for state changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla import ModelView
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms import StringField
+from wtforms.validators import DataRequired, ValidationError
+
+from backoffice.auth.permissions import can
+from backoffice.auth.views import form_errors_from, safe_next
+from backoffice.extensions import db
+from backoffice.services.errors import ServiceError
+
+
+@dataclass
+class MenuItem:
+    label: str
+    url: str
+    dialog: bool = False  # opens a confirmation dialog (a page of its own without JavaScript)
+    panel: bool = False  # opens in the side panel
+    danger: bool = False
+
+
+class TypedDeleteForm(FlaskForm):
+    """The typed confirmation: exactly DELETE, checked on the server whatever the page did."""
+
+    confirmation = StringField(_l("Type DELETE to confirm"), validators=[DataRequired()])
+
+    def validate_confirmation(self, field):
+        if field.data != "DELETE":
+            raise ValidationError(_l("Type DELETE exactly, in capital letters."))
+
+
+class PlainConfirmForm(FlaskForm):
+    pass
+
+
+def deny():
+    """Anonymous users go to sign in; signed-in users without the permission get 403."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+def status_badge(label: str, kind: str) -> Markup:
+    return Markup('<span class="badge badge-pill bo-badge-{}">{}</span>').format(kind, label)
+
+
+class SecureModelView(ModelView):
+    """A model view where every endpoint names the permission it needs (fail closed)."""
+
+    permission_prefix: str = ""
+    # exposed method name -> permission suffix; anything not named here is refused.
+    endpoint_permissions = {
+        "index_view": "view",
+        "details_view": "view",
+        "ajax_lookup": "view",
+        "create_view": "create",
+        "edit_view": "edit",
+        "action_view": "view",  # each action checks its own permission in is_action_allowed
+    }
+    list_template = "admin/backoffice_list.html"
+    page_size = 20
+    can_set_page_size = True
+    page_size_options = (20, 50, 100)
+    can_view_details = True
+    create_in_panel = False
+    create_label = _l("Create")
+    column_display_actions = False
+    action_disallowed_list: list = []
+
+    @property
+    def actor(self):
+        """The signed-in user, passed to services explicitly."""
+        return current_user._get_current_object()
+
+    def perm(self, suffix: str) -> str:
+        return f"{self.permission_prefix}.{suffix}"
+
+    def allowed(self, suffix: str) -> bool:
+        return can(current_user, self.perm(suffix))
+
+    def is_accessible(self) -> bool:
+        return self.allowed("view")
+
+    def inaccessible_callback(self, name, **kwargs):
+        return deny()
+
+    def _handle_view(self, name, **kwargs):
+        suffix = self.endpoint_permissions.get(name)
+        if suffix is None or not self.allowed(suffix):
+            return deny()
+        return None
+
+    @property
+    def can_create(self):
+        return self.allowed("create")
+
+    @property
+    def can_edit(self):
+        return self.allowed("edit")
+
+    can_delete = False  # deletion goes through the confirmation dialogs below
+
+    # --- saving through services -------------------------------------------------------
+    def service_create(self, form):
+        raise NotImplementedError
+
+    def service_update(self, form, model):
+        raise NotImplementedError
+
+    def form_values(self, form, names) -> dict:
+        return {name: form[name].data for name in names if name in form}
+
+    def _save(self, form, call):
+        try:
+            model = call()
+            db.session.commit()
+            return model
+        except ServiceError as error:
+            db.session.rollback()
+            form_errors_from(form, error)
+            return False
+
+    def create_model(self, form):
+        return self._save(form, lambda: self.service_create(form))
+
+    def update_model(self, form, model):
+        return self._save(form, lambda: self.service_update(form, model) or model)
+
+    # --- list helpers --------------------------------------------------------------------
+    def row_class(self, row) -> str:
+        return "bo-row-deleted" if getattr(row, "deleted_at", None) else ""
+
+    def row_menu(self, row, return_url) -> list[MenuItem]:
+        pk = self.get_pk_value(row)
+        items = [MenuItem(_("View"), self.get_url(".details_view", id=pk, url=return_url))]
+        if self.can_edit and self.is_editable_row(row):
+            items.append(MenuItem(_("Edit"), self.get_url(".edit_view", id=pk, url=return_url)))
+        return items
+
+    def is_editable_row(self, row) -> bool:
+        return not getattr(row, "deleted_at", None)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """Refuse the edit page for a row that can't be edited, whatever URL was typed."""
+        model = self.get_one(request.args.get("id", ""))
+        if model is not None and not self.is_editable_row(model):
+            flash(_("A deleted record can't be edited. Recover it first."), "error")
+            return redirect(self.get_url(".details_view", id=self.get_pk_value(model)))
+        return super().edit_view()
+
+    def list_url(self) -> str:
+        return safe_next(request.values.get("url")) or self.get_url(".index_view")
+
+    # --- confirmation dialogs ---------------------------------------------------------------
+    def confirm(self, *, form, title, messages, submit_label, perform, danger=False, confirm_text=None, items=None):
+        """GET shows the dialog (a fragment with ?modal=1); POST checks the form and performs."""
+        cancel_url = self.list_url()
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                message = perform(form)
+                db.session.commit()
+                flash(message, "success")
+                return redirect(cancel_url)
+            except ServiceError as error:
+                db.session.rollback()
+                form_errors_from(form, error)
+        context = dict(
+            form=form,
+            title=title,
+            messages=messages,
+            submit_label=submit_label,
+            danger=danger,
+            confirm_text=confirm_text,
+            items=items,
+            action_url=request.full_path.rstrip("?"),
+            cancel_url=cancel_url,
+        )
+        status = 400 if request.method == "POST" else 200
+        if request.args.get("modal") == "1":
+            return render_template("admin/_confirm_form.html", **context), status
+        return self.render("admin/confirm.html", **context), status
+
+    def get_one_or_404(self, id_value):
+        model = self.get_one(id_value) if str(id_value or "").isdigit() else None
+        if model is None:
+            abort(404)
+        return model
+
+
+class SoftDeleteViews:
+    """Delete (typed DELETE), Recover and Permanently delete for a soft-deletable model.
+
+    The view supplies the service calls and the wording; the rules stay in the services.
+    """
+
+    soft_delete_endpoints = {"soft_delete_view": "delete", "recover_view": "delete", "purge_view": "purge"}
+
+    def soft_delete(self, obj):  # -> None, raises ServiceError
+        raise NotImplementedError
+
+    def recover(self, obj, form):
+        raise NotImplementedError
+
+    def purge(self, obj):
+        raise NotImplementedError
+
+    def delete_messages(self, obj) -> list:
+        return [_("“%(name)s” will be marked as deleted and will be unreachable.", name=obj)]
+
+    def purge_messages(self, obj) -> list:
+        return [
+            _("“%(name)s” will be removed from the database permanently.", name=obj),
+            _("This operation cannot be undone."),
+        ]
+
+    def recover_form(self, obj):
+        return PlainConfirmForm()
+
+    def recover_messages(self, obj) -> list:
+        return [_("Do you want to recover “%(name)s”?", name=obj)]
+
+    def row_menu(self, row, return_url):
+        items = super().row_menu(row, return_url)
+        pk = self.get_pk_value(row)
+        if row.deleted_at is None:
+            if self.allowed("delete"):
+                items.append(MenuItem(_("Delete"), self.get_url(".soft_delete_view", id=pk, url=return_url), dialog=True, danger=True))
+        else:
+            if self.allowed("delete"):
+                items.append(MenuItem(_("Recover"), self.get_url(".recover_view", id=pk, url=return_url), dialog=True))
+            if self.allowed("purge"):
+                items.append(
+                    MenuItem(_("Permanently delete"), self.get_url(".purge_view", id=pk, url=return_url), dialog=True, danger=True)
+                )
+        return items
+
+    def _refuse_state(self, message):
+        flash(message, "error")
+        return redirect(self.list_url())
+
+    @expose("/delete/", methods=("GET", "POST"))
+    def soft_delete_view(self):
+        obj = self.get_one_or_404(request.args.get("id"))
+        if obj.deleted_at is not None:
+            return self._refuse_state(_("“%(name)s” is already deleted.", name=obj))
+        return self.confirm(
+            form=TypedDeleteForm(),
+            title=_("Delete"),
+            messages=self.delete_messages(obj),
+            submit_label=_("Delete"),
+            danger=True,
+            confirm_text="DELETE",
+            perform=lambda form: self.soft_delete(obj) or _("“%(name)s” was deleted.", name=obj),
+        )
+
+    @expose("/recover/", methods=("GET", "POST"))
+    def recover_view(self):
+        obj = self.get_one_or_404(request.args.get("id"))
+        if obj.deleted_at is None:
+            return self._refuse_state(_("“%(name)s” is not deleted, so there is nothing to recover.", name=obj))
+        return self.confirm(
+            form=self.recover_form(obj),
+            title=_("Recover"),
+            messages=self.recover_messages(obj),
+            submit_label=_("Recover"),
+            perform=lambda form: self.recover(obj, form) or _("“%(name)s” was recovered.", name=obj),
+        )
+
+    @expose("/purge/", methods=("GET", "POST"))
+    def purge_view(self):
+        obj = self.get_one_or_404(request.args.get("id"))
+        if obj.deleted_at is None:
+            return self._refuse_state(_("Only a deleted record can be permanently deleted. Delete it first."))
+        name = str(obj)
+        return self.confirm(
+            form=TypedDeleteForm(),
+            title=_("Permanently delete"),
+            messages=self.purge_messages(obj),
+            submit_label=_("Permanently delete"),
+            danger=True,
+            confirm_text="DELETE",
+            perform=lambda form: self.purge(obj) or _("“%(name)s” was permanently deleted.", name=name),
+        )

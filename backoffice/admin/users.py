@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from markupsafe import Markup
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from backoffice.admin.base import MenuItem, SecureModelView, TypedDeleteForm, status_badge
+from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
+from backoffice.extensions import db
+from backoffice.models import User
+from backoffice.services import users as service
+
+
+def role_choices():
+    return [(code, str(label)) for code, label in ROLE_LABELS.items()]
+
+
+class UserForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    language = SelectField(_l("Language"), choices=list(LANGUAGES.items()), default="en")
+    role = SelectField(_l("Role"), choices=role_choices, default="staff")
+    active = BooleanField(_l("Active"), default=True)
+    photo_upload = FileField(_l("Photo"), description=_l("JPEG, PNG, GIF or WebP, at most 2 MB."))
+    remove_photo = BooleanField(_l("Remove the photo"))
+    password = PasswordField(
+        _l("New password"),
+        validators=[Optional(), Length(min=12, max=256)],
+        description=_l("At least 12 characters. Leave empty to keep the current password."),
+    )
+    require_change = BooleanField(_l("Require a new password at next sign-in"))
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=256)])
+    require_change = BooleanField(_l("Require a new password at next sign-in"), default=True)
+
+
+def _name(view, context, model, name):
+    initials = Markup('<span class="bo-avatar bo-avatar-sm bo-initials" aria-hidden="true">{}</span>').format(model.initials)
+    if model.photo_mime:
+        from flask import url_for
+
+        initials = Markup('<img class="bo-avatar bo-avatar-sm" src="{}" alt="">').format(
+            url_for("auth.user_photo", user_id=model.id)
+        )
+    return Markup("{} {}").format(initials, model.full_name)
+
+
+def _role(view, context, model, name):
+    return status_badge(ROLE_LABELS.get(model.role, model.role), "role")
+
+
+def _active(view, context, model, name):
+    return status_badge(_("Active"), "active") if model.active else status_badge(_("Inactive"), "inactive")
+
+
+def _language(view, context, model, name):
+    return LANGUAGES.get(model.language, model.language)
+
+
+class UserView(SecureModelView):
+    permission_prefix = "users"
+    endpoint_permissions = {
+        **SecureModelView.endpoint_permissions,
+        "delete_user_view": "delete",
+        "password_view": "edit",
+    }
+    form = UserForm
+    create_label = _l("Add user")
+    column_list = ("first_name", "email", "role", "active", "last_login_at")
+    column_sortable_list = ("first_name", "email", "role", "active", "last_login_at")
+    column_default_sort = [("last_name", False), ("first_name", False), ("id", False)]
+    column_searchable_list = ("first_name", "last_name", "email")
+    column_filters = ("role", "active")
+    column_labels = {
+        "first_name": _l("Name"),
+        "last_name": _l("Last name"),
+        "email": _l("E-mail"),
+        "role": _l("Role"),
+        "active": _l("Active"),
+        "language": _l("Language"),
+        "last_login_at": _l("Last sign-in"),
+        "created_at": _l("Created"),
+    }
+    column_formatters = {"first_name": _name, "role": _role, "active": _active}
+    column_details_list = ("first_name", "last_name", "email", "role", "active", "language", "last_login_at", "created_at")
+    column_formatters_detail = {"first_name": _name, "role": _role, "active": _active, "language": _language}
+
+    def search_placeholder(self):
+        return _("Search by name or e-mail")
+
+    def get_empty_list_message(self):
+        return _("No users yet.")
+
+    def is_editable_row(self, row):
+        return True
+
+    def row_class(self, row):
+        return "" if row.active else "bo-row-inactive"
+
+    def row_menu(self, row, return_url):
+        items = super().row_menu(row, return_url)
+        if self.allowed("edit"):
+            items.append(MenuItem(_("Set password"), self.get_url(".password_view", id=row.id, url=return_url), dialog=True))
+        if self.allowed("delete") and row.id != self.actor.id:
+            items.append(MenuItem(_("Delete"), self.get_url(".delete_user_view", id=row.id, url=return_url), dialog=True, danger=True))
+        return items
+
+    def on_form_prefill(self, form, id):
+        form.password.data = ""
+
+    def _photo(self, form, user):
+        upload = form.photo_upload.data
+        if form.remove_photo.data:
+            service.set_photo(db.session, self.actor, user, None)
+        elif upload and getattr(upload, "filename", ""):
+            data = upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+            service.set_photo(db.session, self.actor, user, data, current_app.config["PHOTO_MAX_BYTES"])
+
+    def service_create(self, form):
+        user = service.create_user(
+            db.session,
+            self.actor,
+            **self.form_values(form, ("email", "first_name", "last_name", "role", "language", "active")),
+            password=form.password.data or None,
+            must_change_password=form.require_change.data,
+        )
+        self._photo(form, user)
+        return user
+
+    def service_update(self, form, model):
+        service.update_user(
+            db.session,
+            self.actor,
+            model,
+            **self.form_values(form, ("email", "first_name", "last_name", "role", "language", "active")),
+        )
+        if form.password.data:
+            service.set_password(db.session, self.actor, model, form.password.data, require_change=form.require_change.data)
+        self._photo(form, model)
+        return model
+
+    @expose("/password/", methods=("GET", "POST"))
+    def password_view(self):
+        user = self.get_one_or_404(request.args.get("id"))
+        return self.confirm(
+            form=SetPasswordForm(),
+            title=_("Set password"),
+            messages=[_("Set a new password for %(name)s.", name=user.full_name)],
+            submit_label=_("Save password"),
+            perform=lambda form: service.set_password(
+                db.session, self.actor, user, form.password.data, require_change=form.require_change.data
+            )
+            or _("The password of %(name)s was changed.", name=user.full_name),
+        )
+
+    @expose("/delete/", methods=("GET", "POST"))
+    def delete_user_view(self):
+        user = self.get_one_or_404(request.args.get("id"))
+        name = user.full_name
+
+        def perform(form):
+            outcome = service.delete_user(db.session, self.actor, user)
+            if outcome == "deleted":
+                return _("%(name)s was deleted.", name=name)
+            return _("%(name)s is referred to by other records, so the account was deactivated instead.", name=name)
+
+        return self.confirm(
+            form=TypedDeleteForm(),
+            title=_("Delete user"),
+            messages=[
+                _("The user %(name)s will be deleted. A user that other records refer to is deactivated instead.", name=name)
+            ],
+            submit_label=_("Delete"),
+            danger=True,
+            confirm_text="DELETE",
+            perform=perform,
+        )
+
+

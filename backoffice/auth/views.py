@@ -1,0 +1,145 @@
+"""Sign in, sign out, profile and own password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from backoffice.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ProfileForm
+from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
+from backoffice.extensions import db
+from backoffice.services import users as user_service
+from backoffice.services.errors import ServiceError
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def landing_for(user) -> str:
+    return url_for("admin.index") if can(user, "admin.access") else url_for("portal.index")
+
+
+def form_errors_from(form, error: ServiceError) -> None:
+    """Put a service's refusal beside its field, or flash it when it names none."""
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        flash(str(error.message), "error")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or landing_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = user_service.authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            session.clear()  # a fresh session at sign-in
+            login_user(user, remember=form.remember.data)
+            return redirect(next_url or landing_for(user))
+        db.session.rollback()
+        flash(_("The e-mail or password is not correct."), "error")
+    elif request.method == "POST":
+        flash(_("The e-mail or password is not correct."), "error")
+    return render_template("auth/login.html", form=form, language_form=LanguageForm(language=session.get("language")))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have been signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    if not form.validate_on_submit() or form.language.data not in LANGUAGES:
+        abort(400)
+    session["language"] = form.language.data
+    if current_user.is_authenticated:
+        user_service.update_user(db.session, current_user, current_user, language=form.language.data)
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("home"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            user_service.update_user(
+                db.session,
+                current_user,
+                current_user,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                language=form.language.data,
+            )
+            db.session.commit()
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("auth.profile"))
+        except ServiceError as error:
+            db.session.rollback()
+            form_errors_from(form, error)
+    return render_template(
+        "auth/profile.html", form=form, password_form=ChangePasswordForm(), role_name=ROLE_LABELS[current_user.role]
+    )
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user_service.change_own_password(db.session, current_user, form.current_password.data, form.new_password.data)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(landing_for(current_user))
+        except ServiceError as error:
+            db.session.rollback()
+            form_errors_from(form, error)
+    return render_template("auth/change_password.html", form=form, forced=current_user.must_change_password)
+
+
+@bp.route("/users/<int:user_id>/photo")
+@login_required
+def user_photo(user_id: int):
+    from backoffice.models import User
+
+    if user_id != current_user.id and not can(current_user, "users.view") and not can(current_user, "customers.view"):
+        abort(403)
+    user = db.session.get(User, user_id)
+    if user is None or not user.photo:
+        abort(404)
+    response = current_app_response(user.photo, user.photo_mime)
+    return response
+
+
+def current_app_response(data: bytes, mime: str):
+    from flask import make_response
+
+    response = make_response(data)
+    response.headers["Content-Type"] = mime if mime in ("image/png", "image/jpeg") else "application/octet-stream"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

@@ -1,0 +1,9 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from backoffice.models.base import Base
+from backoffice.models.customer import BillingInfo, Customer, SharedAccount
+from backoffice.models.notification import Notification, OutboxMessage
+from backoffice.models.organization import Organization
+from backoffice.models.user import User
+
+__all__ = ["Base", "BillingInfo", "Customer", "Notification", "Organization", "OutboxMessage", "SharedAccount", "User"]

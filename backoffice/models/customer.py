@@ -1,0 +1,96 @@
+"""Customers (seed 000): the operational account tied to one organization and one customer admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.models.base import Base, SoftDelete, Timestamps, utcnow
+from backoffice.models.organization import Organization
+from backoffice.models.user import User
+
+STATUSES = ("ACTIVE", "INACTIVE")
+TYPES = ("business", "private")
+
+
+class Customer(Timestamps, SoftDelete, Base):
+    __tablename__ = "customer"
+    __table_args__ = (
+        CheckConstraint("status IN ('ACTIVE', 'INACTIVE')", name="status_known"),
+        CheckConstraint("type IN ('business', 'private')", name="type_known"),
+        CheckConstraint("type <> 'business' OR organization_id IS NOT NULL", name="business_has_organization"),
+        CheckConstraint("deleted_at IS NOT NULL OR admin_user_id IS NOT NULL", name="admin_unless_deleted"),
+        CheckConstraint(
+            "customer_number IS NULL OR (length(customer_number) BETWEEN 1 AND 64"
+            " AND trim(customer_number, '0123456789') = '')",
+            name="customer_number_digits",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), default="business")
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), unique=True
+    )
+    admin_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE", index=True)
+    customer_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    allow_shared_billing: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
+    admin: Mapped[User | None] = relationship(foreign_keys=[admin_user_id])
+    billing: Mapped[BillingInfo | None] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.organization.name if self.organization else f"#{self.id}"
+
+    @property
+    def state(self) -> str:
+        """ACTIVE, INACTIVE or DELETED, as the list shows it."""
+        return "DELETED" if self.deleted_at else self.status
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class BillingInfo(Timestamps, Base):
+    """Where invoices go; when absent, the organization's location information is used."""
+
+    __tablename__ = "billing_info"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
+    digital_address: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(200))
+    post_number: Mapped[str | None] = mapped_column(String(20))
+    municipality: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(254))
+    responsible_person: Mapped[str | None] = mapped_column(String(200))
+
+    customer: Mapped[Customer] = relationship(back_populates="billing")
+
+
+class SharedAccount(Base):
+    """``shared_customer`` is shared with ``customer`` for billing."""
+
+    __tablename__ = "shared_account"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "shared_customer_id", name="uq_shared_account_pair"),
+        CheckConstraint("customer_id <> shared_customer_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    shared_customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
+    shared_customer: Mapped[Customer] = relationship(foreign_keys=[shared_customer_id])
+
+
+Index("ix_customer_deleted_status", Customer.deleted_at, Customer.status)

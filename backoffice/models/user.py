@@ -1,0 +1,54 @@
+"""Users: staff who sign in to /admin, and customer admins and guests who use the portal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, DateTime, LargeBinary, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from backoffice.auth.permissions import LANGUAGES, ROLES
+from backoffice.models.base import Base, Timestamps
+
+
+def _in(values) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class User(UserMixin, Timestamps, Base):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint(f"role IN ({_in(ROLES)})", name="role_known"),
+        CheckConstraint(f"language IN ({_in(LANGUAGES)})", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    photo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    photo_mime: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
+        return bool(self.active)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def initials(self) -> str:
+        return ((self.first_name[:1] + self.last_name[:1]) or self.email[:1]).upper()
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"

@@ -1,0 +1,4 @@
+"""Domain operations: plain functions taking a session and the acting user.
+
+A service does the whole transition and flushes; the caller commits once.
+"""

@@ -1,0 +1,104 @@
+"""Deterministic demo data: the same records every time, and nothing added twice."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from backoffice.models import Organization, User
+from backoffice.services import organizations as org_service
+from backoffice.services import users as user_service
+
+DEMO_PASSWORD = "demo-password-2026"
+
+# (e-mail, first, last, role, language, note) — printed by `make run` and `flask seed-demo`.
+DEMO_LOGINS = [
+    ("admin@example.com", "Astrid", "Admin", "system-admin", "en", "system administrator: everything"),
+    ("editor@example.com", "Erik", "Editor", "editor", "sv", "editor: create and edit, no delete"),
+    ("staff@example.com", "Sara", "Staff", "staff", "en", "staff: view only"),
+    ("guest@example.com", "Gustav", "Guest", "guest", "en", "guest: may sign in, no back office"),
+]
+
+FIRST = ["Anna", "Johan", "Maria", "Lars", "Karin", "Per", "Eva", "Nils", "Sofia", "Olof",
+         "Ingrid", "Mikael", "Elin", "Anders", "Lena", "Jonas", "Maja", "Henrik", "Ida", "Oskar"]
+LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
+        "Svensson", "Gustafsson", "Pettersson", "Jonsson"]
+ORG_WORDS = ["Nordic", "Fjäll", "Skog", "Hav", "Sol", "Berg", "Älv", "Ljus", "Vind", "Sten", "Ek", "Björk"]
+ORG_KINDS = ["Bygg", "Konsult", "Teknik", "Logistik", "Media", "Energi", "Vård", "Data", "Design", "Service"]
+LEGAL = ["Aktiebolag", "Handelsbolag", "Ekonomisk förening", "Enskild firma"]
+PLACES = [
+    ("Stockholm", "Stockholms län", "111 22"),
+    ("Göteborg", "Västra Götalands län", "411 03"),
+    ("Malmö", "Skåne län", "211 20"),
+    ("Uppsala", "Uppsala län", "753 10"),
+    ("Umeå", "Västerbottens län", "903 26"),
+    ("Luleå", "Norrbottens län", "972 31"),
+]
+ROLE_CYCLE = ["guest", "guest", "guest", "staff", "editor", "guest", "system-admin", "guest"]
+
+
+def demo_users() -> list[dict]:
+    rows = [
+        dict(email=e, first_name=f, last_name=l, role=r, language=lang) for e, f, l, r, lang, _ in DEMO_LOGINS
+    ]
+    for i in range(80):
+        first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
+        rows.append(
+            dict(
+                email=f"{first}.{last}.{i + 1}@example.com".lower().replace("å", "a").replace("ä", "a").replace("ö", "o"),
+                first_name=first,
+                last_name=last,
+                role=ROLE_CYCLE[i % len(ROLE_CYCLE)],
+                language="sv" if i % 3 == 0 else "en",
+            )
+        )
+    return rows
+
+
+def demo_organizations() -> list[dict]:
+    rows = []
+    for i in range(64):
+        city, region, post = PLACES[i % len(PLACES)]
+        name = f"{ORG_WORDS[i % len(ORG_WORDS)]}{ORG_KINDS[(i * 3) % len(ORG_KINDS)].lower()} {LEGAL[i % 2][:2].upper()}"
+        name = f"{name} {i + 1:02d}" if i >= len(ORG_WORDS) else name
+        number = f"55{i:04d}-{(i * 37) % 10000:04d}"
+        rows.append(
+            dict(
+                name=name,
+                org_number=number,
+                legal_form=LEGAL[i % len(LEGAL)],
+                digital_address=f"0007:{5500000000 + i}",
+                address=f"Storgatan {i + 1}",
+                post_number=post,
+                region=region,
+                municipality=city,
+                country="Sverige",
+                phone=f"+46 8 {100000 + i * 13}",
+                website=f"https://example-{i + 1}.se",
+                email=f"info@example-{i + 1}.se",
+            )
+        )
+    return rows
+
+
+def seed(session, actor=None) -> dict:
+    """Add whatever demo record is missing; returns how many of each were added."""
+    added = {"users": 0, "organizations": 0}
+    for row in demo_users():
+        if user_service.get_by_email(session, row["email"]) is None:
+            user_service.create_user(session, actor, **row, password=DEMO_PASSWORD)
+            added["users"] += 1
+    for row in demo_organizations():
+        key = org_service.org_number_key(row["org_number"])
+        if session.scalar(select(Organization.id).where(Organization.org_number_key == key)) is None:
+            org_service.create_organization(session, actor, **row)
+            added["organizations"] += 1
+    # A few deleted organizations, so the DELETED badge shows at once.
+    deleted = session.scalar(select(func.count()).select_from(Organization).where(Organization.deleted_at.is_not(None)))
+    if not deleted:
+        for org in session.scalars(select(Organization).order_by(Organization.org_number_key).offset(60).limit(3)):
+            org_service.soft_delete_organization(session, actor, org)
+    return added
+
+
+def is_empty(session) -> bool:
+    return session.scalar(select(func.count()).select_from(User)) == 0

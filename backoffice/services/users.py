@@ -1,0 +1,195 @@
+"""Users: create, edit, passwords, photo, deactivate or delete, sign-in checks."""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from backoffice.auth.permissions import ADMIN_ROLE, LANGUAGES, ROLES
+from backoffice.models import User
+from backoffice.models.base import utcnow
+from backoffice.services import passwords
+from backoffice.services.errors import ServiceError, unique_guard
+
+EDITABLE = ("first_name", "last_name", "email", "language", "role", "active", "timezone")
+_EMAIL_TAKEN = _l("A user with this e-mail address already exists.")
+
+
+def normalize_email(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def get_by_email(session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _check_fields(values: dict) -> None:
+    if "email" in values:
+        email = values["email"]
+        if not email or "@" not in email or len(email) > 254:
+            raise ServiceError(_l("Enter a valid e-mail address."), "email")
+    for name in ("first_name", "last_name"):
+        if name in values and not (values[name] or "").strip():
+            raise ServiceError(_l("This field is required."), name)
+    if "role" in values and values["role"] not in ROLES:
+        raise ServiceError(_l("Choose a role from the list."), "role")
+    if "language" in values and values["language"] not in LANGUAGES:
+        raise ServiceError(_l("Choose a language from the list."), "language")
+
+
+def _active_admins(session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role == ADMIN_ROLE, User.active.is_(True))
+    )
+
+
+def _guard_admin_rules(session, actor: User | None, user: User, *, role: str, active: bool) -> None:
+    """Nobody demotes or deactivates themselves; the last active system admin stays."""
+    losing_admin = user.role == ADMIN_ROLE and user.active and (role != ADMIN_ROLE or not active)
+    if actor is not None and actor.id == user.id:
+        if role != user.role:
+            raise ServiceError(_l("You cannot change your own role."), "role")
+        if not active:
+            raise ServiceError(_l("You cannot deactivate yourself."), "active")
+    if losing_admin and _active_admins(session) <= 1:
+        field = "role" if role != ADMIN_ROLE else "active"
+        raise ServiceError(_l("This is the last active system administrator and must stay one."), field)
+
+
+def create_user(
+    session,
+    actor: User | None,
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    password: str | None = None,
+    language: str = "en",
+    active: bool = True,
+    must_change_password: bool = False,
+) -> User:
+    values = {
+        "email": normalize_email(email),
+        "first_name": (first_name or "").strip(),
+        "last_name": (last_name or "").strip(),
+        "role": role,
+        "language": language or "en",
+    }
+    _check_fields(values)
+    if get_by_email(session, values["email"]):
+        raise ServiceError(_EMAIL_TAKEN, "email")
+    user = User(**values, active=active, must_change_password=must_change_password)
+    if password is not None:
+        user.password_hash = passwords.hash_password(passwords.validate(password))
+    with unique_guard(session, {"email": ("email", _EMAIL_TAKEN)}):
+        session.add(user)
+    return user
+
+
+def update_user(session, actor: User | None, user: User, **changes) -> User:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if "email" in changes:
+        changes["email"] = normalize_email(changes["email"])
+    for name in ("first_name", "last_name"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+    _check_fields(changes)
+    _guard_admin_rules(
+        session, actor, user, role=changes.get("role", user.role), active=changes.get("active", user.active)
+    )
+    if "email" in changes and changes["email"] != user.email:
+        other = get_by_email(session, changes["email"])
+        if other is not None and other.id != user.id:
+            raise ServiceError(_EMAIL_TAKEN, "email")
+    with unique_guard(session, {"email": ("email", _EMAIL_TAKEN)}):
+        for name, value in changes.items():
+            setattr(user, name, value)
+    return user
+
+
+def set_password(session, actor: User | None, user: User, password: str, *, require_change: bool = False) -> None:
+    """An administrator sets or resets someone's password."""
+    user.password_hash = passwords.hash_password(passwords.validate(password))
+    user.must_change_password = require_change
+    session.flush()
+
+
+def change_own_password(session, user: User, current: str, new: str) -> None:
+    if not passwords.verify(user.password_hash, current or ""):
+        raise ServiceError(_l("The current password is not correct."), "current_password")
+    passwords.validate(new, "new_password")
+    if passwords.verify(user.password_hash, new):
+        raise ServiceError(_l("Choose a password different from the current one."), "new_password")
+    user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
+    session.flush()
+
+
+def authenticate(session, email: str, password: str) -> User | None:
+    """The user if the e-mail and password match an active account; None otherwise (no hint why)."""
+    user = get_by_email(session, email or "")
+    if user is None or not user.password_hash:
+        passwords.dummy_verify(password or "")
+        return None
+    if not passwords.verify(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+def delete_user(session, actor: User | None, user: User) -> str:
+    """Delete the user, or deactivate them when other records refer to them.
+
+    Returns "deleted" or "deactivated". The database's foreign keys decide what refers to a user.
+    """
+    if actor is not None and actor.id == user.id:
+        raise ServiceError(_l("You cannot delete yourself."))
+    _guard_admin_rules(session, actor, user, role=user.role, active=False)
+    try:
+        with session.begin_nested():
+            session.delete(user)
+            session.flush()
+        return "deleted"
+    except IntegrityError:
+        session.refresh(user)
+        user.active = False
+        session.flush()
+        return "deactivated"
+
+
+PHOTO_SIZE = 256
+_PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/png", "WEBP": "image/png"}
+
+
+def set_photo(session, actor: User | None, user: User, data: bytes | None, max_bytes: int = 2 * 1024 * 1024) -> None:
+    """Store a photo re-encoded by Pillow (type checked by content, never by name); None removes it."""
+    if data is None:
+        user.photo, user.photo_mime = None, None
+        session.flush()
+        return
+    if len(data) > max_bytes:
+        raise ServiceError(_l("The photo must be at most %(n)d MB.", n=max_bytes // (1024 * 1024)), "photo")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            kind = img.format
+            if kind not in _PHOTO_TYPES:
+                raise ServiceError(_l("Upload a JPEG, PNG, GIF or WebP image."), "photo")
+            img.thumbnail((PHOTO_SIZE, PHOTO_SIZE))
+            out = io.BytesIO()
+            if kind == "JPEG":
+                img.convert("RGB").save(out, "JPEG", quality=85)
+            else:
+                img.convert("RGBA").save(out, "PNG")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ServiceError(_l("Upload a JPEG, PNG, GIF or WebP image."), "photo") from exc
+    user.photo, user.photo_mime = out.getvalue(), _PHOTO_TYPES[kind]
+    session.flush()

@@ -1,0 +1,130 @@
+"""One suite for both engines: DATABASE_URL picks PostgreSQL, else a throw-away SQLite file.
+
+The schema is built by running the migrations (so they are tested every run); every test
+starts from empty tables and may commit freely.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from backoffice import create_app
+from backoffice.extensions import db
+from tests import factories
+
+TEST_PASSWORD = factories.PASSWORD
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if not url.startswith("postgresql"):
+            raise RuntimeError(f"tests run on SQLite or PostgreSQL, not {url.split(':')[0]}")
+        _reset_postgres(url)
+        yield url
+        _reset_postgres(url)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def test_config(database_url: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from flask_migrate import upgrade
+
+    app = create_app(test_config(database_url))
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def truncate_all(engine) -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def _clean_db(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+        truncate_all(db.engine)
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(session):
+    return lambda **kw: factories.user(session, **kw)
+
+
+@pytest.fixture
+def make_org(session):
+    return lambda **kw: factories.organization(session, **kw)
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(role="system-admin", email="root@example.com", first_name="Root", last_name="Admin")
+
+
+def login(client, user, password: str = TEST_PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def as_user(client, make_user):
+    """as_user("staff") -> a test client signed in as a fresh user with that role."""
+
+    def sign_in(role: str, **kw):
+        user = make_user(role=role, **kw)
+        login(client, user)
+        return client
+
+    return sign_in
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "no CSRF token in page"
+    return match.group(1)
