@@ -16,7 +16,7 @@ import secrets
 import time
 import uuid
 
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,20 +27,23 @@ error_log = logging.getLogger("backoffice.errors")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
+# Kept in the WSGI environ, i.e. strictly per request (an app context, and so `g`, can outlive a request).
+_RID, _NONCE, _STARTED = "backoffice.request_id", "backoffice.csp_nonce", "backoffice.started"
+
+
 def request_id() -> str:
-    rid = getattr(g, "request_id", None)
+    rid = request.environ.get(_RID)
     if rid is None:
         incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        g.request_id = rid
+        rid = request.environ[_RID] = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
     return rid
 
 
 def csp_nonce() -> str:
-    """One nonce per response; every <script> we render carries it."""
-    nonce = getattr(g, "csp_nonce", None)
+    """One nonce per response; every inline <script> we render must carry it."""
+    nonce = request.environ.get(_NONCE)
     if nonce is None:
-        nonce = g.csp_nonce = secrets.token_urlsafe(16)
+        nonce = request.environ[_NONCE] = secrets.token_urlsafe(16)
     return nonce
 
 
@@ -141,7 +144,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def start_request():
-        g.request_started = time.perf_counter()
+        request.environ[_STARTED] = time.perf_counter()
         request_id()
 
     @app.context_processor
@@ -154,7 +157,7 @@ def init_app(app: Flask) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers["X-Request-ID"] = request_id()
-        started = getattr(g, "request_started", None)
+        started = request.environ.get(_STARTED)
         user_id = None
         try:
             if current_user and current_user.is_authenticated:
