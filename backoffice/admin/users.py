@@ -162,7 +162,7 @@ class UserView(SecureModelView):
             or _("The password of %(name)s was changed.", name=user.full_name),
         )
 
-    @expose("/delete/", methods=("GET", "POST"))
+    @expose("/remove/", methods=("GET", "POST"))
     def delete_user_view(self):
         user = self.get_one_or_404(request.args.get("id"))
         name = user.full_name
