@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test e2e bench translations migrate clean
+.PHONY: install run test e2e bench translations messages migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -19,6 +19,11 @@ install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
 	@$(VENV)/bin/pybabel compile --statistics -f -d backoffice/translations >/dev/null 2>&1 || $(VENV)/bin/pybabel compile -f -d backoffice/translations
+
+# Re-extract the English source strings and merge them into each language's catalogue.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=.venv -o backoffice/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i backoffice/translations/messages.pot -d backoffice/translations
 
 migrate: install
 	$(FLASK) db upgrade

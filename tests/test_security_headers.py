@@ -68,7 +68,7 @@ def signed_in_admin(client, admin, make_org, make_user):
     login(client, admin)
     org = make_org(name="Acme <b>Bold</b>")
     deleted = make_org(name="Gone Ltd")
-    client.post(f"/admin/organizations/delete/?id={deleted.id}", data={"confirmation": "DELETE"})
+    client.post(f"/admin/organizations/soft-delete/?id={deleted.id}", data={"confirmation": "DELETE"})
     user = make_user(first_name="Ulla")
     return {"org": org, "deleted": deleted, "user": user, "admin": admin}
 
@@ -82,8 +82,8 @@ def test_admin_pages_carry_no_inline_javascript_and_nonce_flask_admin_scripts(cl
         "/admin/organizations/new/",
         f"/admin/organizations/edit/?id={org.id}",
         f"/admin/organizations/details/?id={org.id}",
-        f"/admin/organizations/delete/?id={org.id}",
-        f"/admin/organizations/delete/?id={org.id}&modal=1",
+        f"/admin/organizations/soft-delete/?id={org.id}",
+        f"/admin/organizations/soft-delete/?id={org.id}&modal=1",
         f"/admin/organizations/recover/?id={deleted.id}",
         f"/admin/organizations/purge/?id={deleted.id}",
         "/admin/users/",
@@ -92,7 +92,7 @@ def test_admin_pages_carry_no_inline_javascript_and_nonce_flask_admin_scripts(cl
         f"/admin/users/details/?id={user.id}",
         f"/admin/users/password/?id={user.id}",
         f"/admin/users/sign-out/?id={user.id}",
-        f"/admin/users/delete/?id={user.id}",
+        f"/admin/users/remove/?id={user.id}",
         "/profile",
         "/profile/password",
         "/logout",

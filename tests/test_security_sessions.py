@@ -117,7 +117,7 @@ def test_deleting_a_user_ends_their_sessions(browser, make_user, admin, session)
     users_browser, admins_browser = browser(), browser()
     login(users_browser, user)
     login(admins_browser, admin)
-    response = admins_browser.post(f"/admin/users/delete/?id={user_id}", data={"confirmation": "DELETE"})
+    response = admins_browser.post(f"/admin/users/remove/?id={user_id}", data={"confirmation": "DELETE"})
     assert response.status_code == 302
     session.expire_all()
     assert session.get(User, user_id) is None

@@ -251,7 +251,7 @@ class SoftDeleteViews:
         flash(message, "error")
         return redirect(self.list_url())
 
-    @expose("/delete/", methods=("GET", "POST"))
+    @expose("/soft-delete/", methods=("GET", "POST"))
     def soft_delete_view(self):
         obj = self.get_one_or_404(request.args.get("id"))
         if obj.deleted_at is not None:

@@ -200,7 +200,7 @@ class UserView(SecureModelView):
             perform=perform,
         )
 
-    @expose("/delete/", methods=("GET", "POST"))
+    @expose("/remove/", methods=("GET", "POST"))
     def delete_user_view(self):
         user = self.get_one_or_404(request.args.get("id"))
         name = user.full_name

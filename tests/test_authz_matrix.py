@@ -1,0 +1,116 @@
+"""Every endpoint × every kind of visitor × GET and POST, against one declared table.
+
+An endpoint missing from ACCESS fails the test, so no new page can be left open by accident.
+"""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import Rule
+
+from tests.conftest import login
+
+VISITORS = ("anonymous", "guest", "customer-admin", "staff", "editor", "system-admin")
+STAFF = {"staff", "editor", "system-admin"}
+EDITORS = {"editor", "system-admin"}
+ADMINS = {"system-admin"}
+SIGNED_IN = set(VISITORS) - {"anonymous"}
+PUBLIC = set(VISITORS)
+
+# endpoint -> (who may GET, who may POST). An empty set means nobody (refused for everyone signed in).
+ACCESS: dict[str, tuple[set, set]] = {
+    "home": (PUBLIC, set()),
+    "static": (PUBLIC, set()),
+    "admin.static": (PUBLIC, set()),
+    "auth.login": (PUBLIC, PUBLIC),
+    "auth.logout": (PUBLIC, PUBLIC),
+    "auth.set_language": (set(), PUBLIC),
+    "auth.profile": (SIGNED_IN, SIGNED_IN),
+    "auth.change_password": (SIGNED_IN, SIGNED_IN),
+    "auth.user_photo": (SIGNED_IN, set()),
+    "portal.index": (SIGNED_IN, set()),
+    "admin.index": (STAFF, set()),
+    # Organizations
+    "organizations.index_view": (STAFF, set()),
+    "organizations.details_view": (STAFF, set()),
+    "organizations.ajax_lookup": (STAFF, set()),
+    "organizations.create_view": (EDITORS, EDITORS),
+    "organizations.edit_view": (EDITORS, EDITORS),
+    "organizations.action_view": (set(), STAFF),
+    "organizations.soft_delete_view": (ADMINS, ADMINS),
+    "organizations.recover_view": (ADMINS, ADMINS),
+    "organizations.purge_view": (ADMINS, ADMINS),
+    "organizations.delete_view": (set(), set()),  # Flask-Admin's own delete: replaced by the dialogs
+    "organizations.ajax_update": (set(), set()),
+    "organizations.export": (set(), set()),
+    # Users
+    "users.index_view": (STAFF, set()),
+    "users.details_view": (STAFF, set()),
+    "users.ajax_lookup": (STAFF, set()),
+    "users.create_view": (ADMINS, ADMINS),
+    "users.edit_view": (ADMINS, ADMINS),
+    "users.password_view": (ADMINS, ADMINS),
+    "users.delete_user_view": (ADMINS, ADMINS),
+    "users.action_view": (set(), STAFF),
+    "users.delete_view": (set(), set()),
+    "users.ajax_update": (set(), set()),
+    "users.export": (set(), set()),
+}
+
+# Endpoints whose GET or POST may be reached without signing in; everything else must send
+# anonymous visitors to the sign-in page.
+ANONYMOUS_OK = {"static", "admin.static", "auth.login", "auth.logout", "auth.set_language"}
+
+
+def _url(rule: Rule, user_id: int) -> str:
+    values = {}
+    for arg in rule.arguments:
+        converter = rule._converters[arg]
+        values[arg] = user_id if type(converter).__name__ == "IntegerConverter" else "x"
+    path = rule.build(values, append_unknown=False)[1]
+    return path + ("?id=1" if "/admin/" in path else "")
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules()]
+
+
+def test_every_endpoint_is_declared(app):
+    missing = sorted({r.endpoint for r in _rules(app)} - set(ACCESS))
+    assert missing == [], f"declare these endpoints in ACCESS: {missing}"
+
+
+def _refused(response, visitor: str) -> bool:
+    if visitor == "anonymous":
+        return response.status_code == 302 and response.location.startswith("/login")
+    return response.status_code == 403
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_access_matrix(app, client, make_user, make_org, visitor):
+    make_org()
+    user = None
+    if visitor != "anonymous":
+        user = make_user(role=visitor)
+        login(client, user)
+    user_id = user.id if user else 1
+    failures = []
+    for rule in _rules(app):
+        if rule.endpoint in ("auth.logout",):
+            continue  # signs the visitor out; covered in the auth tests
+        who_get, who_post = ACCESS[rule.endpoint]
+        url = _url(rule, user_id)
+        for method, allowed_set in (("GET", who_get), ("POST", who_post)):
+            if method not in rule.methods:
+                continue
+            response = client.open(url, method=method, data={})
+            assert response.status_code < 500, (method, url, response.status_code)
+            refused = _refused(response, visitor)
+            expected_allowed = visitor in allowed_set
+            if visitor == "anonymous" and rule.endpoint not in ANONYMOUS_OK:
+                expected_allowed = False
+            if expected_allowed and refused:
+                failures.append(f"{visitor} refused {method} {url} ({response.status_code})")
+            if not expected_allowed and not refused:
+                failures.append(f"{visitor} not refused {method} {url} ({response.status_code})")
+    assert failures == []
