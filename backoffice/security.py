@@ -141,6 +141,10 @@ def log_exception(app: Flask, exc_info) -> None:
 
 def init_app(app: Flask) -> None:
     app.log_exception = lambda exc_info: log_exception(app, exc_info)  # type: ignore[method-assign]
+    # The "backoffice" logger is Flask's app.logger (stderr handler); the request lines are INFO.
+    app.logger  # noqa: B018 - creating it installs Flask's default handler
+    if request_log.level == logging.NOTSET:
+        request_log.setLevel(app.config.get("REQUEST_LOG_LEVEL", logging.INFO))
 
     @app.before_request
     def start_request():
