@@ -186,3 +186,9 @@ def init_app(app: Flask) -> None:
 
     for code in ERROR_TITLES:
         app.register_error_handler(code, _error_handler(code))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _("The form has expired or was sent from elsewhere. Go back, reload the page and try again."))

@@ -89,3 +89,16 @@ def test_one_structured_line_per_request(app, make_user, caplog):
     assert third == {**third, "request_id": "req-3", "user_id": user.id, "endpoint": "auth.profile", "status": 200}
     # the password never reaches the log
     assert all("correct-horse" not in r.getMessage() for r in caplog.records)
+
+
+def test_a_form_without_a_valid_csrf_token_gets_a_clear_400(app, make_user, monkeypatch, session):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    user = make_user(language="en")
+    client = fresh_client(app)
+    response = client.post("/language", data={"language": "sv"})
+    assert response.status_code == 400
+    assert "The form has expired or was sent from elsewhere" in response.get_data(as_text=True)
+    with client.session_transaction() as sess:
+        assert sess.get("language") is None
+    # and sign-in itself needs the token too
+    assert client.post("/login", data={"email": user.email, "password": "x"}).status_code == 400

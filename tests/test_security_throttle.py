@@ -117,3 +117,27 @@ def test_the_429_page_is_translated(throttled_client, make_user):
     )
     assert response.status_code == 429
     assert '<html lang="sv">' in response.get_data(as_text=True)
+
+
+def test_an_unreachable_redis_does_not_break_sign_in(database_url, app, make_user):
+    """RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: throttling goes on per process instead of failing with a 500."""
+    user = make_user()
+    down = create_app(
+        config_for(
+            database_url,
+            RATELIMIT_ENABLED=True,
+            RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+            RATELIMIT_KEY_PREFIX=PREFIX,
+            RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        )
+    )
+    try:
+        assert attempt(down.test_client(), user.email, TEST_PASSWORD).status_code == 302
+        client = down.test_client()
+        for n in range(5):
+            assert attempt(client, "fallback@example.com", ip=f"10.6.0.{n}").status_code == 200
+        assert attempt(client, "fallback@example.com", ip="10.6.1.1").status_code == 429
+    finally:
+        with down.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)
