@@ -60,7 +60,7 @@ def register(app: Flask) -> None:
 
         url = app.config["SQLALCHEMY_DATABASE_URI"]
         if not yes:
-            click.echo(f"This replaces every record in {backup.engine_kind(url)} database with the backup {path}.")
+            click.echo(f"This replaces every record in the {backup.engine_kind(url)} database with the backup {path}.")
             click.echo("Changes made since the backup are lost.")
             typed = click.prompt("Type RESTORE to continue", default="", show_default=False)
             if typed != "RESTORE":
