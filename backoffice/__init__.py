@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, redirect, render_template, request, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from backoffice import config as config_module
 from backoffice.auth.permissions import LANGUAGES
-from backoffice.extensions import babel, csrf, db, login_manager, migrate
+from backoffice.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +27,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def select_locale() -> str:
+    if not has_request_context():  # e.g. an app built inside another app's context (CLI, tests)
+        return "en"
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("language") in LANGUAGES:
@@ -35,6 +37,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str | None:
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return None
@@ -51,6 +55,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     if config:
         app.config.update(config)
+    if app.config.get("TRUST_PROXY"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind one reverse proxy: X-Forwarded-For/-Proto/-Host make request.is_secure and the client IP right.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -62,13 +71,13 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
+    limiter.init_app(app)
 
-    from backoffice.models import User
+    from backoffice.auth import sessions
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    sessions.init_app(app)
 
+    from backoffice.auth import reset  # noqa: F401  (adds the password-reset routes to the auth blueprint)
     from backoffice.auth.views import bp as auth_bp
     from backoffice.portal import bp as portal_bp
 
@@ -116,21 +125,6 @@ def _register_hooks(app: Flask) -> None:
 
         return {"get_locale": get_locale}
 
-    for code in (403, 404, 500):
-        app.register_error_handler(code, _error_page(code))
+    from backoffice import security
 
-
-def _error_page(code: int):
-    titles = {403: _l("Access denied"), 404: _l("Page not found"), 500: _l("Something went wrong")}
-    texts = {
-        403: _l("You do not have permission to open this page."),
-        404: _l("There is nothing at this address."),
-        500: _l("The error has been logged. Please try again."),
-    }
-
-    def handler(error):
-        if code == 500:
-            db.session.rollback()
-        return render_template("errors/error.html", code=code, title=titles[code], text=texts[code]), code
-
-    return handler
+    security.init_app(app)

@@ -39,6 +39,39 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(error.message)) from error
         click.echo(f"Created {user.email} ({role}).")
 
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path):
+        """Back up the whole database to PATH (SQLite online backup, or pg_dump custom format)."""
+        from backoffice.services import backup
+
+        try:
+            written = backup.backup(app.config["SQLALCHEMY_DATABASE_URI"], path)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Backup written to {written} ({written.stat().st_size} bytes).")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+    def restore_command(path, yes):
+        """Replace EVERY record in the database with the backup at PATH."""
+        from backoffice.services import backup
+
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        if not yes:
+            click.echo(f"This replaces every record in the {backup.engine_kind(url)} database with the backup {path}.")
+            click.echo("Changes made since the backup are lost.")
+            typed = click.prompt("Type RESTORE to continue", default="", show_default=False)
+            if typed != "RESTORE":
+                raise click.ClickException("Not restored: the confirmation was not typed.")
+        db.session.remove()
+        try:
+            backup.restore(url, path, engine=db.engine)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Restored from {path}.")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no users (first run).")
     def seed_demo(if_empty):

@@ -20,12 +20,36 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def from_environment(instance_path: Path) -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'backoffice.db'}"
+    redis_url = os.environ.get("REDIS_URL")
+    secure_cookies = _flag("SESSION_COOKIE_SECURE")
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": url,
-        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "REDIS_URL": redis_url,
+        # Sign-in throttling (Flask-Limiter): in memory per process by default, shared in Redis when REDIS_URL is set.
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "backoffice"),
+        # If Redis is unreachable, keep throttling per process instead of failing sign-in with a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "LOGIN_LIMIT_PER_EMAIL": os.environ.get("LOGIN_LIMIT_PER_EMAIL", "5 per minute"),
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
+        # Behind a reverse proxy that sets X-Forwarded-*: TRUST_PROXY=1 (ProxyFix, one hop).
+        "TRUST_PROXY": _flag("TRUST_PROXY"),
+        # Cookies are always Secure when the request came over HTTPS (see auth/sessions.py);
+        # SESSION_COOKIE_SECURE=1 forces it (also for the remember-me cookie).
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "60")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -47,6 +47,8 @@ def test_config(database_url: str, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        # The suite signs in from 127.0.0.1 many times a minute; tests/test_security_throttle.py turns it on.
+        "RATELIMIT_ENABLED": False,
         **extra,
     }
 

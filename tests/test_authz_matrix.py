@@ -28,6 +28,8 @@ ACCESS: dict[str, tuple[set, set]] = {
     "auth.profile": (SIGNED_IN, SIGNED_IN),
     "auth.change_password": (SIGNED_IN, SIGNED_IN),
     "auth.user_photo": (SIGNED_IN, set()),
+    "auth.forgot_password": (PUBLIC, PUBLIC),
+    "auth.reset_password": (PUBLIC, PUBLIC),
     "portal.index": (SIGNED_IN, set()),
     "admin.index": (STAFF, set()),
     # Organizations
@@ -51,6 +53,7 @@ ACCESS: dict[str, tuple[set, set]] = {
     "users.edit_view": (ADMINS, ADMINS),
     "users.password_view": (ADMINS, ADMINS),
     "users.delete_user_view": (ADMINS, ADMINS),
+    "users.sign_out_view": (ADMINS, ADMINS),
     "users.action_view": (set(), STAFF),
     "users.delete_view": (set(), set()),
     "users.ajax_update": (set(), set()),
@@ -59,7 +62,15 @@ ACCESS: dict[str, tuple[set, set]] = {
 
 # Endpoints whose GET or POST may be reached without signing in; everything else must send
 # anonymous visitors to the sign-in page.
-ANONYMOUS_OK = {"static", "admin.static", "auth.login", "auth.logout", "auth.set_language"}
+ANONYMOUS_OK = {
+    "static",
+    "admin.static",
+    "auth.login",
+    "auth.logout",
+    "auth.set_language",
+    "auth.forgot_password",
+    "auth.reset_password",
+}
 
 
 def _url(rule: Rule, user_id: int) -> str:

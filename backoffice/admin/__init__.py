@@ -15,6 +15,7 @@ from backoffice.admin.users import UserView
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
 from backoffice.extensions import db
 from backoffice.models import Organization, User
+from backoffice.security import csp_nonce
 
 # Sidebar sections; the names are translated where the sidebar renders them.
 SECTIONS = {"CUSTOMERS": _l("CUSTOMERS"), "REGISTERS": _l("REGISTERS")}
@@ -44,6 +45,7 @@ def init_admin(app: Flask) -> Admin:
         name="Backoffice",
         theme=Bootstrap4Theme(base_template="admin/backoffice_base.html", fluid=True),
         index_view=HomeView(name=_l("Home"), url="/admin"),
+        csp_nonce_generator=csp_nonce,  # Flask-Admin's own <script> tags carry the response's CSP nonce
     )
     admin.add_view(
         OrganizationView(Organization, db, name=_l("Organizations"), category="REGISTERS", endpoint="organizations")

@@ -10,7 +10,8 @@ from markupsafe import Markup
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from backoffice.admin.base import MenuItem, SecureModelView, TypedDeleteForm, status_badge
+from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, TypedDeleteForm, status_badge
+from backoffice.auth import sessions
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
 from backoffice.extensions import db
 from backoffice.models import User
@@ -72,6 +73,7 @@ class UserView(SecureModelView):
         **SecureModelView.endpoint_permissions,
         "delete_user_view": "delete",
         "password_view": "edit",
+        "sign_out_view": "edit",
     }
     form = UserForm
     create_label = _l("Add user")
@@ -110,6 +112,9 @@ class UserView(SecureModelView):
         items = super().row_menu(row, return_url)
         if self.allowed("edit"):
             items.append(MenuItem(_("Set password"), self.get_url(".password_view", id=row.id, url=return_url), dialog=True))
+            items.append(
+                MenuItem(_("Sign out everywhere"), self.get_url(".sign_out_view", id=row.id, url=return_url), dialog=True)
+            )
         if self.allowed("delete") and row.id != self.actor.id:
             items.append(MenuItem(_("Delete"), self.get_url(".delete_user_view", id=row.id, url=return_url), dialog=True, danger=True))
         return items
@@ -136,6 +141,18 @@ class UserView(SecureModelView):
         self._photo(form, user)
         return user
 
+    def _keep_own_session(self, user):
+        """Changing one's own password ends one's other sessions; this browser is re-issued and stays in."""
+        if user.id == self.actor.id:
+            sessions.renew(user)
+
+    def update_model(self, form, model):
+        version = model.session_version
+        result = super().update_model(form, model)
+        if result and model.session_version != version:
+            self._keep_own_session(model)
+        return result
+
     def service_update(self, form, model):
         service.update_user(
             db.session,
@@ -159,7 +176,28 @@ class UserView(SecureModelView):
             perform=lambda form: service.set_password(
                 db.session, self.actor, user, form.password.data, require_change=form.require_change.data
             )
+            or self._keep_own_session(user)
             or _("The password of %(name)s was changed.", name=user.full_name),
+        )
+
+    @expose("/sign-out/", methods=("GET", "POST"))
+    def sign_out_view(self):
+        user = self.get_one_or_404(request.args.get("id"))
+
+        def perform(form):
+            service.end_sessions(db.session, self.actor, user)
+            self._keep_own_session(user)
+            return _("%(name)s was signed out everywhere.", name=user.full_name)
+
+        messages = [_("%(name)s will be signed out in every browser and has to sign in again.", name=user.full_name)]
+        if user.id == self.actor.id:
+            messages.append(_("Your other browsers are signed out; this one stays signed in."))
+        return self.confirm(
+            form=PlainConfirmForm(),
+            title=_("Sign out everywhere"),
+            messages=messages,
+            submit_label=_("Sign out everywhere"),
+            perform=perform,
         )
 
     @expose("/remove/", methods=("GET", "POST"))

@@ -6,10 +6,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from backoffice.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ProfileForm
+from backoffice.auth import sessions
+from backoffice.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm, ProfileForm
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
+from backoffice.auth.throttle import throttled
 from backoffice.extensions import db
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError
@@ -40,6 +42,7 @@ def form_errors_from(form, error: ServiceError) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttled(failures_only=True)
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -49,8 +52,7 @@ def login():
         user = user_service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
-            session.clear()  # a fresh session at sign-in
-            login_user(user, remember=form.remember.data)
+            sessions.start(user, remember=form.remember.data)  # a fresh session at sign-in
             return redirect(next_url or landing_for(user))
         db.session.rollback()
         flash(_("The e-mail or password is not correct."), "error")
@@ -61,8 +63,15 @@ def login():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
-    logout_user()
-    session.clear()
+    """POST signs out; GET only asks (a link or a prefetch must not sign anyone out)."""
+    form = LogoutForm()
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("auth/logout.html", form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    sessions.end()
     flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -112,6 +121,7 @@ def change_password():
         try:
             user_service.change_own_password(db.session, current_user, form.current_password.data, form.new_password.data)
             db.session.commit()
+            sessions.renew(current_user._get_current_object())  # other sessions end, this one stays
             flash(_("Your password has been changed."), "success")
             return redirect(landing_for(current_user))
         except ServiceError as error:

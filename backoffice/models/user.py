@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from backoffice.auth.permissions import LANGUAGES, ROLES
@@ -37,6 +37,12 @@ class User(UserMixin, Timestamps, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     photo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     photo_mime: Mapped[str | None] = mapped_column(String(32))
+    # Bumped to end every session of this user (password change, deactivation, "sign out everywhere");
+    # it is part of the id Flask-Login keeps in the session and the remember-me cookie (see get_id).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def get_id(self) -> str:  # Flask-Login: "<id>:<session_version>", checked by the user loader
+        return f"{self.id}:{self.session_version or 0}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in

@@ -107,17 +107,33 @@ def update_user(session, actor: User | None, user: User, **changes) -> User:
         other = get_by_email(session, changes["email"])
         if other is not None and other.id != user.id:
             raise ServiceError(_EMAIL_TAKEN, "email")
+    deactivating = user.active and changes.get("active", True) is False
     with unique_guard(session, {"email": ("email", _EMAIL_TAKEN)}):
         for name, value in changes.items():
             setattr(user, name, value)
+        if deactivating:
+            end_sessions(session, actor, user)
     return user
 
 
+def end_sessions(session, actor: User | None, user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie carrying the old version dies.
+
+    (A browser that must stay signed in, e.g. the one changing its own password, is re-issued by
+    auth/sessions.renew after the commit.)
+    """
+    user.session_version = (user.session_version or 0) + 1
+    session.flush()
+
+
 def set_password(session, actor: User | None, user: User, password: str, *, require_change: bool = False) -> None:
-    """An administrator sets or resets someone's password."""
+    """An administrator sets or resets someone's password (also the forgotten-password reset).
+
+    Every session of the user ends; when it is the actor's own password the caller renews the current one.
+    """
     user.password_hash = passwords.hash_password(passwords.validate(password))
     user.must_change_password = require_change
-    session.flush()
+    end_sessions(session, actor, user)
 
 
 def change_own_password(session, user: User, current: str, new: str) -> None:
@@ -128,7 +144,7 @@ def change_own_password(session, user: User, current: str, new: str) -> None:
         raise ServiceError(_l("Choose a password different from the current one."), "new_password")
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
-    session.flush()
+    end_sessions(session, user, user)
 
 
 def authenticate(session, email: str, password: str) -> User | None:
@@ -160,7 +176,7 @@ def delete_user(session, actor: User | None, user: User) -> str:
     except IntegrityError:
         session.refresh(user)
         user.active = False
-        session.flush()
+        end_sessions(session, actor, user)
         return "deactivated"
 
 

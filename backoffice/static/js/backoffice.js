@@ -11,6 +11,21 @@
     };
   }
 
+  // Flask-Admin's templates use href="javascript:void(0)" on tabs, pager items and dropdown toggles; the CSP
+  // would report following one as a violation, so such a click never navigates.
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest ? ev.target.closest("a[href^='javascript:']") : null;
+    if (link) { ev.preventDefault(); }
+  }, true);
+
+  // Bulk actions (templates/admin/actions.html): Flask-Admin's inline onclick= moved here for the CSP.
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest ? ev.target.closest("[data-bo-action]") : null;
+    if (!link) { return; }
+    ev.preventDefault();
+    if (window.modelActions) { window.modelActions.execute(link.getAttribute("data-bo-action")); }
+  });
+
   // Language switch: submit on change.
   document.querySelectorAll("form.bo-autosubmit select").forEach(function (sel) {
     sel.addEventListener("change", function () { sel.form.submit(); });

@@ -1,0 +1,106 @@
+"""Forgotten password: a signed, single-use link by e-mail (through the outbox) that expires within an hour.
+
+- /forgot-password answers the same whether or not the e-mail belongs to an (active) account.
+- The token is itsdangerous URLSafeTimedSerializer(SECRET_KEY, salt) over the user id, the user's
+  session_version and a fingerprint of the password hash; max_age is one hour. Setting the new password bumps
+  session_version and changes the hash, so the link dies after one use (and when the password changes otherwise).
+- Both endpoints are throttled like sign-in (per typed e-mail and per IP).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from backoffice.auth.forms import ForgotPasswordForm, ResetPasswordForm
+from backoffice.auth.throttle import throttled
+from backoffice.auth.views import bp, form_errors_from
+from backoffice.extensions import db
+from backoffice.services import mail
+from backoffice.services import users as user_service
+from backoffice.services.errors import ServiceError
+
+SALT = "backoffice.password-reset"
+MAX_AGE_SECONDS = 3600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _fingerprint(user) -> str:
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def make_token(user) -> str:
+    return _serializer().dumps({"u": user.id, "v": user.session_version or 0, "h": _fingerprint(user)})
+
+
+def user_for_token(token: str):
+    """The user the link was made for, or None when it is forged, expired, used, or the user is gone/inactive."""
+    from backoffice.models import User
+
+    try:
+        data = _serializer().loads(token, max_age=MAX_AGE_SECONDS)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = db.session.get(User, data["u"])
+    if user is None or not user.active:
+        return None
+    if data.get("v") != (user.session_version or 0) or data.get("h") != _fingerprint(user):
+        return None
+    return user
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@throttled()
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = user_service.get_by_email(db.session, form.email.data)
+        if user is not None and user.active:
+            link = url_for("auth.reset_password", token=make_token(user), _external=True)
+            mail.queue_mail(
+                db.session,
+                user.email,
+                _("Choose a new password"),
+                _(
+                    "Hello %(name)s,\n\nSomeone (we hope you) asked to choose a new password for %(email)s.\n"
+                    "Open this link within an hour to do it; it works once:\n\n%(link)s\n\n"
+                    "If you did not ask for this, ignore this message; your password stays as it is.",
+                    name=user.full_name,
+                    email=user.email,
+                    link=link,
+                ),
+            )
+            db.session.commit()
+        flash(
+            _("If the address belongs to an account, a link for choosing a new password is on its way. It works for an hour."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@throttled(per_email=False)
+def reset_password(token: str):
+    user = user_for_token(token)
+    if user is None:
+        return render_template("auth/reset_password.html", invalid=True, form=None), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user_service.set_password(db.session, user, user, form.new_password.data)  # ends every session
+            db.session.commit()
+            flash(_("Your password has been changed. Sign in with the new password."), "success")
+            return redirect(url_for("auth.login"))
+        except ServiceError as error:
+            db.session.rollback()
+            form_errors_from(form, error)
+    return render_template("auth/reset_password.html", invalid=False, form=form, email=user.email)

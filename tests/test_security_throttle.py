@@ -1,0 +1,143 @@
+"""Sign-in and password-reset throttling with Flask-Limiter, in memory and in the real Redis."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis
+
+from backoffice import create_app
+from backoffice.extensions import db, limiter
+from tests.conftest import TEST_PASSWORD
+from tests.conftest import test_config as config_for
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+# One prefix per test run so parallel runs (and other apps on this Redis) never share counters.
+PREFIX = f"bo-test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(params=["memory", "redis"])
+def throttled_client(request, database_url, app):
+    """A client of an app with throttling ON (the suite's app has it off)."""
+    storage = "memory://" if request.param == "memory" else REDIS_URL
+    throttled_app = create_app(
+        config_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage, RATELIMIT_KEY_PREFIX=PREFIX)
+    )
+    if request.param == "memory":
+        limiter.reset()  # (on Redis, reset() would clear every app's counters; our keys are unique instead)
+    # No app context of its own around the test: each request then gets a fresh one (fresh g).
+    client = throttled_app.test_client()
+    client.storage = request.param
+    yield client
+    with throttled_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if request.param == "memory":
+        limiter.reset()
+    else:
+        conn = redis.Redis.from_url(REDIS_URL)
+        keys = list(conn.scan_iter(f"*{PREFIX}*"))
+        if keys:
+            conn.delete(*keys)
+        assert not list(conn.scan_iter(f"*{PREFIX}*"))
+    # Back to the suite's configuration: throttling off.
+    limiter.init_app(app)
+    assert limiter.enabled is False
+
+
+def attempt(client, email, password="wrong-password-123", ip="10.0.0.1"):
+    return client.post("/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": ip})
+
+
+def test_per_email_limit_counts_whether_or_not_the_account_exists(throttled_client, make_user):
+    user = make_user(email="known@example.com")
+    for email in (user.email, "nobody@example.com"):
+        for n in range(5):  # each from another IP: only the per-e-mail limit can stop them
+            response = attempt(throttled_client, email, ip=f"10.1.{n}.{len(email)}")
+            assert response.status_code == 200
+            assert "The e-mail or password is not correct." in response.get_data(as_text=True)
+        # the sixth, typed differently (case, spaces) but the same address once normalised
+        response = attempt(throttled_client, "  " + email.upper(), ip="10.9.9.9")
+        assert response.status_code == 429
+        html = response.get_data(as_text=True)
+        assert "Too many attempts. Try again in" in html
+        assert int(response.headers["Retry-After"]) > 0
+    # the right password is refused too while the e-mail is throttled, so the limit can't be used to guess
+    assert attempt(throttled_client, user.email, TEST_PASSWORD, ip="10.8.8.8").status_code == 429
+    # another e-mail from the same IPs is untouched
+    assert attempt(throttled_client, "other@example.com", ip="10.1.0.17").status_code == 200
+
+
+def test_per_ip_limit(throttled_client):
+    for n in range(20):
+        assert attempt(throttled_client, f"guess{n}@example.com", ip="10.2.0.1").status_code == 200
+    response = attempt(throttled_client, "guess-more@example.com", ip="10.2.0.1")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    # another IP can still sign in
+    assert attempt(throttled_client, "guess-more@example.com", ip="10.2.0.2").status_code == 200
+    if throttled_client.storage == "redis":
+        keys = [k.decode() for k in redis.Redis.from_url(REDIS_URL).scan_iter(f"*{PREFIX}*")]
+        assert any("ip:10.2.0.1" in k for k in keys), keys  # the counters live in Redis
+
+
+def test_successful_sign_ins_do_not_count(throttled_client, make_user):
+    user = make_user()
+    for _n in range(8):
+        response = attempt(throttled_client, user.email, TEST_PASSWORD)
+        assert response.status_code == 302
+        throttled_client.post("/logout")
+
+
+def test_get_of_the_login_page_is_never_throttled(throttled_client):
+    for n in range(6):
+        attempt(throttled_client, "x@example.com", ip=f"10.3.0.{n}")
+    assert throttled_client.get("/login").status_code == 200
+
+
+def test_forgot_password_is_throttled_per_email(throttled_client):
+    for n in range(5):
+        response = throttled_client.post(
+            "/forgot-password", data={"email": "who@example.com"}, environ_base={"REMOTE_ADDR": f"10.4.0.{n}"}
+        )
+        assert response.status_code == 302
+    response = throttled_client.post("/forgot-password", data={"email": "who@example.com"}, environ_base={"REMOTE_ADDR": "10.4.1.1"})
+    assert response.status_code == 429
+
+
+def test_the_429_page_is_translated(throttled_client, make_user):
+    for n in range(5):
+        attempt(throttled_client, "sv@example.com", ip=f"10.5.0.{n}")
+    response = throttled_client.post(
+        "/login",
+        data={"email": "sv@example.com", "password": "x"},
+        headers={"Accept-Language": "sv"},
+        environ_base={"REMOTE_ADDR": "10.5.1.1"},
+    )
+    assert response.status_code == 429
+    assert '<html lang="sv">' in response.get_data(as_text=True)
+
+
+def test_an_unreachable_redis_does_not_break_sign_in(database_url, app, make_user):
+    """RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: throttling goes on per process instead of failing with a 500."""
+    user = make_user()
+    down = create_app(
+        config_for(
+            database_url,
+            RATELIMIT_ENABLED=True,
+            RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+            RATELIMIT_KEY_PREFIX=PREFIX,
+            RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        )
+    )
+    try:
+        assert attempt(down.test_client(), user.email, TEST_PASSWORD).status_code == 302
+        client = down.test_client()
+        for n in range(5):
+            assert attempt(client, "fallback@example.com", ip=f"10.6.0.{n}").status_code == 200
+        assert attempt(client, "fallback@example.com", ip="10.6.1.1").status_code == 429
+    finally:
+        with down.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)
