@@ -87,4 +87,31 @@
     });
   }
   wireDialogs(document);
+
+  // Searchable select: typing in a box with data-lookup-url asks the server (at most 20 matches) and
+  // refills the select named by data-lookup-target. Without JS the box is a plain search form.
+  document.querySelectorAll("input[data-lookup-url]").forEach(function (input) {
+    var select = document.getElementById(input.getAttribute("data-lookup-target"));
+    if (!select) { return; }
+    var note = select.parentNode.querySelector("[data-lookup-note]");
+    var run = debounce(function () {
+      var url = input.getAttribute("data-lookup-url") + "?q=" + encodeURIComponent(input.value);
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          select.innerHTML = "";
+          data.results.forEach(function (item) {
+            var option = document.createElement("option");
+            option.value = item.id;
+            option.textContent = item.text;
+            select.appendChild(option);
+          });
+          if (data.results.length) { select.selectedIndex = 0; }
+          if (note) {
+            note.textContent = note.getAttribute(data.results.length ? "data-some" : "data-none");
+          }
+        });
+    }, 250);
+    input.addEventListener("input", run);
+  });
 })();
