@@ -138,3 +138,15 @@ def test_post_without_csrf_token_is_refused(app, client, customer, session, make
         assert links(session) == 1
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_remove_posted_from_the_modal_answers_with_the_place_to_go(as_user, customer, session):
+    owner, other = customer(), customer(name="Modal AB")
+    session.add(SharedAccount(customer_id=owner.id, shared_customer_id=other.id))
+    session.commit()
+    link_id = session.scalars(select(SharedAccount.id)).one()
+    client = as_user("system-admin")
+    response = client.post(url(owner, f"remove/{link_id}/?modal=1"))
+    assert response.status_code == 200 and response.headers["X-Redirect"] == url(owner)
+    assert links(session) == 0
+    assert "Modal AB is no longer shared" in client.get(url(owner)).get_data(as_text=True)  # the flash survived

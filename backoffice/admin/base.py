@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_babel import gettext as _
@@ -173,6 +173,12 @@ class SecureModelView(ModelView):
                 message = perform(form)
                 db.session.commit()
                 flash(message, "success")
+                if request.args.get("modal") == "1":
+                    # Posted from the modal by fetch: a 302 would be followed by fetch and eat the
+                    # flash before the page loads; tell the script where to go instead.
+                    response = make_response("", 200)
+                    response.headers["X-Redirect"] = cancel_url
+                    return response
                 return redirect(cancel_url)
             except ServiceError as error:
                 db.session.rollback()

@@ -61,6 +61,8 @@
         ev.preventDefault();
         fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), credentials: "same-origin" })
           .then(function (r) {
+            var target = r.headers.get("X-Redirect");
+            if (target) { window.location.href = target; return null; }
             if (r.redirected) { window.location.href = r.url; return null; }
             return r.text();
           })
