@@ -104,7 +104,10 @@ class PrintTransport:
         return self
 
     def send(self, message: OutboxMessage) -> None:
-        self.echo(as_email(message, self.settings.sender).as_string())
+        self.echo(
+            f"From: {self.settings.sender}\nTo: {message.to_address}\nSubject: {message.subject}\n\n"
+            f"{message.body.rstrip()}\n{'-' * 60}"
+        )
 
     def __exit__(self, *exc):
         return False
