@@ -226,3 +226,15 @@ def test_customer_of(session, customer, make_user):
     c = customer()
     assert sharing.customer_of(session, c.admin).id == c.id
     assert sharing.customer_of(session, make_user(role="guest")) is None
+
+
+def test_search_gives_the_same_answer_when_there_are_many_matches(session, admin, customer, monkeypatch):
+    """Above FEW_MATCHES the search runs as a plain condition; the answer must not change."""
+    owner = customer(name="Alfa AB")
+    beta = customer(name="Beta AB", customer_number="4711")
+    berg = customer(name="Berg AB")
+    customer(name="Gamma AB")
+    few = [c.id for c in sharing.eligible(session, owner, "b")]
+    monkeypatch.setattr(sharing, "FEW_MATCHES", 1)
+    assert [c.id for c in sharing.eligible(session, owner, "b")] == few == [berg.id, beta.id]
+    assert [c.id for c in sharing.eligible(session, owner, "47")] == [beta.id]

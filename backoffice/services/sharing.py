@@ -8,8 +8,8 @@ of the link) is told about every change, in the app and by e-mail.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import or_, select, union_all
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from backoffice.models import Customer, Organization, SharedAccount
 from backoffice.services.errors import ServiceError, unique_guard
@@ -73,30 +73,53 @@ def _eligible_filter():
     return (Customer.deleted_at.is_(None), Customer.status == "ACTIVE")
 
 
+FEW_MATCHES = 200
+
+
+def _matching(session, words: str):
+    """The search condition, in the shape that is fast for this search.
+
+    First the ids of up to FEW_MATCHES + 1 matches, one branch per table so each can use its own
+    trigram index on PostgreSQL (an OR across the join would scan every row). When that is all of
+    them, the page is sorted from those ids; when there are more (a common word), the plain condition
+    lets PostgreSQL walk the organization-name index and stop after the first 20 hits.
+    """
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    org, by_org, by_num = aliased(Organization), aliased(Customer), aliased(Customer)
+    first = union_all(
+        select(by_org.id)
+        .join(org, org.id == by_org.organization_id)
+        .where(or_(org.name.ilike(pattern, escape="\\"), org.org_number.ilike(pattern, escape="\\"))),
+        select(by_num.id).where(by_num.customer_number.ilike(pattern, escape="\\")),
+    ).limit(FEW_MATCHES + 1)
+    ids = set(session.scalars(first))
+    if len(ids) <= FEW_MATCHES:
+        return Customer.id.in_(sorted(ids))
+    return or_(
+        Organization.name.ilike(pattern, escape="\\"),
+        Organization.org_number.ilike(pattern, escape="\\"),
+        Customer.customer_number.ilike(pattern, escape="\\"),
+    )
+
+
 def eligible(session, customer: Customer, search: str | None = None, limit: int = LOOKUP_LIMIT) -> list[Customer]:
     """Customers that may be shared with ``customer``: other, active (not deleted, status ACTIVE),
     not shared yet; matched by organization name or number or customer number; at most ``limit``.
 
-    Ordered by the indexed organization name, so PostgreSQL walks that index and stops at ``limit``.
+    Ordered by the indexed organization name; see ``_matching`` for how a search stays fast.
     """
     already = select(SharedAccount.shared_customer_id).where(SharedAccount.customer_id == customer.id)
     query = (
         select(Customer)
-        .join(Organization, Customer.organization_id == Organization.id)
+        .join(Customer.organization)
+        .options(contains_eager(Customer.organization))
         .where(*_eligible_filter(), Customer.id != customer.id, Customer.id.not_in(already))
         .order_by(Organization.name, Customer.id)
         .limit(max(1, min(int(limit), LOOKUP_LIMIT)))
     )
     words = (search or "").strip()[:100]
     if words:
-        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                Organization.name.ilike(pattern, escape="\\"),
-                Organization.org_number.ilike(pattern, escape="\\"),
-                Customer.customer_number.ilike(pattern, escape="\\"),
-            )
-        )
+        query = query.where(_matching(session, words))
     return list(session.scalars(query))
 
 
