@@ -29,3 +29,14 @@ def test_seed_makes_a_portal_demo_and_is_idempotent(app, session):
         session.scalar(select(func.count()).select_from(Customer)),
         session.scalar(select(func.count()).select_from(SharedAccount)),
     )
+
+
+def test_demo_customer_gets_an_organization_even_when_all_are_taken(app, session, monkeypatch):
+    from tests import factories
+
+    factories.customer(session, name="Only AB")  # customers exist: seed_sharing makes none of its own
+    monkeypatch.setattr(demo, "_free_organizations", lambda session: iter(()))
+    demo.seed(session)
+    session.commit()
+    mine = sharing.customer_of(session, user_service.get_by_email(session, demo.DEMO_CUSTOMER_ADMIN))
+    assert mine.organization.name == "Kundportalen Demo AB"

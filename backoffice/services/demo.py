@@ -148,8 +148,11 @@ def seed_sharing(session, actor=None) -> int:
     mine = sharing.customer_of(session, demo_admin)
     if mine is None:
         org = next(iter(_free_organizations(session)), None)
-        if org is None:
-            return 0
+        if org is None:  # every organization has a customer already: give the demo its own
+            org = org_service.create_organization(
+                session, actor, name="Kundportalen Demo AB", org_number="559999-0001", address="Portalvägen 1",
+                post_number="111 22", municipality="Stockholm", region="Stockholms län", country="Sverige",
+            )
         mine = Customer(organization=org, admin=demo_admin, status="ACTIVE", allow_shared_billing=True,
                         customer_number="2026")
         session.add(mine)
