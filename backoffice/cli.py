@@ -8,6 +8,7 @@ from flask import Flask
 from backoffice.auth.permissions import ROLES
 from backoffice.extensions import db
 from backoffice.services import demo
+from backoffice.services import mail as mail_service
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError
 
@@ -85,3 +86,43 @@ def register(app: Flask) -> None:
         click.echo("\nDemo logins (password for all: %s):" % demo.DEMO_PASSWORD)
         for email, _first, _last, _role, _lang, note in demo.DEMO_LOGINS:
             click.echo(f"  {email:<28} {note}")
+
+    register_send_mail(app)
+
+
+def register_send_mail(app: Flask) -> None:
+    @app.cli.command("send-mail")
+    @click.option("--limit", default=100, show_default=True, help="At most this many messages per run.")
+    def send_mail(limit):
+        """Deliver the outbox: over SMTP when MAIL_SERVER is set, else print the messages."""
+        import smtplib
+
+        settings = mail_service.MailSettings.from_config(app.config)
+        messages = mail_service.pending(db.session, limit=limit)
+        if not messages:
+            db.session.rollback()
+            click.echo("Outbox: nothing to send.")
+            return
+        if settings.server:
+            transport = mail_service.SmtpTransport(settings)
+        else:
+            transport = mail_service.PrintTransport(settings, echo=click.echo)
+        sent = failed = 0
+        try:
+            with transport:
+                for message in messages:
+                    if mail_service.deliver(db.session, message, transport):
+                        sent += 1
+                    else:
+                        failed += 1
+                    db.session.commit()  # each message on its own: a crash never sends one twice
+        except (smtplib.SMTPException, OSError) as exc:  # could not connect or sign in
+            db.session.rollback()
+            for message in mail_service.pending(db.session, limit=limit):
+                message.attempts += 1
+                message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            db.session.commit()
+            raise click.ClickException(f"Could not reach the mail server {settings.server}:{settings.port}: {exc}")
+        click.echo(f"Outbox: {sent} sent, {failed} failed.")
+        if failed:
+            raise SystemExit(1)

@@ -1,16 +1,77 @@
-"""The customer portal: where customer admins land (they never see /admin)."""
+"""The customer portal: where customer admins land (they never see /admin).
 
-from flask import Blueprint, abort, render_template
+A customer admin sees their customer account's summary and their notifications.
+"""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from backoffice.auth.permissions import can
+from backoffice.extensions import db
+from backoffice.services import notifications as notification_service
+from backoffice.services import sharing
+from backoffice.services.errors import ServiceError
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+def _page() -> int:
+    value = request.args.get("page", "1")
+    return max(1, int(value)) if value.isdigit() else 1
+
+
+def _allowed() -> bool:
+    return can(current_user, "portal.access") or can(current_user, "admin.access")
 
 
 @bp.route("/")
 @login_required
 def index():
-    if not can(current_user, "portal.access") and not can(current_user, "admin.access"):
+    if not _allowed():
         return render_template("portal/index.html", no_access=True), 200
-    return render_template("portal/index.html", no_access=False)
+    user = current_user._get_current_object()
+    customer = sharing.customer_of(db.session, user)
+    page = _page()
+    size = notification_service.PAGE_SIZE
+    return render_template(
+        "portal/index.html",
+        no_access=False,
+        is_staff=can(user, "admin.access"),
+        customer=customer,
+        shared_with=sharing.shared_with(db.session, customer) if customer else [],
+        shared_to=sharing.shared_to(db.session, customer) if customer else [],
+        items=notification_service.list_for(db.session, user, limit=size, offset=(page - 1) * size),
+        unread=notification_service.unread_count(db.session, user),
+        total=notification_service.total_count(db.session, user),
+        page=page,
+        page_size=size,
+    )
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read(notification_id: int):
+    if not _allowed():
+        return redirect(url_for(".index"))
+    if FlaskForm().validate_on_submit():
+        try:
+            notification_service.mark_read(db.session, current_user, notification_id)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+    return redirect(url_for(".index", page=request.args.get("page") or None))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@login_required
+def read_all():
+    if not _allowed():
+        return redirect(url_for(".index"))
+    if FlaskForm().validate_on_submit():
+        count = notification_service.mark_all_read(db.session, current_user)
+        db.session.commit()
+        flash(_("%(n)d notifications marked as read.", n=count), "success")
+    return redirect(url_for(".index"))

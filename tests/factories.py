@@ -34,3 +34,19 @@ def organization(session, *, name=None, org_number=None, **kw):
     )
     session.commit()
     return created
+
+
+def customer(session, *, organization=None, admin=None, status="ACTIVE", allow_shared_billing=True, name=None, **kw):
+    """A customer made directly with the model (the customers service lives on another branch):
+    a fresh organization and a fresh ``customer-admin`` user unless given."""
+    from backoffice.models import Customer
+
+    org = organization or globals()["organization"](session, name=name)
+    if admin is None:
+        admin = user(session, role="customer-admin", first_name="Customer")
+    elif admin.role != "customer-admin":
+        admin.role = "customer-admin"
+    created = Customer(organization=org, admin=admin, status=status, allow_shared_billing=allow_shared_billing, **kw)
+    session.add(created)
+    session.commit()
+    return created

@@ -10,6 +10,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from backoffice.admin.base import deny
+from backoffice.admin.customer_export import CustomerExportView
+from backoffice.admin.notifications import NotificationsView
+from backoffice.admin.shared_accounts import SharedAccountsView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
@@ -40,6 +43,15 @@ class HomeView(AdminIndexView):
         return self.render("admin/home.html", counts=counts)
 
 
+def _unread_notifications() -> int:
+    """The bell's number: one indexed count, run only where the bell renders."""
+    from backoffice.services.notifications import unread_count
+
+    if not current_user.is_authenticated:
+        return 0
+    return unread_count(db.session, current_user)
+
+
 def init_admin(app: Flask) -> Admin:
     admin = Admin(
         name="Backoffice",
@@ -51,6 +63,14 @@ def init_admin(app: Flask) -> Admin:
         OrganizationView(Organization, db, name=_l("Organizations"), category="REGISTERS", endpoint="organizations")
     )
     admin.add_view(UserView(User, db, name=_l("Users"), category="REGISTERS", endpoint="users"))
+    # Pages without a sidebar entry: reached from the customers list, the details page and the bell.
+    admin.add_view(
+        SharedAccountsView(name=_l("Shared accounts"), endpoint="shared_accounts", url="/admin/customers/shared")
+    )
+    admin.add_view(
+        CustomerExportView(name=_l("Download CSV"), endpoint="customer_export", url="/admin/customers/export")
+    )
+    admin.add_view(NotificationsView(name=_l("Notifications"), endpoint="notifications", url="/admin/notifications"))
     admin.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 
@@ -68,6 +88,7 @@ def init_admin(app: Flask) -> Admin:
             "role_label": lambda role: ROLE_LABELS.get(role, role),
             "config_languages": LANGUAGES,
             "can": lambda perm, obj=None: can(current_user, perm, obj),
+            "unread_notifications": _unread_notifications,
         }
 
     return admin

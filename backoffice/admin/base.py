@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_admin import expose
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from markupsafe import Markup
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from backoffice.auth.permissions import can
+from backoffice.auth.permissions import PERMISSIONS, can
 from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
 from backoffice.services.errors import ServiceError
@@ -173,6 +173,12 @@ class SecureModelView(ModelView):
                 message = perform(form)
                 db.session.commit()
                 flash(message, "success")
+                if request.args.get("modal") == "1":
+                    # Posted from the modal by fetch: a 302 would be followed by fetch and eat the
+                    # flash before the page loads; tell the script where to go instead.
+                    response = make_response("", 200)
+                    response.headers["X-Redirect"] = cancel_url
+                    return response
                 return redirect(cancel_url)
             except ServiceError as error:
                 db.session.rollback()
@@ -294,3 +300,41 @@ class SoftDeleteViews:
             confirm_text="DELETE",
             perform=lambda form: self.purge(obj) or _("“%(name)s” was permanently deleted.", name=name),
         )
+
+
+class SecureBaseView(BaseView):
+    """A plain (non-model) admin page where every exposed endpoint names its permission (fail closed).
+
+    ``endpoint_permissions`` maps the exposed method name to a full permission string; a method not
+    named there is refused. Hidden from the sidebar unless ``visible`` is set.
+    """
+
+    endpoint_permissions: dict[str, str] = {}
+    visible = False
+
+    @property
+    def actor(self):
+        return current_user._get_current_object()
+
+    def is_visible(self) -> bool:
+        return self.visible
+
+    def is_accessible(self) -> bool:
+        return bool(self.endpoint_permissions) and all(
+            perm in PERMISSIONS for perm in self.endpoint_permissions.values()
+        ) and can(current_user, "admin.access")
+
+    def inaccessible_callback(self, name, **kwargs):
+        return deny()
+
+    def _handle_view(self, name, **kwargs):
+        permission = self.endpoint_permissions.get(name)
+        if permission is None or not can(current_user, permission):
+            return deny()
+        return None
+
+    def list_url(self) -> str:
+        return safe_next(request.values.get("url")) or self.get_url(".index")
+
+    # The same dialog as the model views: a page without JS, a modal fragment with ?modal=1.
+    confirm = SecureModelView.confirm

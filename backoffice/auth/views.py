@@ -49,7 +49,14 @@ def login():
         return redirect(next_url or landing_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(db.session, form.email.data, form.password.data)
+        try:
+            user = user_service.authenticate(db.session, form.email.data, form.password.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            return render_template(
+                "auth/login.html", form=form, language_form=LanguageForm(language=session.get("language"))
+            ), 403
         if user is not None:
             db.session.commit()
             sessions.start(user, remember=form.remember.data)  # a fresh session at sign-in

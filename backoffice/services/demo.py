@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from backoffice.models import Organization, User
+from backoffice.models import Customer, Organization, SharedAccount, User
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
 
@@ -16,7 +17,10 @@ DEMO_LOGINS = [
     ("editor@example.com", "Erik", "Editor", "editor", "sv", "editor: create and edit, no delete"),
     ("staff@example.com", "Sara", "Staff", "staff", "en", "staff: view only"),
     ("guest@example.com", "Gustav", "Guest", "guest", "en", "guest: may sign in, no back office"),
+    ("customer@example.com", "Cecilia", "Customer", "customer-admin", "en",
+     "customer admin: the portal (/portal/), with unread notifications"),
 ]
+DEMO_CUSTOMER_ADMIN = "customer@example.com"
 
 FIRST = ["Anna", "Johan", "Maria", "Lars", "Karin", "Per", "Eva", "Nils", "Sofia", "Olof",
          "Ingrid", "Mikael", "Elin", "Anders", "Lena", "Jonas", "Maja", "Henrik", "Ida", "Oskar"]
@@ -97,8 +101,86 @@ def seed(session, actor=None) -> dict:
     if not deleted:
         for org in session.scalars(select(Organization).order_by(Organization.org_number_key).offset(60).limit(3)):
             org_service.soft_delete_organization(session, actor, org)
+    added["shared accounts"] = seed_sharing(session, actor)
     return added
 
 
 def is_empty(session) -> bool:
     return session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def _free_organizations(session):
+    """Organizations that are not deleted and have no customer yet, in a stable order."""
+    taken = select(Customer.organization_id).where(Customer.organization_id.is_not(None))
+    return session.scalars(
+        select(Organization)
+        .where(Organization.deleted_at.is_(None), Organization.id.not_in(taken))
+        .order_by(Organization.org_number_key)
+    )
+
+
+def _free_guests(session):
+    taken = select(Customer.admin_user_id).where(Customer.admin_user_id.is_not(None))
+    return session.scalars(
+        select(User).where(User.role == "guest", User.id.not_in(taken), User.email != "guest@example.com").order_by(User.email)
+    )
+
+
+def seed_sharing(session, actor=None) -> int:
+    """Shared billing accounts and a customer admin with unread notifications, for the portal demo.
+
+    Uses the customers already there; when there are none (a branch without the customers seed),
+    makes a handful directly so the portal has something to show. Returns how many links it added.
+    """
+    from backoffice.services import sharing
+
+    demo_admin = user_service.get_by_email(session, DEMO_CUSTOMER_ADMIN)
+    if demo_admin is None:
+        return 0
+    if not session.scalar(select(func.count()).select_from(Customer)):
+        shapes = [("ACTIVE", True, "1001"), ("ACTIVE", True, "1002"), ("ACTIVE", False, None),
+                  ("ACTIVE", True, "1004"), ("INACTIVE", True, "1005"), ("ACTIVE", True, None)]
+        for (status, allow, number), org, guest in zip(shapes, _free_organizations(session), _free_guests(session)):
+            guest.role = "customer-admin"
+            session.add(Customer(organization=org, admin=guest, status=status,
+                                 allow_shared_billing=allow, customer_number=number))
+        session.flush()
+    mine = sharing.customer_of(session, demo_admin)
+    if mine is None:
+        org = next(iter(_free_organizations(session)), None)
+        if org is None:  # every organization has a customer already: give the demo its own
+            org = org_service.create_organization(
+                session, actor, name="Kundportalen Demo AB", org_number="559999-0001", address="Portalvägen 1",
+                post_number="111 22", municipality="Stockholm", region="Stockholms län", country="Sverige",
+            )
+        mine = Customer(organization=org, admin=demo_admin, status="ACTIVE", allow_shared_billing=True,
+                        customer_number="2026")
+        session.add(mine)
+        session.flush()
+    if session.scalar(select(func.count()).select_from(SharedAccount)):
+        return 0
+    active = session.scalars(
+        select(Customer)
+        .join(Organization, Customer.organization_id == Organization.id)
+        .where(Customer.deleted_at.is_(None), Customer.status == "ACTIVE", Customer.id != mine.id)
+        .order_by(Organization.name, Customer.id)
+    ).all()
+    owners = [c for c in active if c.allow_shared_billing][:3]
+    added = 0
+    for owner in owners:  # the demo customer's account is shared with these: one notification each
+        sharing.add_shared_account(session, actor, owner, mine)
+        added += 1
+    for other in [c for c in active if c not in owners][:2]:  # and the demo customer shares two accounts
+        sharing.add_shared_account(session, actor, mine, other)
+        added += 1
+    if len(owners) > 1:  # one removal too, so "no longer shared" shows
+        link = session.scalar(
+            select(SharedAccount).where(SharedAccount.customer_id == owners[-1].id, SharedAccount.shared_customer_id == mine.id)
+        )
+        sharing.remove_shared_account(session, actor, owners[-1], link)
+        added -= 1
+    from backoffice.services.notifications import notify
+
+    staff_admin = user_service.get_by_email(session, "admin@example.com")
+    notify(session, staff_admin, _l("Demo data: %(n)d shared billing accounts were set up.", n=added), email=False)
+    return added

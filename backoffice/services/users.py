@@ -147,14 +147,33 @@ def change_own_password(session, user: User, current: str, new: str) -> None:
     end_sessions(session, user, user)
 
 
+def _refuse_inactive_customer(session, user: User) -> None:
+    """An inactive (or deleted) customer's portal users can't sign in (design.md); said only after the
+    password matched, so it reveals nothing to a stranger."""
+    from backoffice.models import Customer
+
+    blocked = session.scalar(
+        select(Customer.id).where(
+            Customer.admin_user_id == user.id, (Customer.status != "ACTIVE") | Customer.deleted_at.is_not(None)
+        )
+    )
+    if blocked is not None:
+        raise ServiceError(
+            _l("Your customer account is inactive, so you can't sign in. Contact your administrator."), "email"
+        )
+
+
 def authenticate(session, email: str, password: str) -> User | None:
-    """The user if the e-mail and password match an active account; None otherwise (no hint why)."""
+    """The user if the e-mail and password match an active account; None otherwise (no hint why).
+
+    Raises ServiceError when the password is right but the user's customer account is inactive."""
     user = get_by_email(session, email or "")
     if user is None or not user.password_hash:
         passwords.dummy_verify(password or "")
         return None
     if not passwords.verify(user.password_hash, password or "") or not user.active:
         return None
+    _refuse_inactive_customer(session, user)
     user.last_login_at = utcnow()
     session.flush()
     return user

@@ -76,6 +76,8 @@
         ev.preventDefault();
         fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), credentials: "same-origin" })
           .then(function (r) {
+            var target = r.headers.get("X-Redirect");
+            if (target) { window.location.href = target; return null; }
             if (r.redirected) { window.location.href = r.url; return null; }
             return r.text();
           })
@@ -102,4 +104,31 @@
     });
   }
   wireDialogs(document);
+
+  // Searchable select: typing in a box with data-lookup-url asks the server (at most 20 matches) and
+  // refills the select named by data-lookup-target. Without JS the box is a plain search form.
+  document.querySelectorAll("input[data-lookup-url]").forEach(function (input) {
+    var select = document.getElementById(input.getAttribute("data-lookup-target"));
+    if (!select) { return; }
+    var note = select.parentNode.querySelector("[data-lookup-note]");
+    var run = debounce(function () {
+      var url = input.getAttribute("data-lookup-url") + "?q=" + encodeURIComponent(input.value);
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          select.innerHTML = "";
+          data.results.forEach(function (item) {
+            var option = document.createElement("option");
+            option.value = item.id;
+            option.textContent = item.text;
+            select.appendChild(option);
+          });
+          if (data.results.length) { select.selectedIndex = 0; }
+          if (note) {
+            note.textContent = note.getAttribute(data.results.length ? "data-some" : "data-none");
+          }
+        });
+    }, 250);
+    input.addEventListener("input", run);
+  });
 })();

@@ -1,0 +1,55 @@
+"""The staff's notifications: the bell in the top bar opens this list."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+
+from backoffice.admin.base import PlainConfirmForm, SecureBaseView
+from backoffice.extensions import db
+from backoffice.services import notifications as service
+from backoffice.services.errors import ServiceError
+
+
+def page_number() -> int:
+    value = request.args.get("page", "1")
+    return max(1, int(value)) if value.isdigit() else 1
+
+
+class NotificationsView(SecureBaseView):
+    endpoint_permissions = {"index": "admin.access", "read": "admin.access", "read_all": "admin.access"}
+
+    @expose("/")
+    def index(self):
+        page = page_number()
+        items = service.list_for(db.session, self.actor, limit=service.PAGE_SIZE, offset=(page - 1) * service.PAGE_SIZE)
+        total = service.total_count(db.session, self.actor)
+        return self.render(
+            "admin/notifications.html",
+            items=items,
+            page=page,
+            total=total,
+            page_size=service.PAGE_SIZE,
+            unread=service.unread_count(db.session, self.actor),
+            form=PlainConfirmForm(),
+        )
+
+    @expose("/<int:notification_id>/read", methods=("POST",))
+    def read(self, notification_id: int):
+        if PlainConfirmForm().validate_on_submit():
+            try:
+                service.mark_read(db.session, self.actor, notification_id)
+                db.session.commit()
+            except ServiceError as error:
+                db.session.rollback()
+                flash(str(error.message), "error")
+        return redirect(url_for(".index", page=request.args.get("page") or None))
+
+    @expose("/read-all", methods=("POST",))
+    def read_all(self):
+        if PlainConfirmForm().validate_on_submit():
+            count = service.mark_all_read(db.session, self.actor)
+            db.session.commit()
+            flash(_("%(n)d notifications marked as read.", n=count), "success")
+        return redirect(url_for(".index"))

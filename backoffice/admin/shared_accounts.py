@@ -1,0 +1,160 @@
+"""Manage shared accounts: the customer accounts shared with one customer (add, remove).
+
+Hidden from the sidebar; opened from the customer's row menu and the MANAGE button on its details page.
+Thin: the rules live in services/sharing.py.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+from wtforms import SelectField
+
+from backoffice.admin.base import PlainConfirmForm, SecureBaseView
+from backoffice.auth.views import form_errors_from
+from backoffice.extensions import db
+from backoffice.models import Customer
+from backoffice.services import sharing
+from backoffice.services.errors import ServiceError
+
+
+class AddSharedAccountForm(FlaskForm):
+    shared_customer = SelectField(_l("Customer account"), coerce=str, validate_choice=False)
+
+
+def option_label(customer: Customer) -> str:
+    org = customer.organization
+    parts = [org.name if org else f"#{customer.id}"]
+    if org and org.org_number:
+        parts.append(f"({org.org_number})")
+    if customer.customer_number:
+        parts.append("· " + _("customer number %(n)s", n=customer.customer_number))
+    return " ".join(parts)
+
+
+def customer_url(customer: Customer) -> str | None:
+    """The customer's details page (the customers view's), or its list, if registered."""
+    for endpoint, kw in (("customers.details_view", {"id": customer.id}), ("customers.index_view", {})):
+        try:
+            return url_for(endpoint, **kw)
+        except BuildError:
+            continue
+    return None
+
+
+class SharedAccountsView(SecureBaseView):
+    endpoint_permissions = {
+        "home": "customers.view",
+        "index": "customers.view",
+        "lookup": "customers.edit",
+        "add": "customers.edit",
+        "remove": "customers.edit",
+    }
+
+    def _customer(self, customer_id: int) -> Customer:
+        customer = db.session.get(Customer, customer_id)
+        if customer is None:
+            abort(404)
+        return customer
+
+    def list_url(self) -> str:
+        return url_for(".index", customer_id=request.view_args["customer_id"])
+
+    @expose("/")
+    def home(self):
+        try:
+            return redirect(url_for("customers.index_view"))
+        except BuildError:
+            return redirect(url_for("admin.index"))
+
+    def _page(self, customer, form=None, status=200):
+        search = (request.args.get("search") or "").strip()
+        can_edit = self.can_edit()
+        refusal = sharing.refusal(customer)
+        form = form or AddSharedAccountForm()
+        choices = []
+        if can_edit and refusal is None:
+            choices = [(str(c.id), option_label(c)) for c in sharing.eligible(db.session, customer, search)]
+        form.shared_customer.choices = choices
+        return (
+            self.render(
+                "admin/shared_accounts.html",
+                customer=customer,
+                links=sharing.shared_with(db.session, customer),
+                refusal=refusal,
+                can_edit=can_edit,
+                form=form,
+                search=search,
+                customer_url=customer_url(customer),
+                lookup_limit=sharing.LOOKUP_LIMIT,
+            ),
+            status,
+        )
+
+    def can_edit(self) -> bool:
+        from flask_login import current_user
+
+        from backoffice.auth.permissions import can
+
+        return can(current_user, "customers.edit")
+
+    @expose("/<int:customer_id>/")
+    def index(self, customer_id: int):
+        return self._page(self._customer(customer_id))
+
+    @expose("/<int:customer_id>/lookup")
+    def lookup(self, customer_id: int):
+        """Eligible customers matching ?q=, at most 20, as JSON for the searchable select."""
+        customer = self._customer(customer_id)
+        if sharing.refusal(customer) is not None:
+            return jsonify(results=[])
+        found = sharing.eligible(db.session, customer, request.args.get("q"))
+        return jsonify(results=[{"id": c.id, "text": option_label(c)} for c in found])
+
+    @expose("/<int:customer_id>/add/", methods=("POST",))
+    def add(self, customer_id: int):
+        customer = self._customer(customer_id)
+        form = AddSharedAccountForm()
+        form.shared_customer.choices = []
+        if form.validate_on_submit():
+            value = form.shared_customer.data or ""
+            other = db.session.get(Customer, int(value)) if value.isdigit() else None
+            try:
+                sharing.add_shared_account(db.session, self.actor, customer, other)
+                db.session.commit()
+                flash(_("%(shared)s is now shared with %(customer)s.", shared=other, customer=customer), "success")
+                return redirect(url_for(".index", customer_id=customer.id))
+            except ServiceError as error:
+                db.session.rollback()
+                form_errors_from(form, error)
+        return self._page(customer, form=form, status=400)
+
+    @expose("/<int:customer_id>/remove/<int:link_id>/", methods=("GET", "POST"))
+    def remove(self, customer_id: int, link_id: int):
+        customer = self._customer(customer_id)
+        try:
+            link = sharing.get_link(db.session, customer, link_id)
+        except ServiceError as error:
+            flash(str(error.message), "error")
+            return redirect(url_for(".index", customer_id=customer.id))
+        refusal = sharing.refusal(customer)
+        if refusal is not None:
+            flash(str(refusal), "error")
+            return redirect(url_for(".index", customer_id=customer.id))
+        shared_name = str(link.shared_customer)
+        return self.confirm(
+            form=PlainConfirmForm(),
+            title=_("Remove shared account"),
+            messages=[
+                _("%(shared)s will no longer be shared with %(customer)s.", shared=shared_name, customer=customer),
+                _("The customer admin of %(shared)s will be notified.", shared=shared_name),
+            ],
+            submit_label=_("Remove"),
+            danger=True,
+            perform=lambda form: sharing.remove_shared_account(db.session, self.actor, customer, link)
+            and _("%(shared)s is no longer shared with %(customer)s.", shared=shared_name, customer=customer),
+        )
