@@ -3,7 +3,7 @@
 A customer admin sees their customer account's summary and their notifications.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -54,7 +54,7 @@ def index():
 @login_required
 def read(notification_id: int):
     if not _allowed():
-        return redirect(url_for(".index"))
+        abort(403)
     if FlaskForm().validate_on_submit():
         try:
             notification_service.mark_read(db.session, current_user, notification_id)
@@ -69,7 +69,7 @@ def read(notification_id: int):
 @login_required
 def read_all():
     if not _allowed():
-        return redirect(url_for(".index"))
+        abort(403)
     if FlaskForm().validate_on_submit():
         count = notification_service.mark_all_read(db.session, current_user)
         db.session.commit()

@@ -45,6 +45,20 @@ ACCESS: dict[str, tuple[set, set]] = {
     "organizations.delete_view": (set(), set()),  # Flask-Admin's own delete: replaced by the dialogs
     "organizations.ajax_update": (set(), set()),
     "organizations.export": (set(), set()),
+    # Customers: shared accounts, export
+    "shared_accounts.home": (STAFF, set()),
+    "shared_accounts.index": (STAFF, set()),
+    "shared_accounts.lookup": (EDITORS, set()),
+    "shared_accounts.add": (set(), EDITORS),
+    "shared_accounts.remove": (EDITORS, EDITORS),
+    "customer_export.index": (EDITORS, set()),
+    "customer_export.download": (EDITORS, set()),
+    # Notifications: staff in the admin, customer admins in the portal
+    "notifications.index": (STAFF, set()),
+    "notifications.read": (set(), STAFF),
+    "notifications.read_all": (set(), STAFF),
+    "portal.read": (set(), STAFF | {"customer-admin"}),
+    "portal.read_all": (set(), STAFF | {"customer-admin"}),
     # Users
     "users.index_view": (STAFF, set()),
     "users.details_view": (STAFF, set()),
