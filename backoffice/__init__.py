@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, redirect, render_template, request, session, url_for
+from flask import Flask, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
@@ -27,6 +27,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and services run outside a request: English
+        return "en"
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("language") in LANGUAGES:
@@ -35,6 +37,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str | None:
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return None
