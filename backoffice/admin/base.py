@@ -111,6 +111,9 @@ class SecureModelView(ModelView):
         return self.allowed("edit")
 
     can_delete = False  # deletion goes through the confirmation dialogs below
+    # Flask-Admin's own POST-only /delete/ would shadow the dialogs' /delete/ URL for POST
+    # (its rule comes first), so every confirmed delete would be refused: unexpose it.
+    delete_view = None
 
     # --- saving through services -------------------------------------------------------
     def service_create(self, form):
