@@ -26,6 +26,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_begin_before_savepoint(conn, name):
+    """pysqlite opens its transaction only at the first INSERT/UPDATE/DELETE, so a SAVEPOINT
+    issued first (unique_guard's begin_nested) became the outermost transaction and its
+    RELEASE committed everything: a later rollback lost nothing. Open the transaction first."""
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def select_locale() -> str:
     if not has_request_context():  # CLI and services run outside a request: English
         return "en"

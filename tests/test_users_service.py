@@ -293,3 +293,13 @@ def test_photo_removed_with_none(session, admin):
     service.set_photo(session, admin, user, None)
     session.commit()
     assert user.photo is None and user.photo_mime is None
+
+
+def test_rollback_after_a_guarded_flush_undoes_it(session, admin):
+    """unique_guard's savepoint must not commit on its own (pysqlite opened no transaction first)."""
+    user = new_user(session)
+    session.expire_all()
+    service.update_user(session, admin, session.get(User, user.id), first_name="Changed")
+    session.rollback()
+    session.expire_all()
+    assert session.get(User, user.id).first_name == "Anna"
