@@ -16,6 +16,7 @@ DEMO_LOGINS = [
     ("editor@example.com", "Erik", "Editor", "editor", "sv", "editor: create and edit, no delete"),
     ("staff@example.com", "Sara", "Staff", "staff", "en", "staff: view only"),
     ("guest@example.com", "Gustav", "Guest", "guest", "en", "guest: may sign in, no back office"),
+    ("customer@example.com", "Cecilia", "Customer", "customer-admin", "en", "customer admin: the customer portal"),
 ]
 
 FIRST = ["Anna", "Johan", "Maria", "Lars", "Karin", "Per", "Eva", "Nils", "Sofia", "Olof",
@@ -33,7 +34,7 @@ PLACES = [
     ("Umeå", "Västerbottens län", "903 26"),
     ("Luleå", "Norrbottens län", "972 31"),
 ]
-ROLE_CYCLE = ["guest", "guest", "guest", "staff", "editor", "guest", "system-admin", "guest"]
+ROLE_CYCLE = ["guest", "customer-admin", "guest", "staff", "editor", "customer-admin", "system-admin", "guest"]
 
 
 def demo_users() -> list[dict]:
