@@ -30,7 +30,11 @@ def test_login_page_has_email_and_password_fields(client):
 def test_sign_in_lands_on_admin(client, admin):
     response = sign_in(client, admin.email, TEST_PASSWORD)
     assert response.status_code == 302 and response.location == "/admin/"
-    assert "Root Admin" in client.get("/admin/").get_data(as_text=True)
+    html = client.get("/admin/").get_data(as_text=True)
+    topbar = html[html.index('<header class="bo-topbar">') : html.index("</header>")]
+    assert "Root Admin" in topbar and "System administrator" in topbar and "Sign out" in topbar
+    sidebar = html[html.index('<nav class="bo-sidebar"') : html.index("</nav>")]
+    assert "REGISTERS" in sidebar and "/admin/organizations/" in sidebar and "/admin/users/" in sidebar
 
 
 def test_sign_in_ignores_email_case(client, admin):
