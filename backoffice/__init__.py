@@ -100,7 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_hooks(app: Flask) -> None:
-    allowed_while_forced = {"auth.change_password", "auth.logout", "static"}
+    allowed_while_forced = {"auth.change_password", "auth.logout", "auth.user_photo", "static"}
 
     @app.before_request
     def force_password_change():

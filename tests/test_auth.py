@@ -144,6 +144,7 @@ def test_forced_password_change_after_admin_reset(client, admin, make_user, sess
         assert response.status_code == 302 and response.location == "/profile/password", url
     page = client.get("/profile/password").get_data(as_text=True)
     assert "Your password was reset by an administrator" in page
+    assert client.get(f"/users/{user.id}/photo").status_code == 404  # the avatar in the top bar may load
 
     # The new password must differ from the reset one, and the current one is required.
     response = client.post(

@@ -44,7 +44,7 @@ def row_names(html: str) -> list[str]:
 
 def field_error(html: str, field: str) -> str | None:
     """The error message shown beside ``field`` in a Flask-Admin form, if any."""
-    match = re.search(rf'<input class="[^"]*is-invalid"[^>]*id="{field}".*?<div class="invalid-feedback">\s*(.*?)\s*</div>', html, re.S)
+    match = re.search(rf'<input[^>]*\bclass="[^"]*is-invalid"[^>]*\bid="{field}".*?<div class="invalid-feedback">\s*(.*?)\s*</div>', html, re.S)
     return match and re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip()
 
 
@@ -310,3 +310,14 @@ def test_flask_admins_own_delete_and_export_do_nothing(client, admin, make_org, 
     client.post("/admin/organizations/action/", data={"action": "delete", "rowid": str(org.id)})
     assert snapshot(session) == before
     assert client.get("/admin/organizations/export/csv/").status_code == 403  # not mapped: fail closed
+
+
+@pytest.mark.parametrize("register", ["organizations", "users"])
+@pytest.mark.parametrize("bad_id", ["abc", "-1", "1.5", "99999999999999999999", "2147483648", "", "²"])
+def test_a_malformed_id_never_gives_a_500(client, admin, register, bad_id):
+    login(client, admin)
+    for view in ("edit", "details"):
+        response = client.get(f"/admin/{register}/{view}/", query_string={"id": bad_id})
+        assert response.status_code == 302 and response.location.startswith(f"/admin/{register}/"), (view, bad_id)
+    dialog = "delete" if register == "organizations" else "password"
+    assert client.get(f"/admin/{register}/{dialog}/", query_string={"id": bad_id}).status_code == 404

@@ -29,7 +29,7 @@ def html_of(response) -> str:
 
 def field_error(html: str, field: str) -> str | None:
     match = re.search(
-        rf'<(?:input|select) class="[^"]*is-invalid"[^>]*id="{field}".*?<div class="invalid-feedback">\s*(.*?)\s*</div>', html, re.S
+        rf'<(?:input|select)[^>]*\bclass="[^"]*is-invalid"[^>]*\bid="{field}".*?<div class="invalid-feedback">\s*(.*?)\s*</div>', html, re.S
     )
     return match and re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip()
 
@@ -114,6 +114,8 @@ def test_edit_form_never_shows_the_password_hash(client, admin, make_user):
     login(client, admin)
     html = html_of(client.get(f"/admin/users/edit/?id={user.id}"))
     assert user.password_hash not in html and "pbkdf2" not in html
+    # The browser must not fill the admin's own saved password into someone else's form.
+    assert re.search(r'<input[^>]*autocomplete="new-password"[^>]*id="password"|<input[^>]*id="password"[^>]*autocomplete="new-password"', html)
 
 
 def test_set_password_dialog(client, admin, make_user, session):

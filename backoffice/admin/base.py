@@ -3,6 +3,7 @@ row menus, and confirmation dialogs (typed DELETE) for state changes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy import BigInteger, Integer
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -196,8 +198,19 @@ class SecureModelView(ModelView):
             return render_template("admin/_confirm_form.html", **context), status
         return self.render("admin/confirm.html", **context), status
 
+    def get_one(self, id):
+        """None for an id that can't be an integer primary key: PostgreSQL would fail the query
+        (a 500) for ?id=abc or an out-of-range number where SQLite merely finds nothing."""
+        pk = self.model.__table__.primary_key.columns.values()
+        if len(pk) == 1 and isinstance(pk[0].type, Integer):
+            limit = 2**63 - 1 if isinstance(pk[0].type, BigInteger) else 2**31 - 1
+            text = str(id if id is not None else "")
+            if not re.fullmatch(r"[0-9]{1,19}", text) or int(text) > limit:
+                return None
+        return super().get_one(id)
+
     def get_one_or_404(self, id_value):
-        model = self.get_one(id_value) if str(id_value or "").isdigit() else None
+        model = self.get_one(id_value)
         if model is None:
             abort(404)
         return model

@@ -35,12 +35,15 @@ class UserForm(FlaskForm):
         _l("New password"),
         validators=[Optional(), Length(min=12, max=256)],
         description=_l("At least 12 characters. Leave empty to keep the current password."),
+        render_kw={"autocomplete": "new-password"},  # the browser must not fill in the admin's own
     )
     require_change = BooleanField(_l("Require a new password at next sign-in"))
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=256)])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"}
+    )
     require_change = BooleanField(_l("Require a new password at next sign-in"), default=True)
 
 
