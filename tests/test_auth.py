@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from backoffice.models import Organization, User
 from backoffice.extensions import db
@@ -58,6 +59,19 @@ def test_inactive_user_gets_the_same_generic_message(client, make_user):
     user = make_user(role="staff", active=False)
     response = sign_in(client, user.email, TEST_PASSWORD)
     assert response.status_code == 200 and flashes(response) == [GENERIC]
+
+
+def test_deactivation_ends_open_sessions(client, make_user, session, admin):
+    from backoffice.services import users as user_service
+
+    user = make_user(role="editor")
+    login(client, user)
+    assert client.get("/admin/").status_code == 200
+    user_service.update_user(session, admin, user, active=False)
+    session.commit()
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert client.get("/profile").status_code == 302
 
 
 def test_logout_signs_out(client, admin):
@@ -178,6 +192,16 @@ def test_profile_shows_name_email_and_role(as_user):
     client = as_user("editor", first_name="Erik", last_name="Redaktör")
     html = client.get("/profile").get_data(as_text=True)
     assert "Erik Redaktör" in html and "Editor" in html
+
+
+@pytest.mark.parametrize("role", ["guest", "customer-admin", "staff"])
+def test_every_signed_in_user_has_a_profile(as_user, session, role):
+    client = as_user(role, first_name="Pia", last_name="Profil")
+    assert client.get("/profile").status_code == 200
+    response = client.post("/profile", data={"first_name": "Pia", "last_name": "Profilsson", "language": "sv"})
+    assert response.status_code == 302
+    assert '<html lang="sv"' in client.get("/profile").get_data(as_text=True)
+    assert session.scalar(select(User.last_name).where(User.first_name == "Pia")) == "Profilsson"
 
 
 def test_own_password_change_requires_current_password(client, make_user, session):
