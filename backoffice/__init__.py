@@ -80,9 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        """A deactivated user's open sessions end at their next request."""
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
-        return user if user is not None and user.active else None
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
     from backoffice.auth.views import bp as auth_bp
     from backoffice.portal import bp as portal_bp
