@@ -73,6 +73,8 @@ def test_seed_demo_gives_enough_of_everything_and_is_idempotent(app, session):
     roles = Counter(session.scalars(select(User.role)))
     assert set(roles) == set(ROLES), roles
     assert count(session, Organization, Organization.deleted_at.is_not(None)) >= 1  # the DELETED badge shows
+    assert count(session, User, User.photo_mime.is_not(None)) >= 10  # avatars, and initials for the rest
+    assert count(session, User, User.photo_mime.is_(None)) >= 10
     # Every printed demo login works.
     for email, *_ in demo.DEMO_LOGINS:
         assert user_service.authenticate(session, email, demo.DEMO_PASSWORD) is not None, email

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -58,6 +61,11 @@ def status_badge(label: str, kind: str) -> Markup:
     return Markup('<span class="badge badge-pill bo-badge-{}">{}</span>').format(kind, label)
 
 
+def datetime_formatter(view, value, name) -> str:
+    """A time in the reader's language and time zone (not Python's 2026-11-23 14:54:08.953592 in UTC)."""
+    return format_datetime(value, "short")
+
+
 class SecureModelView(ModelView):
     """A model view where every endpoint names the permission it needs (fail closed)."""
 
@@ -79,6 +87,8 @@ class SecureModelView(ModelView):
     create_in_panel = False
     create_label = _l("Create")
     column_display_actions = False
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: datetime_formatter}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: datetime_formatter}
     action_disallowed_list: list = []
 
     @property
