@@ -132,9 +132,12 @@ def test_portal_roles_get_a_clear_403_on_admin(as_user, role):
         assert "Access denied" in html and "You do not have permission to open this page." in html
 
 
-def test_customer_admin_lands_on_the_portal(client, make_user):
-    user = make_user(role="customer-admin")
+@pytest.mark.parametrize("role", ["customer-admin", "guest"])
+def test_portal_roles_land_on_the_portal(client, make_user, role):
+    user = make_user(role=role)
     assert sign_in(client, user.email, TEST_PASSWORD).location == "/portal/"
+    assert client.get("/portal/").status_code == 200
+    assert client.get("/").location == "/portal/"
 
 
 # --- forced password change ---------------------------------------------------------------
