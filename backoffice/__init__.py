@@ -26,6 +26,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_begin_before_savepoint(conn, name):
+    """pysqlite opens its transaction only at the first INSERT/UPDATE/DELETE, so a SAVEPOINT
+    issued first (unique_guard's begin_nested) became the outermost transaction and its
+    RELEASE committed everything: a later rollback lost nothing. Open the transaction first."""
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def select_locale() -> str:
     if not has_request_context():  # e.g. an app built inside another app's context (CLI, tests)
         return "en"
@@ -96,7 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_hooks(app: Flask) -> None:
-    allowed_while_forced = {"auth.change_password", "auth.logout", "static"}
+    allowed_while_forced = {"auth.change_password", "auth.logout", "auth.user_photo", "static"}
 
     @app.before_request
     def force_password_change():

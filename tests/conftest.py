@@ -10,6 +10,8 @@ import os
 import re
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from backoffice import create_app
@@ -53,11 +55,31 @@ def test_config(database_url: str, **extra) -> dict:
     }
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Each request starts with an empty ``g``, as in production.
+
+    Tests keep an app context pushed, and Flask reuses it for the requests made inside it; without
+    this, ``g`` (Flask-Login's cached user, Flask-WTF's CSRF token) would leak from one request
+    into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            vars(g._get_current_object()).clear()
+        return super().open(*args, **kwargs)
+
+
+def make_app(database_url: str, **extra):
+    app = create_app(test_config(database_url, **extra))
+    app.test_client_class = FreshGlobalsClient
+    return app
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     from flask_migrate import upgrade
 
-    app = create_app(test_config(database_url))
+    app = make_app(database_url)
     with app.app_context():
         upgrade()
     return app

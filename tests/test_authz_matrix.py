@@ -42,7 +42,6 @@ ACCESS: dict[str, tuple[set, set]] = {
     "organizations.soft_delete_view": (ADMINS, ADMINS),
     "organizations.recover_view": (ADMINS, ADMINS),
     "organizations.purge_view": (ADMINS, ADMINS),
-    "organizations.delete_view": (set(), set()),  # Flask-Admin's own delete: replaced by the dialogs
     "organizations.ajax_update": (set(), set()),
     "organizations.export": (set(), set()),
     # Customers: shared accounts, export
@@ -69,7 +68,6 @@ ACCESS: dict[str, tuple[set, set]] = {
     "users.delete_user_view": (ADMINS, ADMINS),
     "users.sign_out_view": (ADMINS, ADMINS),
     "users.action_view": (set(), STAFF),
-    "users.delete_view": (set(), set()),
     "users.ajax_update": (set(), set()),
     "users.export": (set(), set()),
 }

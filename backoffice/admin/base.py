@@ -3,16 +3,21 @@ row menus, and confirmation dialogs (typed DELETE) for state changes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy import BigInteger, Integer
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -56,6 +61,11 @@ def status_badge(label: str, kind: str) -> Markup:
     return Markup('<span class="badge badge-pill bo-badge-{}">{}</span>').format(kind, label)
 
 
+def datetime_formatter(view, value, name) -> str:
+    """A time in the reader's language and time zone (not Python's 2026-11-23 14:54:08.953592 in UTC)."""
+    return format_datetime(value, "short")
+
+
 class SecureModelView(ModelView):
     """A model view where every endpoint names the permission it needs (fail closed)."""
 
@@ -77,6 +87,8 @@ class SecureModelView(ModelView):
     create_in_panel = False
     create_label = _l("Create")
     column_display_actions = False
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: datetime_formatter}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: datetime_formatter}
     action_disallowed_list: list = []
 
     @property
@@ -111,6 +123,9 @@ class SecureModelView(ModelView):
         return self.allowed("edit")
 
     can_delete = False  # deletion goes through the confirmation dialogs below
+    # Flask-Admin's own POST-only /delete/ would shadow the dialogs' /delete/ URL for POST
+    # (its rule comes first), so every confirmed delete would be refused: unexpose it.
+    delete_view = None
 
     # --- saving through services -------------------------------------------------------
     def service_create(self, form):
@@ -199,8 +214,19 @@ class SecureModelView(ModelView):
             return render_template("admin/_confirm_form.html", **context), status
         return self.render("admin/confirm.html", **context), status
 
+    def get_one(self, id):
+        """None for an id that can't be an integer primary key: PostgreSQL would fail the query
+        (a 500) for ?id=abc or an out-of-range number where SQLite merely finds nothing."""
+        pk = self.model.__table__.primary_key.columns.values()
+        if len(pk) == 1 and isinstance(pk[0].type, Integer):
+            limit = 2**63 - 1 if isinstance(pk[0].type, BigInteger) else 2**31 - 1
+            text = str(id if id is not None else "")
+            if not re.fullmatch(r"[0-9]{1,19}", text) or int(text) > limit:
+                return None
+        return super().get_one(id)
+
     def get_one_or_404(self, id_value):
-        model = self.get_one(id_value) if str(id_value or "").isdigit() else None
+        model = self.get_one(id_value)
         if model is None:
             abort(404)
         return model

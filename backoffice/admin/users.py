@@ -16,6 +16,7 @@ from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
 from backoffice.extensions import db
 from backoffice.models import User
 from backoffice.services import users as service
+from backoffice.services.errors import ServiceError
 
 
 def role_choices():
@@ -35,12 +36,15 @@ class UserForm(FlaskForm):
         _l("New password"),
         validators=[Optional(), Length(min=12, max=256)],
         description=_l("At least 12 characters. Leave empty to keep the current password."),
+        render_kw={"autocomplete": "new-password"},  # the browser must not fill in the admin's own
     )
     require_change = BooleanField(_l("Require a new password at next sign-in"))
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=256)])
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"}
+    )
     require_change = BooleanField(_l("Require a new password at next sign-in"), default=True)
 
 
@@ -124,11 +128,14 @@ class UserView(SecureModelView):
 
     def _photo(self, form, user):
         upload = form.photo_upload.data
-        if form.remove_photo.data:
-            service.set_photo(db.session, self.actor, user, None)
-        elif upload and getattr(upload, "filename", ""):
-            data = upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
-            service.set_photo(db.session, self.actor, user, data, current_app.config["PHOTO_MAX_BYTES"])
+        try:
+            if form.remove_photo.data:
+                service.set_photo(db.session, self.actor, user, None)
+            elif upload and getattr(upload, "filename", ""):
+                data = upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+                service.set_photo(db.session, self.actor, user, data, current_app.config["PHOTO_MAX_BYTES"])
+        except ServiceError as error:  # the service's "photo" is this form's upload field
+            raise ServiceError(error.message, "photo_upload") from error
 
     def service_create(self, form):
         user = service.create_user(

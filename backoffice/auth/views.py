@@ -36,7 +36,8 @@ def landing_for(user) -> str:
 def form_errors_from(form, error: ServiceError) -> None:
     """Put a service's refusal beside its field, or flash it when it names none."""
     if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
+        # A plain str: Flask-Admin's templates show only errors that are str instances, not lazy strings.
+        form[error.field].errors = [*form[error.field].errors, str(error.message)]
     else:
         flash(str(error.message), "error")
 

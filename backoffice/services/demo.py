@@ -37,7 +37,7 @@ PLACES = [
     ("Umeå", "Västerbottens län", "903 26"),
     ("Luleå", "Norrbottens län", "972 31"),
 ]
-ROLE_CYCLE = ["guest", "guest", "guest", "staff", "editor", "guest", "system-admin", "guest"]
+ROLE_CYCLE = ["guest", "customer-admin", "guest", "staff", "editor", "customer-admin", "system-admin", "guest"]
 
 
 def demo_users() -> list[dict]:
@@ -56,6 +56,21 @@ def demo_users() -> list[dict]:
             )
         )
     return rows
+
+
+def demo_photo(seed: int) -> bytes:
+    """A small deterministic picture: a coloured background with a lighter disc."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    hue = (seed * 47) % 360
+    img = Image.new("HSV", (96, 96), (hue * 255 // 360, 110, 200)).convert("RGB")
+    ImageDraw.Draw(img).ellipse((24, 14, 72, 62), fill=(240, 230, 220))
+    ImageDraw.Draw(img).ellipse((10, 60, 86, 130), fill=(240, 230, 220))
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
 
 
 def demo_organizations() -> list[dict]:
@@ -87,9 +102,11 @@ def demo_organizations() -> list[dict]:
 def seed(session, actor=None) -> dict:
     """Add whatever demo record is missing; returns how many of each were added."""
     added = {"users": 0, "organizations": 0}
-    for row in demo_users():
+    for i, row in enumerate(demo_users()):
         if user_service.get_by_email(session, row["email"]) is None:
-            user_service.create_user(session, actor, **row, password=DEMO_PASSWORD)
+            user = user_service.create_user(session, actor, **row, password=DEMO_PASSWORD)
+            if i % 4 == 1:  # some have a photo (a round avatar), the others show their initials
+                user_service.set_photo(session, actor, user, demo_photo(i))
             added["users"] += 1
     for row in demo_organizations():
         key = org_service.org_number_key(row["org_number"])

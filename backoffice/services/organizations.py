@@ -10,6 +10,7 @@ from sqlalchemy import select
 from backoffice.models import Organization, User
 from backoffice.models.base import utcnow
 from backoffice.services.errors import ServiceError, unique_guard
+from backoffice.services.validation import check_email, check_lengths
 
 FIELDS = (
     "name",
@@ -26,7 +27,6 @@ FIELDS = (
     "email",
 )
 _NUMBER_TAKEN = _l("An organization with this organization number already exists.")
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def org_number_key(number: str | None) -> str:
@@ -46,10 +46,11 @@ def _clean(values: dict) -> dict:
     if "org_number" in cleaned:
         if not cleaned["org_number"]:
             raise ServiceError(_l("This field is required."), "org_number")
-        if not re.fullmatch(r"[0-9A-Za-z\s\-]+", cleaned["org_number"]):
+        if not re.fullmatch(r"[0-9A-Za-z\s\-]+", cleaned["org_number"]) or not org_number_key(cleaned["org_number"]):
             raise ServiceError(_l("Use digits, letters, spaces and dashes only."), "org_number")
-    if cleaned.get("email") and not _EMAIL_RE.match(cleaned["email"]):
-        raise ServiceError(_l("Enter a valid e-mail address."), "email")
+    if cleaned.get("email"):
+        check_email(cleaned["email"])
+    check_lengths(Organization, cleaned)
     return cleaned
 
 

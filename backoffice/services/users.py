@@ -13,6 +13,7 @@ from backoffice.models import User
 from backoffice.models.base import utcnow
 from backoffice.services import passwords
 from backoffice.services.errors import ServiceError, unique_guard
+from backoffice.services.validation import check_email, check_lengths
 
 EDITABLE = ("first_name", "last_name", "email", "language", "role", "active", "timezone")
 _EMAIL_TAKEN = _l("A user with this e-mail address already exists.")
@@ -28,9 +29,7 @@ def get_by_email(session, email: str) -> User | None:
 
 def _check_fields(values: dict) -> None:
     if "email" in values:
-        email = values["email"]
-        if not email or "@" not in email or len(email) > 254:
-            raise ServiceError(_l("Enter a valid e-mail address."), "email")
+        check_email(values["email"])
     for name in ("first_name", "last_name"):
         if name in values and not (values[name] or "").strip():
             raise ServiceError(_l("This field is required."), name)
@@ -38,6 +37,7 @@ def _check_fields(values: dict) -> None:
         raise ServiceError(_l("Choose a role from the list."), "role")
     if "language" in values and values["language"] not in LANGUAGES:
         raise ServiceError(_l("Choose a language from the list."), "language")
+    check_lengths(User, values)
 
 
 def _active_admins(session) -> int:

@@ -44,20 +44,36 @@
   }
   wireConfirm(document);
 
+  // Flask-Admin loads two dropdown plugins (Bootstrap 4.6 and its own 4.3 copy) and, at page load,
+  // binds every existing toggle directly so only one of them answers (its multi-level hack). A list
+  // swapped in later needs the same binding, or each click opens and at once closes the menu.
+  function wireDropdowns(root) {
+    var $ = window.jQuery;
+    if (!$ || !$.fn.dropdown) { return; }
+    $(root).find('.dropdown [data-toggle="dropdown"]').on("click", function (ev) {
+      $(this).dropdown("toggle");
+      ev.stopPropagation();
+    });
+  }
+
   // Live search: fetch the list as you type and swap it in; the URL keeps ?search=.
   document.querySelectorAll("form[data-live-search]").forEach(function (form) {
     var input = form.querySelector("input[name=search]");
+    var latest = 0;  // answers can arrive out of order: only the newest request's list is shown
     var run = debounce(function () {
+      var mine = ++latest;
       var params = new URLSearchParams(new FormData(form));
       if (!input.value) { params.delete("search"); }
       var url = form.getAttribute("action") + (params.toString() ? "?" + params.toString() : "");
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+        if (mine !== latest) { return; }
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.querySelector("[data-list-container]");
         var current = document.querySelector("[data-list-container]");
         if (fresh && current) {
           current.replaceWith(fresh);
           history.replaceState(null, "", url);
+          wireDropdowns(fresh);
           wireDialogs(fresh);
         }
       });
@@ -74,11 +90,19 @@
     if (form) {
       form.addEventListener("submit", function (ev) {
         ev.preventDefault();
-        fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), credentials: "same-origin" })
+        // Redirects are not followed here: following one would show (and so use up) the flashed
+        // message in a page nobody sees. The dialog's redirect goes back where Cancel leads.
+        fetch(form.getAttribute("action"), {
+          method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual"
+        })
           .then(function (r) {
             var target = r.headers.get("X-Redirect");
             if (target) { window.location.href = target; return null; }
-            if (r.redirected) { window.location.href = r.url; return null; }
+            if (r.type === "opaqueredirect") {
+              var back = form.querySelector("a[data-dismiss=modal][href]");
+              window.location.href = back ? back.href : window.location.href;
+              return null;
+            }
             return r.text();
           })
           .then(function (text) { if (text !== null) { showDialog(text); } });
@@ -96,8 +120,9 @@
         ev.preventDefault();
         var url = link.getAttribute("href");
         url += (url.indexOf("?") >= 0 ? "&" : "?") + "modal=1";
-        fetch(url, { credentials: "same-origin" }).then(function (r) {
-          if (r.redirected) { window.location.href = r.url; return null; }
+        fetch(url, { credentials: "same-origin", redirect: "manual" }).then(function (r) {
+          // Refused (e.g. already deleted): the server flashed why; show it on this page.
+          if (r.type === "opaqueredirect") { window.location.reload(); return null; }
           return r.text();
         }).then(function (html) { if (html !== null) { showDialog(html); } });
       });

@@ -1,0 +1,29 @@
+"""Checks of single values shared by several services (each rule in one place)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+
+from backoffice.services.errors import ServiceError
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_email(value: str | None) -> bool:
+    return bool(value) and len(value) <= 254 and bool(_EMAIL_RE.match(value))
+
+
+def check_email(value: str | None, field: str = "email") -> None:
+    if not is_email(value):
+        raise ServiceError(_l("Enter a valid e-mail address."), field)
+
+
+def check_lengths(model, values: dict) -> None:
+    """Refuse a value longer than its column holds (PostgreSQL would fail the flush; SQLite would not)."""
+    columns = model.__table__.columns
+    for name, value in values.items():
+        length = getattr(columns[name].type, "length", None) if name in columns else None
+        if length and isinstance(value, str) and len(value) > length:
+            raise ServiceError(_l("At most %(n)d characters.", n=length), name)
