@@ -10,11 +10,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from backoffice.admin.base import deny
+from backoffice.admin.customers import CustomerView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
 from backoffice.extensions import db
-from backoffice.models import Organization, User
+from backoffice.models import Customer, Organization, User
 
 # Sidebar sections; the names are translated where the sidebar renders them.
 SECTIONS = {"CUSTOMERS": _l("CUSTOMERS"), "REGISTERS": _l("REGISTERS")}
@@ -34,6 +35,10 @@ class HomeView(AdminIndexView):
             counts["organizations"] = db.session.scalar(
                 select(func.count()).select_from(Organization).where(Organization.deleted_at.is_(None))
             )
+        if can(current_user, "customers.view"):
+            counts["customers"] = db.session.scalar(
+                select(func.count()).select_from(Customer).where(Customer.deleted_at.is_(None))
+            )
         if can(current_user, "users.view"):
             counts["users"] = db.session.scalar(select(func.count()).select_from(User).where(User.active.is_(True)))
         return self.render("admin/home.html", counts=counts)
@@ -45,6 +50,7 @@ def init_admin(app: Flask) -> Admin:
         theme=Bootstrap4Theme(base_template="admin/backoffice_base.html", fluid=True),
         index_view=HomeView(name=_l("Home"), url="/admin"),
     )
+    admin.add_view(CustomerView(Customer, db, name=_l("Customers"), category="CUSTOMERS", endpoint="customers"))
     admin.add_view(
         OrganizationView(Organization, db, name=_l("Organizations"), category="REGISTERS", endpoint="organizations")
     )
