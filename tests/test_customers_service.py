@@ -416,3 +416,20 @@ def test_two_admins_racing_for_the_same_user(app, session, make_org):
     assert "ok" not in outcome and outcome["error"].field == "admin_user_id"
     session.expire_all()
     assert _count(session) == 1
+
+
+# --- demo ---------------------------------------------------------------------------------------
+def test_demo_has_customers_in_every_state_and_free_guests(session):
+    from backoffice.services import demo
+
+    added = demo.seed(session)
+    session.commit()
+    assert added["customers"] >= 45
+    customers = list(session.scalars(select(Customer)))
+    states = {c.state for c in customers}
+    assert states == {"ACTIVE", "INACTIVE", "DELETED"}
+    assert any(c.billing for c in customers) and any(c.billing is None for c in customers)
+    assert any(c.allow_shared_billing for c in customers)
+    assert all((c.admin is None) == c.is_deleted for c in customers)
+    assert len(list(session.scalars(service.eligible_admins_query(session)))) >= 5
+    assert demo.seed(session)["customers"] == 0  # running it again adds nothing
