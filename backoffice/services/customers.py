@@ -112,8 +112,11 @@ def search_condition(search: str | None):
         if key:
             org_match.append(Organization.org_number_key.like(_like(key), escape="\\"))
         by_org = select(Customer.id).join(Organization, Organization.id == Customer.organization_id).where(or_(*org_match))
-        by_number = select(Customer.id).where(Customer.customer_number.like(like, escape="\\"))
-        word_condition = Customer.id.in_(union(by_org, by_number).scalar_subquery())
+        if word.isdigit():  # customer numbers are digits only: other words can't match one
+            by_number = select(Customer.id).where(Customer.customer_number.like(like, escape="\\"))
+            word_condition = Customer.id.in_(union(by_org, by_number).scalar_subquery())
+        else:
+            word_condition = Customer.id.in_(by_org.scalar_subquery())
         condition = word_condition if condition is None else condition & word_condition
     return condition
 

@@ -3,8 +3,14 @@
 (function () {
   "use strict";
 
-  var panel = document.getElementById("bo-panel");
-  var backdrop = document.getElementById("bo-panel-backdrop");
+  // The panel's markup may come after this script (lists include it last): look it up when needed.
+  var panel = null;
+  var backdrop = null;
+  function find() {
+    panel = document.getElementById("bo-panel");
+    backdrop = document.getElementById("bo-panel-backdrop");
+    return panel;
+  }
   var dirty = false;
   var lastFocus = null;
   var REOPEN = "bo-reopen-panel";
@@ -47,7 +53,7 @@
   }
 
   function open(url) {
-    if (!panel) { window.location.href = url; return; }
+    if (!find()) { window.location.href = url; return; }
     lastFocus = document.activeElement;
     fetch(withPanelParam(url), { credentials: "same-origin" }).then(function (r) {
       if (r.redirected) { window.location.href = r.url; return null; }
@@ -97,7 +103,7 @@
       if (link.dataset.panelWired) { return; }
       link.dataset.panelWired = "1";
       link.addEventListener("click", function (ev) {
-        if (!panel) { return; }
+        if (!find()) { return; }
         ev.preventDefault();
         open(link.getAttribute("href"));
       });
@@ -144,7 +150,9 @@
     });
   }
 
-  if (backdrop) { backdrop.addEventListener("click", function () { close(false); }); }
+  document.addEventListener("click", function (ev) {
+    if (ev.target && ev.target.id === "bo-panel-backdrop") { close(false); }
+  });
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Escape" && panel && !panel.hidden) { close(false); }
   });
@@ -160,9 +168,16 @@
     });
   }).observe(document.body, { childList: true, subtree: true });
 
-  var reopen = sessionStorage.getItem(REOPEN);
-  if (reopen && panel) {
-    sessionStorage.removeItem(REOPEN);
-    open(reopen);
+  function reopenAfterLoad() {
+    var reopen = sessionStorage.getItem(REOPEN);
+    if (reopen && find()) {
+      sessionStorage.removeItem(REOPEN);
+      open(reopen);
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", reopenAfterLoad);
+  } else {
+    setTimeout(reopenAfterLoad, 0);
   }
 })();

@@ -1,0 +1,125 @@
+"""Customers in Chromium: add (side panel) → view → edit → delete (typed DELETE) → recover → permanently delete."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.conftest import TEST_PASSWORD
+from tests.customer_helpers import guest
+from tests.e2e.conftest import sign_in
+
+LIST_URL = re.compile(r"/admin/customers/(\?[^#]*)?$")
+
+
+def _row_menu(page, name):
+    page.wait_for_load_state("load")  # Bootstrap's dropdowns are wired once the scripts have run
+    button = page.get_by_role("button", name=f"Actions for {name}")
+    menu = button.locator("xpath=following-sibling::div[contains(@class, 'dropdown-menu')]")
+    button.click()
+    expect(menu).to_be_visible()
+    return menu
+
+
+def test_customer_journey(page, admin, session, make_org):
+    org = make_org(name="Journey AB", region="Skåne län", address="Resvägen 1")
+    first = guest(session, first_name="Greta", last_name="Guest")
+    second = guest(session, first_name="Nora", last_name="New")
+    sign_in(page, admin.email, TEST_PASSWORD)
+
+    # Add, in the side panel over the list
+    page.goto("/admin/customers/")
+    expect(page.get_by_text("No customers yet.")).to_be_visible()
+    page.get_by_role("link", name="Add customer").click()
+    panel = page.locator("#bo-panel")
+    expect(panel).to_be_visible()
+    expect(page.get_by_text("No customers yet.")).to_be_visible()  # the list stays behind the panel
+    panel.get_by_label("Organization", exact=True).select_option(str(org.id))
+    panel.get_by_label("Search customer admin").fill("Gret")
+    expect(panel.get_by_label("Customer admin", exact=True).locator("option", has_text="Greta Guest")).to_have_count(1)
+    panel.get_by_label("Customer admin", exact=True).select_option(str(first.id))
+    panel.get_by_label("Customer number").fill("12ab")
+    panel.get_by_role("button", name="Create", exact=True).click()
+    expect(panel.get_by_text("The customer number may contain digits only.")).to_be_visible()
+    expect(panel.get_by_label("Customer number")).to_have_value("12ab")
+    panel.get_by_label("Customer number").fill("1234")
+    panel.get_by_text("Allow shared billing accounts").click()  # Bootstrap custom checkbox: the label is the target
+    expect(panel.get_by_label("Allow shared billing accounts")).to_be_checked()
+    panel.get_by_role("button", name="Create", exact=True).click()
+    expect(page).to_have_url(LIST_URL)
+    expect(panel).to_be_hidden()
+    row = page.locator("tr", has_text="Journey AB")
+    expect(row).to_contain_text("ACTIVE")
+    expect(row).to_contain_text("Greta Guest")
+
+    # View
+    _row_menu(page, "Journey AB").get_by_role("link", name="View").click()
+    expect(page.get_by_role("heading", name=re.compile("Journey AB"))).to_be_visible()
+    expect(page.get_by_text("Skåne län · Resvägen 1")).to_be_visible()
+    expect(page.get_by_role("heading", name="Customer admin details")).to_be_visible()
+    expect(page.get_by_text("1234")).to_be_visible()
+    page.get_by_role("link", name="Back to customers").click()
+
+    # Edit, in the same panel
+    _row_menu(page, "Journey AB").get_by_role("link", name="Edit").click()
+    expect(panel.get_by_role("heading", name="Edit customer")).to_be_visible()
+    panel.get_by_label("Status").select_option("INACTIVE")
+    panel.get_by_label("Responsible person").fill("Rut Responsible")
+    panel.get_by_role("button", name="Update").click()
+    expect(page).to_have_url(LIST_URL)
+    expect(page.locator("tr", has_text="Journey AB")).to_contain_text("INACTIVE")
+
+    # Delete: the typed confirmation is case-sensitive
+    _row_menu(page, "Journey AB").get_by_role("link", name="Delete").click()
+    dialog = page.locator("#bo-dialog")
+    expect(dialog.get_by_text("The customer account Journey AB will be marked as deleted and will be unreachable.")).to_be_visible()
+    expect(dialog.get_by_text("This operation cannot be undone.")).to_have_count(0)
+    dialog.get_by_label("Type DELETE to confirm").fill("delete")
+    expect(dialog.get_by_role("button", name="Delete")).to_be_disabled()
+    dialog.get_by_label("Type DELETE to confirm").fill("DELETE")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator("tr", has_text="Journey AB")).to_contain_text("DELETED")
+    expect(page.locator("tr", has_text="Journey AB")).not_to_contain_text("Greta Guest")
+
+    # Recover with a new admin
+    _row_menu(page, "Journey AB").get_by_role("link", name="Recover").click()
+    expect(dialog.get_by_text("Do you want to recover the customer account Journey AB?")).to_be_visible()
+    dialog.get_by_label("Customer admin", exact=True).select_option(str(second.id))
+    dialog.get_by_role("button", name="Recover").click()
+    row = page.locator("tr", has_text="Journey AB")
+    expect(row).to_contain_text("INACTIVE")
+    expect(row).to_contain_text("Nora New")
+
+    # Delete again, then permanently
+    _row_menu(page, "Journey AB").get_by_role("link", name="Delete").click()
+    dialog.get_by_label("Type DELETE to confirm").fill("DELETE")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator("tr", has_text="Journey AB")).to_contain_text("DELETED")
+    _row_menu(page, "Journey AB").get_by_role("link", name="Permanently delete").click()
+    expect(dialog.get_by_text("This operation cannot be undone.")).to_be_visible()
+    dialog.get_by_label("Type DELETE to confirm").fill("DELETE")
+    dialog.get_by_role("button", name="Permanently delete").click()
+    expect(page.get_by_text("No customers yet.")).to_be_visible()
+
+
+def test_closing_the_panel_with_unsaved_changes_asks_first(page, admin, session, make_org):
+    make_org(name="Unsaved AB")
+    sign_in(page, admin.email, TEST_PASSWORD)
+    page.goto("/admin/customers/")
+    page.get_by_role("link", name="Add customer").click()
+    panel = page.locator("#bo-panel")
+    panel.get_by_label("Customer number").fill("99")
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    panel.get_by_role("link", name="Cancel").click()
+    expect(panel).to_be_visible()  # dismissed: the panel stays with what was typed
+    expect(panel.get_by_label("Customer number")).to_have_value("99")
+    panel.get_by_role("link", name="Cancel").click()
+    expect(panel).to_be_hidden()
+    assert questions == ["Discard your unsaved changes?"] * 2
