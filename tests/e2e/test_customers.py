@@ -123,3 +123,34 @@ def test_closing_the_panel_with_unsaved_changes_asks_first(page, admin, session,
     panel.get_by_role("link", name="Cancel").click()
     expect(panel).to_be_hidden()
     assert questions == ["Discard your unsaved changes?"] * 2
+
+
+def test_bulk_set_inactive_and_delete(page, admin, session, make_org):
+    from tests.customer_helpers import customer
+
+    customer(session, org=make_org(name="Bulk One AB"))
+    customer(session, org=make_org(name="Bulk Two AB"))
+    customer(session, org=make_org(name="Bulk Gone AB"), deleted=True)
+    sign_in(page, admin.email, TEST_PASSWORD)
+    page.goto("/admin/customers/?search=Bulk")
+    page.wait_for_load_state("load")
+    for name in ("Bulk One AB", "Bulk Two AB"):
+        page.get_by_label(f"Select {name}").check()
+    page.get_by_role("button", name="With selected").click()
+    page.get_by_role("link", name="Set inactive").click()
+    expect(page.get_by_text("2 customer accounts set to inactive.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"search=Bulk"))
+    expect(page.locator("tr", has_text="Bulk One AB")).to_contain_text("INACTIVE")
+
+    for name in ("Bulk One AB", "Bulk Two AB", "Bulk Gone AB"):
+        page.get_by_label(f"Select {name}").check()
+    page.get_by_text("With selected").click()
+    page.get_by_role("link", name="Delete").click()
+    expect(page.get_by_role("heading", name="Delete customer accounts")).to_be_visible()
+    for name in ("Bulk One AB", "Bulk Two AB", "Bulk Gone AB"):
+        expect(page.get_by_role("listitem").filter(has_text=name)).to_be_visible()
+    page.get_by_label("Type DELETE to confirm").fill("DELETE")
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("2 customer accounts were deleted.")).to_be_visible()
+    expect(page.get_by_text("Bulk Gone AB: This customer is already deleted.")).to_be_visible()
+    expect(page.locator("tr", has_text="Bulk Two AB")).to_contain_text("DELETED")
