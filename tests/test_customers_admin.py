@@ -470,3 +470,23 @@ def test_csrf_is_required(app, admin, session):
         assert not session.get(Customer, c.id).is_deleted
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_bad_input_never_gives_a_500(sysadmin, session, make_org):
+    c = customer(session)
+    org = make_org()
+    for url in (BASE + "?page=-3", BASE + "?page=abc&sort=99&desc=x&page_size=7", BASE + "?search=%00a%00",
+                BASE + "?search=" + "x" * 5000, BASE + "admin-search/?q=%00", BASE + "organization-search/?q=%25_",
+                f"{BASE}details/?id=99999999999999999999", f"{BASE}edit/?id=-1", f"{BASE}bulk-delete/?ids=abc&ids=99999999999999999999"):
+        assert sysadmin.get(url).status_code in (200, 302, 404), url
+    for data in ({"organization_id": "99999999999999999999", "admin_user_id": "1e9", "status": "ACTIVE"},
+                 {"organization_id": org.id, "admin_user_id": guest(session).id, "status": "WEIRD"},
+                 {"organization_id": org.id, "admin_user_id": guest(session).id, "status": "ACTIVE", "customer_number": "1\x002"}):
+        response = sysadmin.post(BASE + "new/?panel=1", data=data)
+        assert response.status_code == 400, data
+    response = sysadmin.post(
+        f"{BASE}edit/?id={c.id}&panel=1",
+        data={"organization_id": c.organization_id, "admin_user_id": c.admin_user_id, "status": "ACTIVE", "billing_address": "a\x00b"},
+    )
+    assert response.status_code == 400
+    assert _count(session) == 1

@@ -182,6 +182,18 @@ def test_a_deleted_customer_cannot_be_edited(session):
         service.set_billing(session, None, c, address="Gatan 1")
 
 
+def test_turning_sharing_off_calls_the_sharing_hooks(session, monkeypatch):
+    c = customer(session, allow_shared_billing=True)
+    called = []
+    monkeypatch.setattr(service, "on_sharing_disabled", [lambda s, actor, cust: called.append(cust.allow_shared_billing)])
+    service.update_customer(session, None, c, allow_shared_billing=True)
+    assert called == []
+    service.update_customer(session, None, c, allow_shared_billing=False)
+    assert called == [False]
+    service.update_customer(session, None, c, allow_shared_billing=False)
+    assert called == [False]
+
+
 def test_set_status(session):
     c = customer(session)
     assert service.set_status(session, None, c, "INACTIVE") is True

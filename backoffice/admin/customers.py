@@ -32,6 +32,14 @@ def endpoint_url(endpoint: str, **values) -> str | None:
     return url_for(endpoint, **values)
 
 
+def as_id(value) -> int | None:
+    """A database id from user input, or None (never a number PostgreSQL's integer can't hold)."""
+    text = str(value or "")
+    if not text.isascii() or not text.isdigit() or int(text) > 2**31 - 1:
+        return None
+    return int(text)
+
+
 def user_label(user: User) -> str:
     return f"{user.full_name} <{user.email}>"
 
@@ -202,8 +210,9 @@ class CustomerView(SoftDeleteViews, SecureModelView):
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         page_size = page_size or self.page_size
+        page = max(0, min(page or 0, 10**6))
         count = db.session.scalar(self.count_statement(search))
-        stmt = self.list_statement(search, sort_column, bool(sort_desc)).limit(page_size).offset((page or 0) * page_size)
+        stmt = self.list_statement(search, sort_column, bool(sort_desc)).limit(page_size).offset(page * page_size)
         if not execute:
             return count, stmt
         return count, list(db.session.scalars(stmt).unique())
@@ -212,7 +221,8 @@ class CustomerView(SoftDeleteViews, SecureModelView):
         return db.session.query(func.count()).select_from(Customer).where(Customer.organization_id.is_not(None))
 
     def get_one(self, id):
-        return db.session.get(Customer, int(id)) if str(id or "").isdigit() else None
+        number = as_id(id)
+        return db.session.get(Customer, number) if number is not None else None
 
     # --- row menu exactly per the seed's table ----------------------------------------------------
     def row_menu(self, row, return_url):
@@ -267,11 +277,11 @@ class CustomerView(SoftDeleteViews, SecureModelView):
 
     def _admin_choices(self, field, keep: User | None = None):
         users = list(db.session.scalars(service.eligible_admins_query(db.session).limit(PICKER_LIMIT)))
-        chosen = str(field.data or "")
+        chosen = as_id(field.data)
         if keep is not None and keep not in users:
             users.insert(0, keep)
-        if chosen.isdigit() and all(str(u.id) != chosen for u in users):
-            picked = db.session.get(User, int(chosen))
+        if chosen is not None and all(u.id != chosen for u in users):
+            picked = db.session.get(User, chosen)
             if picked is not None:
                 users.insert(0, picked)
         field.choices = [("", _("Choose a customer admin…"))] + [(str(u.id), user_label(u)) for u in users]
@@ -279,11 +289,11 @@ class CustomerView(SoftDeleteViews, SecureModelView):
 
     def _organization_choices(self, field, keep: Organization | None = None):
         orgs = list(db.session.scalars(service.available_organizations_query(db.session).limit(PICKER_LIMIT)))
-        chosen = str(field.data or "")
+        chosen = as_id(field.data)
         if keep is not None and keep not in orgs:
             orgs.insert(0, keep)
-        if chosen.isdigit() and all(str(o.id) != chosen for o in orgs):
-            picked = db.session.get(Organization, int(chosen))
+        if chosen is not None and all(o.id != chosen for o in orgs):
+            picked = db.session.get(Organization, chosen)
             if picked is not None:
                 orgs.insert(0, picked)
         field.choices = [("", _("Choose an organization…"))] + [(str(o.id), org_label(o)) for o in orgs]
@@ -464,8 +474,14 @@ class CustomerView(SoftDeleteViews, SecureModelView):
         service.purge_customer(db.session, self.actor, obj)
 
     # --- bulk actions ----------------------------------------------------------------------------------
+    def get_one_or_404(self, id_value):
+        model = self.get_one(id_value)
+        if model is None:
+            abort(404)
+        return model
+
     def _selected(self, ids) -> list[Customer]:
-        numbers = [int(i) for i in ids if str(i).isdigit()][:1000]
+        numbers = [n for n in map(as_id, ids) if n is not None][:1000]
         if not numbers:
             return []
         stmt = (
@@ -509,12 +525,12 @@ class CustomerView(SoftDeleteViews, SecureModelView):
 
     @action("soft_delete", _l("Delete"))
     def action_soft_delete(self, ids):
-        numbers = [i for i in ids if str(i).isdigit()]
+        numbers = [n for n in map(as_id, ids) if n is not None]
         return redirect(self.get_url(".bulk_delete_view", ids=numbers, url=safe_next(request.form.get("url"))))
 
     @action("export_csv", _l("Download selected as CSV"))
     def action_export_csv(self, ids):
-        url = self.export_url(ids=[i for i in ids if str(i).isdigit()])
+        url = self.export_url(ids=[n for n in map(as_id, ids) if n is not None])
         if url is None:
             flash(_("The CSV download is not available."), "error")
             return None

@@ -51,11 +51,15 @@ purge_blockers: list = []
 before_purge: list = []
 # Functions (session, actor, customer) called inside a soft delete's transaction.
 after_soft_delete: list = []
+# Functions (session, actor, customer) called when an edit turns "Allow shared billing accounts" off
+# (the sharing module removes the customer's shares and notifies the admins they touched).
+on_sharing_disabled: list = []
 
 
 # --- queries the pickers and the list use ----------------------------------------------------
 def _words(search: str | None) -> list[str]:
-    return [w for w in (search or "").split() if w][:5]
+    """At most five words of at most 100 characters; NUL (which PostgreSQL refuses) is dropped."""
+    return [w[:100] for w in (search or "").replace("\x00", "").split() if w][:5]
 
 
 def _like(word: str) -> str:
@@ -140,7 +144,7 @@ def _as_id(value, field: str) -> int:
         number = int(value)
     except (TypeError, ValueError):
         raise ServiceError(_l("This field is required."), field) from None
-    if number <= 0:
+    if number <= 0 or number > 2**31 - 1:
         raise ServiceError(_l("This field is required."), field)
     return number
 
@@ -256,6 +260,7 @@ def update_customer(session, actor: User | None, customer: Customer, **changes) 
             old_admin = customer.admin
         else:
             new_admin = None
+    sharing_disabled = customer.allow_shared_billing and changes.get("allow_shared_billing") is False
     with unique_guard(session, _GUARD):
         for name, value in changes.items():
             setattr(customer, name, value)
@@ -266,6 +271,10 @@ def update_customer(session, actor: User | None, customer: Customer, **changes) 
             customer.admin_user_id = new_admin.id
             customer.admin = new_admin
             new_admin.role = CUSTOMER_ADMIN
+    if sharing_disabled:
+        for hook in on_sharing_disabled:
+            hook(session, actor, customer)
+        session.flush()
     return customer
 
 
@@ -340,6 +349,8 @@ def set_billing(session, actor: User | None, customer: Customer, **values) -> Bi
         if name not in values:
             continue
         value = (values[name] or "").strip() if isinstance(values[name], str) or values[name] is None else values[name]
+        if value and "\x00" in value:
+            raise ServiceError(_l("This field contains a character that is not allowed."), f"billing_{name}")
         if value and len(value) > BILLING_MAX[name]:
             raise ServiceError(_l("At most %(n)d characters.", n=BILLING_MAX[name]), f"billing_{name}")
         cleaned[name] = value or None
