@@ -77,6 +77,10 @@ def test_customer_journey(page, admin, session, make_org):
     expect(dialog.get_by_text("This operation cannot be undone.")).to_have_count(0)
     dialog.get_by_label("Type DELETE to confirm").fill("delete")
     expect(dialog.get_by_role("button", name="Delete")).to_be_disabled()
+    # The server checks it again, whatever the page did.
+    dialog.get_by_role("button", name="Delete").evaluate("button => { button.disabled = false; }")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(dialog.get_by_text("Type DELETE exactly, in capital letters.")).to_be_visible()
     dialog.get_by_label("Type DELETE to confirm").fill("DELETE")
     dialog.get_by_role("button", name="Delete").click()
     expect(page.locator("tr", has_text="Journey AB")).to_contain_text("DELETED")
