@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from backoffice.models import BillingInfo, Customer, User
+from backoffice.models import Customer, User
 from backoffice.services import customers as service
 from backoffice.services import organizations as org_service
 from tests.conftest import csrf_token_from, login
@@ -38,8 +38,8 @@ def _menu(html, name):
 
 # --- list ------------------------------------------------------------------------------------------
 def test_list_columns_badges_and_menus_by_state(sysadmin, session, make_org):
-    customer(session, org=make_org(name="Alfa AB"), allow_shared_billing=True)
-    customer(session, org=make_org(name="Beta AB"), status="INACTIVE")
+    customer(session, org=make_org(name="Alfa AB"))
+    customer(session, org=make_org(name="Beta AB"), status="INACTIVE", allow_shared_billing=True)
     customer(session, org=make_org(name="Gamma AB"), deleted=True)
     html = sysadmin.get(BASE).get_data(as_text=True)
     for header in ("Organization", "Status", "Administrator", "Allow shared billing accounts", "Actions"):
@@ -48,24 +48,35 @@ def test_list_columns_badges_and_menus_by_state(sysadmin, session, make_org):
     assert "fa-check bo-check" in html
     assert "Showing 1–3 of 3 results" in html
     assert html.index("Alfa AB") < html.index("Beta AB") < html.index("Gamma AB")
-    assert _menu(html, "Alfa AB") == ["View", "Edit", "Delete"]  # sharing page not installed on this branch
-    assert _menu(html, "Beta AB") == ["View", "Edit", "Delete"]
+    assert _menu(html, "Alfa AB") == ["View", "Edit", "Delete"]
+    assert _menu(html, "Beta AB")[:2] == ["View", "Edit"] and _menu(html, "Beta AB")[-1] == "Delete"
     assert _menu(html, "Gamma AB") == ["View", "Recover", "Permanently delete"]
 
 
-def test_manage_shared_accounts_link_when_the_page_exists(app, sysadmin, session, make_org):
-    from flask import Blueprint
+@pytest.fixture
+def other_pages(monkeypatch):
+    """Shared accounts and the CSV export are other modules' pages: stand in for them."""
+    from urllib.parse import urlencode
 
-    if "shared_accounts.index" not in app.view_functions:
-        bp = Blueprint("shared_accounts", __name__)
-        bp.add_url_rule("/test-shared/<int:customer_id>", "index", lambda customer_id: "ok")
-        app.view_functions["shared_accounts.index"] = lambda customer_id: "ok"
-        app.url_map.add(app.url_rule_class("/test-shared/<int:customer_id>", endpoint="shared_accounts.index"))
-    customer(session, org=make_org(name="Share AB"), allow_shared_billing=True)
+    from backoffice.admin import customers as view_module
+
+    monkeypatch.setattr(view_module, "endpoint_exists", lambda endpoint: True)
+    monkeypatch.setattr(
+        view_module, "endpoint_url", lambda endpoint, **values: f"/fake/{endpoint}?{urlencode(values, doseq=True)}"
+    )
+
+
+def test_manage_shared_accounts_link_when_sharing_is_allowed(other_pages, sysadmin, session, make_org):
+    share = customer(session, org=make_org(name="Share AB"), allow_shared_billing=True)
     customer(session, org=make_org(name="Alone AB"))
+    customer(session, org=make_org(name="Gone AB"), allow_shared_billing=True, deleted=True)
     html = sysadmin.get(BASE).get_data(as_text=True)
     assert _menu(html, "Share AB") == ["View", "Edit", "Manage shared accounts", "Delete"]
+    assert f"/fake/shared_accounts.index?customer_id={share.id}" in html
     assert _menu(html, "Alone AB") == ["View", "Edit", "Delete"]
+    assert _menu(html, "Gone AB") == ["View", "Recover", "Permanently delete"]
+    html = sysadmin.get(f"{BASE}details/?id={share.id}").get_data(as_text=True)
+    assert ">Manage</a>" in html
 
 
 def test_list_sort_search_and_paging(sysadmin, session, make_org):
@@ -447,15 +458,20 @@ def test_bulk_actions_offered_by_permission(as_user, session):
     assert "Set active" in html and "Set inactive" in html and ">Delete<" not in html.split("bo-bulk")[1].split("</div>")[0]
 
 
-def test_bulk_export_redirects_when_the_export_exists(app, sysadmin, session):
+def test_download_csv_and_bulk_export_when_the_export_exists(other_pages, sysadmin, session):
     c = customer(session)
-    if "customer_export.download" not in app.view_functions:
-        app.view_functions["customer_export.download"] = lambda: "csv"
-        app.url_map.add(app.url_rule_class("/test-export.csv", endpoint="customer_export.download"))
     html = sysadmin.get(BASE + "?search=Org").get_data(as_text=True)
-    assert "Download CSV" in html and "search=Org" in html.split("Download CSV")[0].rsplit("href=", 1)[1]
+    assert "Download CSV" in html and "/fake/customer_export.download?search=Org" in html
     response = sysadmin.post(BASE + "action/", data={"action": "export_csv", "rowid": [c.id], "url": BASE})
-    assert response.status_code == 302 and f"ids={c.id}" in response.headers["Location"]
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"customer_export.download?ids={c.id}")
+
+
+def test_export_needs_its_permission(other_pages, as_user, session):
+    customer(session)
+    client = as_user("staff")
+    assert "Download CSV" not in client.get(BASE).get_data(as_text=True)
+    response = client.post(BASE + "action/", data={"action": "export_csv", "rowid": ["1"], "url": BASE})
+    assert "customer_export" not in response.headers.get("Location", "")
 
 
 def test_csrf_is_required(app, admin, session):

@@ -25,9 +25,13 @@ from backoffice.services.errors import ServiceError
 PICKER_LIMIT = 20
 
 
+def endpoint_exists(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
 def endpoint_url(endpoint: str, **values) -> str | None:
-    """The URL of an endpoint another module may provide, or None while it doesn't exist."""
-    if endpoint not in current_app.view_functions:
+    """The URL of an endpoint another module may provide (shared accounts, CSV export), or None without it."""
+    if not endpoint_exists(endpoint):
         return None
     return url_for(endpoint, **values)
 
@@ -160,7 +164,7 @@ class CustomerView(SoftDeleteViews, SecureModelView):
         needed = {"set_active": "edit", "set_inactive": "edit", "soft_delete": "delete", "export_csv": "export"}
         if name not in needed:
             return False
-        if name == "export_csv" and "customer_export.download" not in current_app.view_functions:
+        if name == "export_csv" and not endpoint_exists("customer_export.download"):
             return False
         return self.allowed(needed[name])
 
