@@ -158,3 +158,31 @@ def test_bulk_set_inactive_and_delete(page, admin, session, make_org):
     expect(page.get_by_text("2 customer accounts were deleted.")).to_be_visible()
     expect(page.get_by_text("Bulk Gone AB: This customer is already deleted.")).to_be_visible()
     expect(page.locator("tr", has_text="Bulk Two AB")).to_contain_text("DELETED")
+
+
+def test_live_search_and_back_to_the_list_as_it_was(page, admin, session, make_org):
+    from tests.customer_helpers import customer
+
+    customer(session, org=make_org(name="Live Alfa AB"))
+    customer(session, org=make_org(name="Other Beta AB"))
+    org = make_org(name="Live New AB")
+    person = guest(session, first_name="Lova")
+    sign_in(page, admin.email, TEST_PASSWORD)
+    page.goto("/admin/customers/")
+    page.get_by_label("Search").first.fill("live")
+    expect(page).to_have_url(re.compile(r"search=live"))
+    expect(page.locator("tr", has_text="Other Beta AB")).to_have_count(0)
+    expect(page.locator("tr", has_text="Live Alfa AB")).to_have_count(1)
+    page.get_by_label("Search").first.fill("no such customer")
+    expect(page.get_by_text("No results for “no such customer”.")).to_be_visible()
+    page.get_by_label("Search").first.fill("live")
+    expect(page.locator("tr", has_text="Live Alfa AB")).to_have_count(1)
+
+    page.get_by_role("link", name="Add customer").click()
+    panel = page.locator("#bo-panel")
+    panel.get_by_label("Organization", exact=True).select_option(str(org.id))
+    panel.get_by_label("Customer admin", exact=True).select_option(str(person.id))
+    panel.get_by_role("button", name="Create", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/admin/customers/\?.*search=live"))
+    expect(page.locator("tr", has_text="Live New AB")).to_contain_text("Lova")
+    expect(page.locator("tr", has_text="Other Beta AB")).to_have_count(0)

@@ -98,6 +98,15 @@
     });
   }
 
+  // The live search changes the address without reloading: come back to the list as it is now.
+  function withCurrentReturn(href) {
+    var url = new URL(href, window.location.href);
+    if (url.searchParams.has("url")) {
+      url.searchParams.set("url", window.location.pathname + window.location.search);
+    }
+    return url.pathname + url.search;
+  }
+
   function wirePanelLinks(root) {
     root.querySelectorAll("a[data-panel]").forEach(function (link) {
       if (link.dataset.panelWired) { return; }
@@ -105,7 +114,7 @@
       link.addEventListener("click", function (ev) {
         if (!find()) { return; }
         ev.preventDefault();
-        open(link.getAttribute("href"));
+        open(withCurrentReturn(link.getAttribute("href")));
       });
     });
   }
