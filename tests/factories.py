@@ -36,17 +36,31 @@ def organization(session, *, name=None, org_number=None, **kw):
     return created
 
 
-def customer(session, *, organization=None, admin=None, status="ACTIVE", allow_shared_billing=True, name=None, **kw):
-    """A customer made directly with the model (the customers service lives on another branch):
-    a fresh organization and a fresh ``customer-admin`` user unless given."""
-    from backoffice.models import Customer
+def customer(session, *, organization=None, admin=None, status="ACTIVE", allow_shared_billing=True, name=None,
+             deleted=False, **kw):
+    """A customer made through the customers service (committed): a fresh organization and a fresh
+    guest as its admin unless given; ``deleted=True`` soft-deletes it afterwards."""
+    from backoffice.services import customers as service
 
     org = organization or globals()["organization"](session, name=name)
     if admin is None:
-        admin = user(session, role="customer-admin", first_name="Customer")
-    elif admin.role != "customer-admin":
-        admin.role = "customer-admin"
-    created = Customer(organization=org, admin=admin, status=status, allow_shared_billing=allow_shared_billing, **kw)
-    session.add(created)
+        admin = user(session, role="guest", first_name="Customer")
+    elif admin.role == "customer-admin" and admin.id not in _admin_ids(session):
+        admin.role = "guest"  # a customer-admin nobody points at yet: the service picks guests only
+    created = service.create_customer(
+        session, None, organization_id=org.id, admin_user_id=admin.id, status=status,
+        allow_shared_billing=allow_shared_billing, **kw,
+    )
     session.commit()
+    if deleted:
+        service.soft_delete_customer(session, None, created)
+        session.commit()
     return created
+
+
+def _admin_ids(session) -> set:
+    from sqlalchemy import select
+
+    from backoffice.models import Customer
+
+    return set(session.scalars(select(Customer.admin_user_id).where(Customer.admin_user_id.is_not(None))))

@@ -13,12 +13,14 @@ from backoffice.admin.base import deny
 from backoffice.admin.customer_export import CustomerExportView
 from backoffice.admin.notifications import NotificationsView
 from backoffice.admin.shared_accounts import SharedAccountsView
+from backoffice.admin.customers import CustomerView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
 from backoffice.extensions import db
-from backoffice.models import Organization, User
+
 from backoffice.security import csp_nonce
+from backoffice.models import Customer, Organization, User
 
 # Sidebar sections; the names are translated where the sidebar renders them.
 SECTIONS = {"CUSTOMERS": _l("CUSTOMERS"), "REGISTERS": _l("REGISTERS")}
@@ -37,6 +39,10 @@ class HomeView(AdminIndexView):
         if can(current_user, "organizations.view"):
             counts["organizations"] = db.session.scalar(
                 select(func.count()).select_from(Organization).where(Organization.deleted_at.is_(None))
+            )
+        if can(current_user, "customers.view"):
+            counts["customers"] = db.session.scalar(
+                select(func.count()).select_from(Customer).where(Customer.deleted_at.is_(None))
             )
         if can(current_user, "users.view"):
             counts["users"] = db.session.scalar(select(func.count()).select_from(User).where(User.active.is_(True)))
@@ -59,6 +65,7 @@ def init_admin(app: Flask) -> Admin:
         index_view=HomeView(name=_l("Home"), url="/admin"),
         csp_nonce_generator=csp_nonce,  # Flask-Admin's own <script> tags carry the response's CSP nonce
     )
+    admin.add_view(CustomerView(Customer, db, name=_l("Customers"), category="CUSTOMERS", endpoint="customers"))
     admin.add_view(
         OrganizationView(Organization, db, name=_l("Organizations"), category="REGISTERS", endpoint="organizations")
     )

@@ -279,6 +279,11 @@ class SoftDeleteViews:
                 )
         return items
 
+    def delete_view(self):
+        """Not exposed: Flask-Admin's hard delete is routed at POST /delete/ too and would take the
+        soft delete's confirmed POST (a 403, since it maps to no permission). Deletion is the dialogs below."""
+        abort(404)
+
     def _refuse_state(self, message):
         flash(message, "error")
         return redirect(self.list_url())

@@ -71,7 +71,13 @@ class OrganizationView(SoftDeleteViews, SecureModelView):
         return service.update_organization(db.session, self.actor, model, **self.form_values(form, service.FIELDS))
 
     def delete_messages(self, obj):
-        return [_("The organization %(name)s will be marked as deleted and will be unreachable.", name=obj)]
+        from backoffice.services.customers import customer_of_organization
+
+        messages = [_("The organization %(name)s will be marked as deleted and will be unreachable.", name=obj)]
+        customer = customer_of_organization(db.session, obj)
+        if customer is not None and not customer.is_deleted:
+            messages.append(_("Its customer account will be deleted too (its customer admin becomes a guest)."))
+        return messages
 
     def soft_delete(self, obj):
         service.soft_delete_organization(db.session, self.actor, obj)

@@ -94,3 +94,10 @@ class SharedAccount(Base):
 
 
 Index("ix_customer_deleted_status", Customer.deleted_at, Customer.status)
+# Substring search of the customers list (pg_trgm GIN on PostgreSQL; a plain index on SQLite).
+Index(
+    "ix_customer_customer_number_trgm",
+    Customer.customer_number,
+    postgresql_using="gin",
+    postgresql_ops={"customer_number": "gin_trgm_ops"},
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.models.base import Base, SoftDelete, Timestamps
@@ -30,3 +30,13 @@ class Organization(Timestamps, SoftDelete, Base):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Substring search by name or number (customers list, pickers): pg_trgm GIN indexes on PostgreSQL.
+Index("ix_organization_name_trgm", Organization.name, postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"})
+Index(
+    "ix_organization_org_number_key_trgm",
+    Organization.org_number_key,
+    postgresql_using="gin",
+    postgresql_ops={"org_number_key": "gin_trgm_ops"},
+)

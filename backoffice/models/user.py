@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from backoffice.auth.permissions import LANGUAGES, ROLES
@@ -58,3 +58,14 @@ class User(UserMixin, Timestamps, Base):
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
+
+
+# The customer-admin picker searches users by name or e-mail as you type (pg_trgm on PostgreSQL).
+for _column in ("first_name", "last_name", "email"):
+    Index(
+        f"ix_user_{_column}_trgm",
+        getattr(User, _column),
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+    )
+Index("ix_user_role_name", User.role, User.last_name, User.first_name, User.id)

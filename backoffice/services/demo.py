@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from backoffice.models import Customer, Organization, SharedAccount, User
+from backoffice.services import customers as customer_service
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
 
@@ -37,7 +38,7 @@ PLACES = [
     ("Umeå", "Västerbottens län", "903 26"),
     ("Luleå", "Norrbottens län", "972 31"),
 ]
-ROLE_CYCLE = ["guest", "customer-admin", "guest", "staff", "editor", "customer-admin", "system-admin", "guest"]
+ROLE_CYCLE = ["guest", "guest", "guest", "staff", "editor", "guest", "system-admin", "guest"]
 
 
 def demo_users() -> list[dict]:
@@ -99,10 +100,79 @@ def demo_organizations() -> list[dict]:
     return rows
 
 
+DEMO_CUSTOMERS = 48
+CUSTOMER_ADMIN_FIRST = ["Alva", "Bo", "Cecilia", "David", "Ebba", "Filip", "Greta", "Hugo", "Irma", "Jakob",
+                        "Klara", "Linus", "Moa", "Nils", "Olivia", "Pontus"]
+
+
+def demo_customer_admins() -> list[dict]:
+    """One guest per demo customer (creating a customer makes them its customer admin)."""
+    rows = []
+    for i in range(DEMO_CUSTOMERS):
+        first, last = CUSTOMER_ADMIN_FIRST[i % len(CUSTOMER_ADMIN_FIRST)], LAST[(i * 5) % len(LAST)]
+        rows.append(
+            dict(
+                email=f"kund{i + 1:02d}@example.com",
+                first_name=first,
+                last_name=last,
+                role="guest",
+                language="sv" if i % 2 else "en",
+            )
+        )
+    return rows
+
+
+def seed_customers(session, actor=None) -> int:
+    """48 customers in every state: active, inactive, soft-deleted, with and without billing information.
+
+    Their admins are the kundNN@example.com guests; the other demo guests stay free to pick.
+    """
+    if session.scalar(select(func.count()).select_from(Customer)):
+        return 0
+    orgs = list(
+        session.scalars(
+            select(Organization).where(Organization.deleted_at.is_(None)).order_by(Organization.org_number_key).limit(DEMO_CUSTOMERS)
+        )
+    )
+    added = 0
+    for i, (org, row) in enumerate(zip(orgs, demo_customer_admins(), strict=False)):
+        admin = user_service.get_by_email(session, row["email"])
+        if admin is None or admin.role != "guest":
+            continue
+        city, _region, post = PLACES[i % len(PLACES)]
+        customer = customer_service.create_customer(
+            session,
+            actor,
+            organization_id=org.id,
+            admin_user_id=admin.id,
+            status="INACTIVE" if i % 4 == 1 else "ACTIVE",
+            customer_number=None if i % 7 == 3 else f"{100100 + i * 7}",
+            allow_shared_billing=i % 5 in (0, 2),
+            billing=(
+                dict(
+                    digital_address=f"0007:{7700000000 + i}",
+                    address=f"Fakturavägen {i + 1}",
+                    post_number=post,
+                    municipality=city,
+                    phone=f"+46 10 {200000 + i * 17}",
+                    email=f"faktura{i + 1}@example.com",
+                    responsible_person=f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]}",
+                )
+                if i % 3 == 0
+                else None
+            ),
+        )
+        if i % 6 == 5:
+            customer_service.soft_delete_customer(session, actor, customer)
+        added += 1
+    session.flush()
+    return added
+
+
 def seed(session, actor=None) -> dict:
     """Add whatever demo record is missing; returns how many of each were added."""
-    added = {"users": 0, "organizations": 0}
-    for i, row in enumerate(demo_users()):
+    added = {"users": 0, "organizations": 0, "customers": 0}
+    for i, row in enumerate(demo_users() + demo_customer_admins()):
         if user_service.get_by_email(session, row["email"]) is None:
             user = user_service.create_user(session, actor, **row, password=DEMO_PASSWORD)
             if i % 4 == 1:  # some have a photo (a round avatar), the others show their initials
@@ -118,6 +188,7 @@ def seed(session, actor=None) -> dict:
     if not deleted:
         for org in session.scalars(select(Organization).order_by(Organization.org_number_key).offset(60).limit(3)):
             org_service.soft_delete_organization(session, actor, org)
+    added["customers"] = seed_customers(session, actor)
     added["shared accounts"] = seed_sharing(session, actor)
     return added
 

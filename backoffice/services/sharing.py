@@ -273,3 +273,20 @@ def customer_of(session, user) -> Customer | None:
     if user is None or getattr(user, "id", None) is None:
         return None
     return session.scalar(select(Customer).where(Customer.admin_user_id == user.id))
+
+
+def _on_sharing_disabled(session, actor, customer: Customer, confirmed: bool) -> None:
+    set_allow_shared_billing(session, actor, customer, False, confirmed=confirmed)
+
+
+def _register_hooks() -> None:
+    """Plug into the customer transitions: purge and unticking sharing tell the affected admins."""
+    from backoffice.services import customers
+
+    if notify_purge not in customers.before_purge:
+        customers.before_purge.append(notify_purge)
+    if _on_sharing_disabled not in customers.on_sharing_disabled:
+        customers.on_sharing_disabled.append(_on_sharing_disabled)
+
+
+_register_hooks()

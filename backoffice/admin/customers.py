@@ -1,0 +1,559 @@
+"""Customers (seed 000): the list everyone lives on, the side-panel form, details, and the
+state changes (delete, recover, permanently delete, bulk actions). Rules live in services/customers.py."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, status_badge
+from backoffice.auth.views import safe_next
+from backoffice.extensions import db
+from backoffice.models import Customer, Organization, SharedAccount, User
+from backoffice.services import customers as service
+from backoffice.services.errors import ServiceError
+
+PICKER_LIMIT = 20
+
+
+def as_id(value) -> int | None:
+    """A database id from user input, or None (never a number PostgreSQL's integer can't hold)."""
+    text = str(value or "")
+    if not text.isascii() or not text.isdigit() or int(text) > 2**31 - 1:
+        return None
+    return int(text)
+
+
+def user_label(user: User) -> str:
+    return f"{user.full_name} <{user.email}>"
+
+
+def org_label(org: Organization) -> str:
+    return f"{org.name} ({org.org_number})"
+
+
+# --- forms -----------------------------------------------------------------------------------------
+class CustomerForm(FlaskForm):
+    organization_id = SelectField(
+        _l("Organization"),
+        validators=[DataRequired(message=_l("Choose an organization."))],
+        validate_choice=False,
+        description=_l("Only organizations that are not deleted and have no customer account are listed."),
+    )
+    admin_user_id = SelectField(
+        _l("Customer admin"),
+        validators=[DataRequired(message=_l("Choose a customer admin."))],
+        validate_choice=False,
+        description=_l("Only guests who are nobody's customer admin are listed. Type to search by name or e-mail."),
+    )
+    status = SelectField(_l("Status"), choices=[("ACTIVE", _l("Active")), ("INACTIVE", _l("Inactive"))], default="ACTIVE")
+    customer_number = StringField(
+        _l("Customer number"),
+        validators=[
+            Optional(),
+            Length(max=64, message=_l("The customer number can be at most 64 digits.")),
+            Regexp(r"^[0-9]*$", message=_l("The customer number may contain digits only.")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    allow_shared_billing = BooleanField(_l("Allow shared billing accounts"))
+
+
+class CustomerEditForm(CustomerForm):
+    billing_digital_address = StringField(_l("Digital address"), validators=[Optional(), Length(max=200)])
+    billing_address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    billing_post_number = StringField(_l("Post number"), validators=[Optional(), Length(max=20)])
+    billing_municipality = StringField(_l("Municipality"), validators=[Optional(), Length(max=100)])
+    billing_phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=50)])
+    billing_email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    billing_responsible_person = StringField(_l("Responsible person"), validators=[Optional(), Length(max=200)])
+    confirm_unshare = BooleanField(_l("Yes, remove the shared accounts and notify their admins"))
+
+
+class RecoverForm(FlaskForm):
+    admin_user_id = SelectField(
+        _l("Customer admin"),
+        validators=[DataRequired(message=_l("Choose a customer admin."))],
+        validate_choice=False,
+        description=_l("Only guests who are nobody's customer admin are listed. Type to search by name or e-mail."),
+    )
+
+
+BILLING_FORM_FIELDS = tuple(f"billing_{name}" for name in service.BILLING_FIELDS)
+
+
+# --- list cells ------------------------------------------------------------------------------------
+def _organization(view, context, model, name):
+    return model.organization.name if model.organization else ""
+
+
+def _status(view, context, model, name):
+    if model.deleted_at:
+        return status_badge(_("DELETED"), "deleted")
+    if model.status == "INACTIVE":
+        return status_badge(_("INACTIVE"), "inactive")
+    return status_badge(_("ACTIVE"), "active")
+
+
+def _administrator(view, context, model, name):
+    return model.admin.full_name if model.admin else ""
+
+
+def _shared(view, context, model, name):
+    if model.allow_shared_billing:
+        return Markup('<span class="fa fa-check bo-check" role="img" aria-label="{}" title="{}"></span>').format(_("Yes"), _("Yes"))
+    return ""
+
+
+class CustomerView(SoftDeleteViews, SecureModelView):
+    permission_prefix = "customers"
+    endpoint_permissions = {
+        **SecureModelView.endpoint_permissions,
+        **SoftDeleteViews.soft_delete_endpoints,
+        "bulk_delete_view": "delete",
+        "admin_search_view": "pick",
+        "organization_search_view": "pick",
+    }
+    list_template = "admin/customers/list.html"
+    form = CustomerForm
+    create_label = _l("Add customer")
+    create_in_panel = True
+    column_list = ("organization", "status", "admin", "allow_shared_billing")
+    column_labels = {
+        "organization": _l("Organization"),
+        "status": _l("Status"),
+        "admin": _l("Administrator"),
+        "allow_shared_billing": _l("Allow shared billing accounts"),
+    }
+    column_formatters = {
+        "organization": _organization,
+        "status": _status,
+        "admin": _administrator,
+        "allow_shared_billing": _shared,
+    }
+
+    # --- permissions -------------------------------------------------------------------------
+    def _handle_view(self, name, **kwargs):
+        if self.endpoint_permissions.get(name) == "pick":
+            # The pickers serve the add/edit form and the recover dialog.
+            if not any(self.allowed(s) for s in ("create", "edit", "delete")):
+                return deny()
+            return None
+        return super()._handle_view(name, **kwargs)
+
+    def is_action_allowed(self, name):
+        needed = {"set_active": "edit", "set_inactive": "edit", "soft_delete": "delete", "export_csv": "export"}
+        if name not in needed:
+            return False
+        return self.allowed(needed[name])
+
+    # --- the list: one inner join, indexed sort and search, a fixed number of queries -------------
+    def init_search(self):
+        return True
+
+    def get_sortable_columns(self):
+        return {
+            "organization": Organization.name,
+            "status": Customer.status,
+            "allow_shared_billing": Customer.allow_shared_billing,
+        }
+
+    def search_placeholder(self):
+        return _("Search by organization name, organization number or customer number")
+
+    def get_empty_list_message(self):
+        return _("No customers yet.")
+
+    @staticmethod
+    def list_statement(search=None, sort_column=None, sort_desc=False):
+        stmt = (
+            select(Customer)
+            .join(Organization, Organization.id == Customer.organization_id)
+            .options(contains_eager(Customer.organization), selectinload(Customer.admin))
+        )
+        condition = service.search_condition(search)
+        if condition is not None:
+            stmt = stmt.where(condition)
+        tie = [Organization.name, Organization.id]
+        if sort_column == "status":
+            keys = [Customer.deleted_at.is_not(None), Customer.status]
+        elif sort_column == "allow_shared_billing":
+            keys = [Customer.allow_shared_billing]
+        else:
+            keys = []
+        order = [*keys, *tie]
+        return stmt.order_by(*[k.desc() if sort_desc else k.asc() for k in order])
+
+    @staticmethod
+    def count_statement(search=None):
+        # Every business customer has an organization (FK), so no join is needed to count them.
+        stmt = select(func.count()).select_from(Customer).where(Customer.organization_id.is_not(None))
+        condition = service.search_condition(search)
+        return stmt.where(condition) if condition is not None else stmt
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        page_size = page_size or self.page_size
+        page = max(0, min(page or 0, 10**6))
+        count = db.session.scalar(self.count_statement(search))
+        stmt = self.list_statement(search, sort_column, bool(sort_desc)).limit(page_size).offset(page * page_size)
+        if not execute:
+            return count, stmt
+        return count, list(db.session.scalars(stmt).unique())
+
+    def get_count_query(self):
+        return db.session.query(func.count()).select_from(Customer).where(Customer.organization_id.is_not(None))
+
+    def get_one(self, id):
+        number = as_id(id)
+        return db.session.get(Customer, number) if number is not None else None
+
+    # --- row menu exactly per the seed's table ----------------------------------------------------
+    def row_menu(self, row, return_url):
+        pk = row.id
+        items = [MenuItem(_("View"), self.get_url(".details_view", id=pk, url=return_url))]
+        if row.deleted_at is None:
+            if self.allowed("edit"):
+                items.append(MenuItem(_("Edit"), self.get_url(".edit_view", id=pk, url=return_url), panel=True))
+            manage = self.manage_shared_url(row)
+            if manage:
+                items.append(MenuItem(_("Manage shared accounts"), manage))
+            if self.allowed("delete"):
+                items.append(
+                    MenuItem(_("Delete"), self.get_url(".soft_delete_view", id=pk, url=return_url), dialog=True, danger=True)
+                )
+        else:
+            if self.allowed("delete"):
+                items.append(MenuItem(_("Recover"), self.get_url(".recover_view", id=pk, url=return_url), dialog=True))
+            if self.allowed("purge"):
+                items.append(
+                    MenuItem(_("Permanently delete"), self.get_url(".purge_view", id=pk, url=return_url), dialog=True, danger=True)
+                )
+        return items
+
+    def manage_shared_url(self, row) -> str | None:
+        if row.deleted_at is not None or not row.allow_shared_billing or not self.allowed("edit"):
+            return None
+        return url_for("shared_accounts.index", customer_id=row.id)
+
+    def export_url(self, search=None, ids=None) -> str | None:
+        if not self.allowed("export"):
+            return None
+        values = {}
+        if search:
+            values["search"] = search
+        if ids:
+            values["ids"] = list(ids)
+        return url_for("customer_export.download", **values)
+
+    # --- pickers (searched on the server; at most PICKER_LIMIT rows) ------------------------------
+    @expose("/admin-search/")
+    def admin_search_view(self):
+        q = request.args.get("q", "")[:100]
+        users = db.session.scalars(service.eligible_admins_query(db.session, q).limit(PICKER_LIMIT))
+        return jsonify(results=[{"id": u.id, "text": user_label(u)} for u in users])
+
+    @expose("/organization-search/")
+    def organization_search_view(self):
+        q = request.args.get("q", "")[:100]
+        orgs = db.session.scalars(service.available_organizations_query(db.session, q).limit(PICKER_LIMIT))
+        return jsonify(results=[{"id": o.id, "text": org_label(o)} for o in orgs])
+
+    def _admin_choices(self, field, keep: User | None = None):
+        users = list(db.session.scalars(service.eligible_admins_query(db.session).limit(PICKER_LIMIT)))
+        chosen = as_id(field.data)
+        if keep is not None and keep not in users:
+            users.insert(0, keep)
+        if chosen is not None and all(u.id != chosen for u in users):
+            picked = db.session.get(User, chosen)
+            if picked is not None:
+                users.insert(0, picked)
+        field.choices = [("", _("Choose a customer admin…"))] + [(str(u.id), user_label(u)) for u in users]
+        field.render_kw = {"data-search-url": self.get_url(".admin_search_view"), "data-search-label": _("Search customer admin")}
+
+    def _organization_choices(self, field, keep: Organization | None = None):
+        orgs = list(db.session.scalars(service.available_organizations_query(db.session).limit(PICKER_LIMIT)))
+        chosen = as_id(field.data)
+        if keep is not None and keep not in orgs:
+            orgs.insert(0, keep)
+        if chosen is not None and all(o.id != chosen for o in orgs):
+            picked = db.session.get(Organization, chosen)
+            if picked is not None:
+                orgs.insert(0, picked)
+        field.choices = [("", _("Choose an organization…"))] + [(str(o.id), org_label(o)) for o in orgs]
+        field.render_kw = {
+            "data-search-url": self.get_url(".organization_search_view"),
+            "data-search-label": _("Search organization"),
+        }
+
+    # --- add and edit (side panel; a normal page without JavaScript) ------------------------------
+    def _form_page(self, *, form, title, submit_label, add_another, form_error=None, status=200):
+        panel = request.args.get("panel") == "1"
+        context = dict(
+            form=form,
+            title=title,
+            submit_label=submit_label,
+            add_another=add_another,
+            form_error=form_error,
+            action_url=request.full_path.rstrip("?"),
+            cancel_url=self.list_url(),
+            billing_fields=BILLING_FORM_FIELDS,
+        )
+        if panel:
+            return render_template("admin/customers/_form.html", **context), status
+        return self.render("admin/customers/form_page.html", **context), status
+
+    def _values(self, form) -> dict:
+        return {
+            "organization_id": form.organization_id.data,
+            "admin_user_id": form.admin_user_id.data,
+            "status": form.status.data,
+            "customer_number": form.customer_number.data,
+            "allow_shared_billing": form.allow_shared_billing.data,
+        }
+
+    def _submit(self, form, perform):
+        """Validate, call the service, commit once; a refusal goes beside its field."""
+        if request.method != "POST":
+            return None, None
+        if not form.validate_on_submit():
+            return None, None
+        try:
+            result = perform()
+            db.session.commit()
+            return result, None
+        except ServiceError as error:
+            db.session.rollback()
+            if error.field and error.field in form:
+                form[error.field].errors = [*form[error.field].errors, error.message]
+                return None, None
+            return None, error.message
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        form = CustomerForm()
+        created, form_error = self._submit(
+            form, lambda: service.create_customer(db.session, self.actor, **self._values(form))
+        )
+        if created:
+            flash(_("The customer account %(name)s was created.", name=created.display_name), "success")
+            if request.form.get("_add_another"):
+                return redirect(self.get_url(".create_view", url=self.list_url()))
+            return redirect(self.list_url())
+        self._organization_choices(form.organization_id)
+        self._admin_choices(form.admin_user_id)
+        return self._form_page(
+            form=form,
+            title=_("Add customer"),
+            submit_label=_("Create"),
+            add_another=True,
+            form_error=form_error,
+            status=400 if request.method == "POST" else 200,
+        )
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        customer = self.get_one(request.args.get("id"))
+        if customer is None:
+            abort(404)
+        if customer.is_deleted:
+            flash(_("A deleted customer can't be edited. Recover it first."), "error")
+            return redirect(self.list_url())
+        if request.method == "POST":
+            form = CustomerEditForm()
+        else:
+            form = CustomerEditForm(
+                organization_id=str(customer.organization_id or ""),
+                admin_user_id=str(customer.admin_user_id or ""),
+                status=customer.status,
+                customer_number=customer.customer_number,
+                allow_shared_billing=customer.allow_shared_billing,
+                **{f"billing_{n}": getattr(customer.billing, n, None) for n in service.BILLING_FIELDS},
+            )
+
+        def perform():
+            service.update_customer(
+                db.session, self.actor, customer, confirm_unshare=form.confirm_unshare.data, **self._values(form)
+            )
+            service.set_billing(
+                db.session, self.actor, customer, **{n: form[f"billing_{n}"].data for n in service.BILLING_FIELDS}
+            )
+            return customer
+
+        saved, form_error = self._submit(form, perform)
+        if saved:
+            flash(_("The customer account %(name)s was updated.", name=saved.display_name), "success")
+            return redirect(self.list_url())
+        self._organization_choices(form.organization_id, keep=customer.organization)
+        self._admin_choices(form.admin_user_id, keep=customer.admin)
+        return self._form_page(
+            form=form,
+            title=_("Edit customer"),
+            submit_label=_("Update"),
+            add_another=False,
+            form_error=form_error,
+            status=400 if request.method == "POST" else 200,
+        )
+
+    # --- details -------------------------------------------------------------------------------------
+    @expose("/details/")
+    def details_view(self):
+        customer = self.get_one_or_404(request.args.get("id"))
+        shared = []
+        if customer.allow_shared_billing:
+            shared = list(
+                db.session.scalars(
+                    select(Customer)
+                    .join(SharedAccount, SharedAccount.shared_customer_id == Customer.id)
+                    .join(Organization, Organization.id == Customer.organization_id)
+                    .where(SharedAccount.customer_id == customer.id)
+                    .options(contains_eager(Customer.organization))
+                    .order_by(Organization.name, Customer.id)
+                )
+            )
+        return self.render(
+            "admin/customers/details.html",
+            customer=customer,
+            org=customer.organization,
+            person=customer.admin,
+            billing=customer.billing,
+            shared=shared,
+            manage_url=self.manage_shared_url(customer),
+            menu=self.row_menu(customer, self.list_url()),
+            return_url=self.list_url(),
+        )
+
+    # --- delete, recover, permanently delete ---------------------------------------------------------
+    def delete_messages(self, obj):
+        return [_("The customer account %(name)s will be marked as deleted and will be unreachable.", name=obj)]
+
+    def purge_messages(self, obj):
+        messages = [
+            _("The customer account %(name)s will be removed from the database permanently.", name=obj),
+        ]
+        blockers = service.what_blocks_purge(db.session, obj)
+        if blockers:
+            messages.append(_("It can't be permanently deleted: %(why)s", why="; ".join(map(str, blockers))))
+        messages.append(_("This operation cannot be undone."))
+        return messages
+
+    def recover_messages(self, obj):
+        messages = [_("Do you want to recover the customer account %(name)s?", name=obj)]
+        if obj.organization is not None and obj.organization.is_deleted:
+            messages.append(
+                _("The organization %(name)s is deleted. Recover the organization first.", name=obj.organization.name)
+            )
+        return messages
+
+    def recover_form(self, obj):
+        form = RecoverForm()
+        self._admin_choices(form.admin_user_id)
+        return form
+
+    def soft_delete(self, obj):
+        service.soft_delete_customer(db.session, self.actor, obj)
+
+    def recover(self, obj, form):
+        service.recover_customer(db.session, self.actor, obj, form.admin_user_id.data)
+
+    def purge(self, obj):
+        service.purge_customer(db.session, self.actor, obj)
+
+    # --- bulk actions ----------------------------------------------------------------------------------
+    def get_one_or_404(self, id_value):
+        model = self.get_one(id_value)
+        if model is None:
+            abort(404)
+        return model
+
+    def _selected(self, ids) -> list[Customer]:
+        numbers = [n for n in map(as_id, ids) if n is not None][:1000]
+        if not numbers:
+            return []
+        stmt = (
+            select(Customer)
+            .join(Organization, Organization.id == Customer.organization_id)
+            .options(contains_eager(Customer.organization))
+            .where(Customer.id.in_(numbers))
+            .order_by(Organization.name, Customer.id)
+        )
+        return list(db.session.scalars(stmt).unique())
+
+    def _each(self, customers, perform) -> tuple[int, list[str]]:
+        """Apply one service call per row; each row succeeds or fails on its own."""
+        done, failures = 0, []
+        for customer in customers:
+            name = customer.display_name
+            try:
+                with db.session.begin_nested():
+                    if perform(customer) is not False:
+                        done += 1
+            except ServiceError as error:
+                failures.append(_("%(name)s: %(why)s", name=name, why=error.message))
+        db.session.commit()
+        for failure in failures:
+            flash(failure, "error")
+        return done, failures
+
+    def _bulk_status(self, ids, status):
+        customers = self._selected(ids)
+        done, _failures = self._each(customers, lambda c: service.set_status(db.session, self.actor, c, status))
+        label = _("active") if status == "ACTIVE" else _("inactive")
+        flash(_("%(n)d customer accounts set to %(status)s.", n=done, status=label), "success")
+
+    @action("set_active", _l("Set active"))
+    def action_set_active(self, ids):
+        self._bulk_status(ids, "ACTIVE")
+
+    @action("set_inactive", _l("Set inactive"))
+    def action_set_inactive(self, ids):
+        self._bulk_status(ids, "INACTIVE")
+
+    @action("soft_delete", _l("Delete"))
+    def action_soft_delete(self, ids):
+        numbers = [n for n in map(as_id, ids) if n is not None]
+        return redirect(self.get_url(".bulk_delete_view", ids=numbers, url=safe_next(request.form.get("url"))))
+
+    @action("export_csv", _l("Download selected as CSV"))
+    def action_export_csv(self, ids):
+        url = self.export_url(ids=[n for n in map(as_id, ids) if n is not None])
+        if url is None:
+            flash(_("The CSV download is not available."), "error")
+            return None
+        return redirect(url)
+
+    @expose("/bulk-delete/", methods=("GET", "POST"))
+    def bulk_delete_view(self):
+        customers = self._selected(request.args.getlist("ids"))
+        if not customers:
+            flash(_("Select at least one customer account."), "error")
+            return redirect(self.list_url())
+        already = [c for c in customers if c.is_deleted]
+
+        def perform(form):
+            done, _failures = self._each(customers, lambda c: service.soft_delete_customer(db.session, self.actor, c))
+            return _("%(n)d customer accounts were deleted.", n=done)
+
+        messages = [
+            _("These customer accounts will be marked as deleted and will be unreachable:"),
+        ]
+        if already:
+            messages.append(_("%(n)d of them are already deleted and will be left as they are.", n=len(already)))
+        return self.confirm(
+            form=TypedDeleteForm(),
+            title=_("Delete customer accounts"),
+            messages=messages,
+            submit_label=_("Delete"),
+            danger=True,
+            confirm_text="DELETE",
+            items=[c.display_name for c in customers],
+            perform=perform,
+        )

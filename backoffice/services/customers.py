@@ -1,0 +1,406 @@
+"""Customers (seed 000): the one module that owns a customer's transitions.
+
+Create, edit, set status, soft delete (releases the admin), recover (with a new admin) and
+permanently delete; billing information; the pickers' queries. Views, bulk actions, the CLI
+and the demo call these functions; none of them repeats a rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, exists, func, or_, select, union
+
+from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.models.base import utcnow
+from backoffice.models.customer import STATUSES
+from backoffice.services import organizations as org_service
+from backoffice.services.errors import ServiceError, unique_guard
+
+GUEST = "guest"
+CUSTOMER_ADMIN = "customer-admin"
+FIELDS = ("organization_id", "admin_user_id", "status", "customer_number", "allow_shared_billing")
+BILLING_FIELDS = ("digital_address", "address", "post_number", "municipality", "phone", "email", "responsible_person")
+BILLING_MAX = {
+    "digital_address": 200,
+    "address": 200,
+    "post_number": 20,
+    "municipality": 100,
+    "phone": 50,
+    "email": 254,
+    "responsible_person": 200,
+}
+
+_ORG_TAKEN = _l("This organization already has a customer account.")
+_ADMIN_TAKEN = _l("This user is already the customer admin of another customer.")
+_NUMBER_TAKEN = _l("Another customer already has this customer number.")
+_GUARD = {
+    "organization_id": ("organization_id", _ORG_TAKEN),
+    "admin_user_id": ("admin_user_id", _ADMIN_TAKEN),
+    "customer_number": ("customer_number", _NUMBER_TAKEN),
+}
+_NUMBER_RE = re.compile(r"[0-9]{1,64}")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Functions (session, customer) -> list of messages naming what keeps a customer from being
+# permanently deleted. Later issues (documents, invoices) append theirs.
+purge_blockers: list = []
+# Functions (session, actor, customer) called just before a permanent delete, in its transaction
+# (the sharing module notifies the admins of the accounts whose links disappear).
+before_purge: list = []
+# Functions (session, actor, customer) called inside a soft delete's transaction.
+after_soft_delete: list = []
+# Functions (session, actor, customer, confirmed) called when an edit turns "Allow shared billing
+# accounts" off (the sharing module refuses unless confirmed while shares exist, else removes them
+# and notifies the admins they touched).
+on_sharing_disabled: list = []
+
+
+# --- queries the pickers and the list use ----------------------------------------------------
+def _words(search: str | None) -> list[str]:
+    """At most five words of at most 100 characters; NUL (which PostgreSQL refuses) is dropped."""
+    return [w[:100] for w in (search or "").replace("\x00", "").split() if w][:5]
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def eligible_admins_query(session=None, search: str | None = None) -> Select:
+    """Users with the role guest who are nobody's customer admin, by name (searched by name or e-mail)."""
+    stmt = select(User).where(
+        User.role == GUEST,
+        User.active.is_(True),
+        ~exists().where(Customer.admin_user_id == User.id),
+    )
+    for word in _words(search):
+        like = _like(word)
+        stmt = stmt.where(
+            or_(
+                User.first_name.ilike(like, escape="\\"),
+                User.last_name.ilike(like, escape="\\"),
+                User.email.ilike(like, escape="\\"),
+            )
+        )
+    return stmt.order_by(User.last_name, User.first_name, User.id)
+
+
+def available_organizations_query(session=None, search: str | None = None) -> Select:
+    """Organizations that are not deleted and have no customer account, by name."""
+    stmt = select(Organization).where(
+        Organization.deleted_at.is_(None),
+        ~exists().where(Customer.organization_id == Organization.id),
+    )
+    for word in _words(search):
+        like = _like(word)
+        key = org_service.org_number_key(word)
+        conditions = [Organization.name.ilike(like, escape="\\")]
+        if key:
+            conditions.append(Organization.org_number_key.like(_like(key), escape="\\"))
+        stmt = stmt.where(or_(*conditions))
+    return stmt.order_by(Organization.name, Organization.id)
+
+
+def search_condition(search: str | None):
+    """The list's search: every word matches the organization's name or number, or the customer number.
+
+    Written as ``customer.id IN (… UNION …)`` so that each branch can use its own index
+    (pg_trgm GIN indexes on PostgreSQL) instead of one OR spread over two joined tables.
+    """
+    condition = None
+    for word in _words(search):
+        like = _like(word)
+        key = org_service.org_number_key(word)
+        org_match = [Organization.name.ilike(like, escape="\\")]
+        if key:
+            org_match.append(Organization.org_number_key.like(_like(key), escape="\\"))
+        by_org = select(Customer.id).join(Organization, Organization.id == Customer.organization_id).where(or_(*org_match))
+        if word.isdigit():  # customer numbers are digits only: other words can't match one
+            by_number = select(Customer.id).where(Customer.customer_number.like(like, escape="\\"))
+            word_condition = Customer.id.in_(union(by_org, by_number).scalar_subquery())
+        else:
+            word_condition = Customer.id.in_(by_org.scalar_subquery())
+        condition = word_condition if condition is None else condition & word_condition
+    return condition
+
+
+# --- validation --------------------------------------------------------------------------------
+def _clean_number(value) -> str | None:
+    value = (value or "").strip() if value is None or isinstance(value, str) else str(value)
+    if not value:
+        return None
+    if len(value) > 64:
+        raise ServiceError(_l("The customer number can be at most 64 digits."), "customer_number")
+    if not _NUMBER_RE.fullmatch(value):
+        raise ServiceError(_l("The customer number may contain digits only."), "customer_number")
+    return value
+
+
+def _as_id(value, field: str) -> int:
+    if isinstance(value, (User, Organization)):
+        return value.id
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(_l("This field is required."), field) from None
+    if number <= 0 or number > 2**31 - 1:
+        raise ServiceError(_l("This field is required."), field)
+    return number
+
+
+def _check_status(status) -> str:
+    if status not in STATUSES:
+        raise ServiceError(_l("Choose Active or Inactive."), "status")
+    return status
+
+
+def _check_number_free(session, number: str | None, own_id: int | None) -> None:
+    if number is None:
+        return
+    found = session.scalar(select(Customer.id).where(Customer.customer_number == number))
+    if found is not None and found != own_id:
+        raise ServiceError(_NUMBER_TAKEN, "customer_number")
+
+
+def _organization_for(session, organization_id, own: Customer | None = None) -> Organization:
+    org = session.get(Organization, _as_id(organization_id, "organization_id"))
+    if org is None:
+        raise ServiceError(_l("Choose an organization from the list."), "organization_id")
+    if own is not None and own.organization_id == org.id:
+        return org
+    if org.is_deleted:
+        raise ServiceError(_l("This organization is deleted. Choose another one."), "organization_id")
+    taken = session.scalar(select(Customer.id).where(Customer.organization_id == org.id))
+    if taken is not None:
+        raise ServiceError(_ORG_TAKEN, "organization_id")
+    return org
+
+
+def _admin_for(session, admin_user_id, own: Customer | None = None) -> User:
+    """A guest who is nobody's customer admin (or the customer's own current admin)."""
+    user = session.get(User, _as_id(admin_user_id, "admin_user_id"))
+    if user is None:
+        raise ServiceError(_l("Choose a user from the list."), "admin_user_id")
+    if own is not None and own.admin_user_id == user.id:
+        return user
+    taken = session.scalar(select(Customer.id).where(Customer.admin_user_id == user.id))
+    if taken is not None:
+        raise ServiceError(_ADMIN_TAKEN, "admin_user_id")
+    if user.role != GUEST:
+        raise ServiceError(_l("Only a user with the role Guest can become a customer admin."), "admin_user_id")
+    if not user.active:
+        raise ServiceError(_l("This user is deactivated. Choose another one."), "admin_user_id")
+    return user
+
+
+def _release(user: User | None) -> None:
+    if user is not None and user.role == CUSTOMER_ADMIN:
+        user.role = GUEST
+
+
+def _refuse_if_deleted(customer: Customer) -> None:
+    if customer.is_deleted:
+        raise ServiceError(_l("A deleted customer can't be changed. Recover it first."))
+
+
+# --- transitions -------------------------------------------------------------------------------
+def create_customer(
+    session,
+    actor: User | None,
+    *,
+    organization_id,
+    admin_user_id,
+    status: str = "ACTIVE",
+    customer_number: str | None = None,
+    allow_shared_billing: bool = False,
+    billing: dict | None = None,
+) -> Customer:
+    status = _check_status(status or "ACTIVE")
+    number = _clean_number(customer_number)
+    org = _organization_for(session, organization_id)
+    admin = _admin_for(session, admin_user_id)
+    _check_number_free(session, number, None)
+    customer = Customer(
+        type="business",
+        organization=org,
+        admin_user_id=admin.id,
+        status=status,
+        customer_number=number,
+        allow_shared_billing=bool(allow_shared_billing),
+    )
+    with unique_guard(session, _GUARD):
+        session.add(customer)
+        admin.role = CUSTOMER_ADMIN
+    if billing:
+        set_billing(session, actor, customer, **billing)
+    return customer
+
+
+def update_customer(
+    session, actor: User | None, customer: Customer, *, confirm_unshare: bool = False, **changes
+) -> Customer:
+    """Edit an active (not deleted) customer; a new admin returns the previous one to guest.
+
+    Unticking "Allow shared billing accounts" while accounts are shared needs ``confirm_unshare``.
+    """
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    _refuse_if_deleted(customer)
+    if "status" in changes:
+        _check_status(changes["status"])
+    if "customer_number" in changes:
+        changes["customer_number"] = _clean_number(changes["customer_number"])
+        _check_number_free(session, changes["customer_number"], customer.id)
+    if "allow_shared_billing" in changes:
+        changes["allow_shared_billing"] = bool(changes["allow_shared_billing"])
+    new_org = None
+    if "organization_id" in changes:
+        new_org = _organization_for(session, changes.pop("organization_id"), own=customer)
+    new_admin = old_admin = None
+    if "admin_user_id" in changes:
+        new_admin = _admin_for(session, changes.pop("admin_user_id"), own=customer)
+        if new_admin.id != customer.admin_user_id:
+            old_admin = customer.admin
+        else:
+            new_admin = None
+    sharing_disabled = customer.allow_shared_billing and changes.get("allow_shared_billing") is False
+    with unique_guard(session, _GUARD):
+        for name, value in changes.items():
+            setattr(customer, name, value)
+        if new_org is not None and new_org.id != customer.organization_id:
+            customer.organization = new_org
+        if new_admin is not None:
+            _release(old_admin)
+            customer.admin_user_id = new_admin.id
+            customer.admin = new_admin
+            new_admin.role = CUSTOMER_ADMIN
+    if sharing_disabled:
+        for hook in on_sharing_disabled:
+            hook(session, actor, customer, confirm_unshare)
+        session.flush()
+    return customer
+
+
+def set_status(session, actor: User | None, customer: Customer, status: str) -> bool:
+    """ACTIVE or INACTIVE; returns False when it already had that status (nothing to do)."""
+    _check_status(status)
+    _refuse_if_deleted(customer)
+    if customer.status == status:
+        return False
+    customer.status = status
+    session.flush()
+    return True
+
+
+def soft_delete_customer(session, actor: User | None, customer: Customer) -> None:
+    """Mark deleted and release the admin (back to guest): recovering picks a new one."""
+    if customer.is_deleted:
+        raise ServiceError(_l("This customer is already deleted."))
+    admin = customer.admin
+    customer.deleted_at = utcnow()
+    customer.admin_user_id = None
+    customer.admin = None
+    _release(admin)
+    for hook in after_soft_delete:
+        hook(session, actor, customer)
+    session.flush()
+
+
+def recover_customer(session, actor: User | None, customer: Customer, admin_user_id) -> Customer:
+    if not customer.is_deleted:
+        raise ServiceError(_l("Only a deleted customer can be recovered."))
+    org = customer.organization
+    if org is not None and org.is_deleted:
+        raise ServiceError(
+            _l("The organization %(name)s is deleted. Recover the organization first.", name=org.name)
+        )
+    admin = _admin_for(session, admin_user_id)
+    with unique_guard(session, _GUARD):
+        customer.deleted_at = None
+        customer.admin_user_id = admin.id
+        customer.admin = admin
+        admin.role = CUSTOMER_ADMIN
+    return customer
+
+
+def what_blocks_purge(session, customer: Customer) -> list:
+    return [message for check in purge_blockers for message in check(session, customer)]
+
+
+def purge_customer(session, actor: User | None, customer: Customer) -> None:
+    """Remove a soft-deleted customer for good, with its billing information and shared-account links."""
+    if not customer.is_deleted:
+        raise ServiceError(_l("Only a deleted customer can be permanently deleted. Delete it first."))
+    blockers = what_blocks_purge(session, customer)
+    if blockers:
+        raise ServiceError(_l("It can't be permanently deleted: %(why)s", why="; ".join(map(str, blockers))))
+    for hook in before_purge:
+        hook(session, actor, customer)
+    session.delete(customer)  # billing_info and shared_account rows go by their ON DELETE CASCADE
+    session.flush()
+
+
+# --- billing information -----------------------------------------------------------------------
+def set_billing(session, actor: User | None, customer: Customer, **values) -> BillingInfo | None:
+    """Create or update the billing information; all fields empty removes it."""
+    unknown = set(values) - set(BILLING_FIELDS)
+    if unknown:
+        raise ValueError(f"not a billing field: {sorted(unknown)}")
+    _refuse_if_deleted(customer)
+    cleaned = {}
+    for name in BILLING_FIELDS:
+        if name not in values:
+            continue
+        value = (values[name] or "").strip() if isinstance(values[name], str) or values[name] is None else values[name]
+        if value and "\x00" in value:
+            raise ServiceError(_l("This field contains a character that is not allowed."), f"billing_{name}")
+        if value and len(value) > BILLING_MAX[name]:
+            raise ServiceError(_l("At most %(n)d characters.", n=BILLING_MAX[name]), f"billing_{name}")
+        cleaned[name] = value or None
+    if cleaned.get("email") and not _EMAIL_RE.match(cleaned["email"]):
+        raise ServiceError(_l("Enter a valid e-mail address."), "billing_email")
+    billing = customer.billing
+    merged = {name: getattr(billing, name, None) for name in BILLING_FIELDS} | cleaned
+    if not any(merged.values()):
+        clear_billing(session, actor, customer)
+        return None
+    if billing is None:
+        billing = BillingInfo(customer=customer)
+        session.add(billing)
+    for name, value in cleaned.items():
+        setattr(billing, name, value)
+    session.flush()
+    return billing
+
+
+def clear_billing(session, actor: User | None, customer: Customer) -> None:
+    if customer.billing is not None:
+        session.delete(customer.billing)
+        customer.billing = None
+    session.flush()
+
+
+# --- organizations: the cascade and the purge blocker live beside the customer rules ---------------
+def _soft_delete_with_organization(session, actor, org: Organization) -> None:
+    customer = session.scalar(select(Customer).where(Customer.organization_id == org.id))
+    if customer is not None and not customer.is_deleted:
+        soft_delete_customer(session, actor, customer)
+
+
+def _organization_has_customer(session, org: Organization) -> list:
+    if session.scalar(select(func.count()).select_from(Customer).where(Customer.organization_id == org.id)):
+        return [_l("a customer account refers to it")]
+    return []
+
+
+def customer_of_organization(session, org: Organization) -> Customer | None:
+    return session.scalar(select(Customer).where(Customer.organization_id == org.id))
+
+
+if _soft_delete_with_organization not in org_service.soft_delete_cascades:
+    org_service.soft_delete_cascades.append(_soft_delete_with_organization)
+if _organization_has_customer not in org_service.purge_blockers:
+    org_service.purge_blockers.append(_organization_has_customer)

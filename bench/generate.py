@@ -1,0 +1,126 @@
+"""Bulk data for the benchmarks: N organizations, N users and N customers, fast.
+
+PostgreSQL gets COPY (psycopg 3); other engines get Core executemany. Deterministic (seeded).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, text
+
+from backoffice.models import BillingInfo, Customer, Organization, User
+
+WORDS = ["Nordic", "Fjäll", "Skog", "Hav", "Sol", "Berg", "Älv", "Ljus", "Vind", "Sten", "Ek", "Björk", "Gran",
+         "Sjö", "Dal", "Ö", "Strand", "Myr", "Lund", "Vik", "Ås", "Hed", "Bäck", "Äng"]
+KINDS = ["bygg", "konsult", "teknik", "logistik", "media", "energi", "vård", "data", "design", "service", "handel",
+         "transport", "el", "måleri", "städ", "juridik", "revision", "fastigheter"]
+FORMS = ["AB", "HB", "KB", "Ek. för."]
+FIRST = ["Anna", "Johan", "Maria", "Lars", "Karin", "Per", "Eva", "Nils", "Sofia", "Olof", "Ingrid", "Mikael",
+         "Elin", "Anders", "Lena", "Jonas", "Maja", "Henrik", "Ida", "Oskar", "Alva", "Hugo", "Greta", "Filip"]
+LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
+        "Gustafsson", "Pettersson", "Jonsson", "Lindberg", "Lindqvist", "Berg", "Holm", "Sandberg", "Ek"]
+REGIONS = ["Stockholms län", "Västra Götalands län", "Skåne län", "Uppsala län", "Västerbottens län"]
+
+
+def org_name(i: int, rnd: random.Random) -> str:
+    return f"{rnd.choice(WORDS)}{rnd.choice(KINDS)} {rnd.choice(FORMS)} {i:06d}"
+
+
+def rows(n: int, first_id: int = 1_000_000, seed: int = 2026):
+    """Yields (organizations, users, customers, billing) lists of dicts for n customers."""
+    rnd = random.Random(seed)
+    now = datetime.now(UTC)
+    orgs, users, customers, billing = [], [], [], []
+    for k in range(n):
+        i = first_id + k
+        number = f"{55 + k % 40:02d}{k:08d}"
+        created = now - timedelta(minutes=k)
+        deleted = created if k % 10 == 9 else None
+        orgs.append(
+            dict(
+                id=i,
+                name=org_name(k, rnd),
+                org_number=f"{number[:6]}-{number[6:]}",
+                org_number_key=number,
+                region=REGIONS[k % len(REGIONS)],
+                municipality="Stockholm",
+                address=f"Storgatan {k % 200 + 1}",
+                post_number="111 22",
+                country="Sverige",
+                created_at=created,
+                updated_at=created,
+                deleted_at=None,
+            )
+        )
+        users.append(
+            dict(
+                id=i,
+                email=f"bench{k}@bench.example.com",
+                first_name=rnd.choice(FIRST),
+                last_name=rnd.choice(LAST),
+                language="sv" if k % 3 else "en",
+                timezone="Europe/Stockholm",
+                role="guest" if deleted else "customer-admin",
+                active=True,
+                must_change_password=False,
+                created_at=created,
+                updated_at=created,
+            )
+        )
+        customers.append(
+            dict(
+                id=i,
+                type="business",
+                organization_id=i,
+                admin_user_id=None if deleted else i,
+                status="INACTIVE" if k % 7 == 3 else "ACTIVE",
+                customer_number=None if k % 5 == 4 else f"{700000 + k}",
+                allow_shared_billing=k % 4 == 0,
+                created_at=created,
+                updated_at=created,
+                deleted_at=deleted,
+            )
+        )
+        if k % 3 == 0:
+            billing.append(
+                dict(customer_id=i, address=f"Box {k}", municipality="Umeå", created_at=created, updated_at=created)
+            )
+    return orgs, users, customers, billing
+
+
+def _copy(conn, table, data: list[dict]) -> None:
+    columns = list(data[0])
+    raw = conn.connection.driver_connection
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cursor:
+        with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+            for row in data:
+                copy.write_row([row[c] for c in columns])
+
+
+def load(engine, n: int, first_id: int = 1_000_000) -> None:
+    orgs, users, customers, billing = rows(n, first_id)
+    with engine.begin() as conn:
+        pairs = [
+            (Organization.__table__, orgs),
+            (User.__table__, users),
+            (Customer.__table__, customers),
+            (BillingInfo.__table__, billing),
+        ]
+        for table, data in pairs:
+            if engine.dialect.name == "postgresql":
+                _copy(conn, table.name, data)
+            else:
+                for start in range(0, len(data), 5000):
+                    conn.execute(insert(table), data[start : start + 5000])
+        if engine.dialect.name == "postgresql":
+            for table in ("organization", "user", "customer"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"))
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("COMMIT"))
+            conn.execute(text("ANALYZE"))
+        else:
+            conn.execute(text("ANALYZE"))

@@ -1,0 +1,233 @@
+"""`make bench`: the customers list at scale, rendered through the Flask test client, beside the raw SQL.
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<db> python -m bench.run [--customers 100000]
+
+On PostgreSQL the bench works in a schema of its own (`bench_customers`), created, migrated, filled and
+dropped by this run; nothing else in the database is touched. Without a PostgreSQL DATABASE_URL it runs on
+a throw-away SQLite file (figures for orientation only). The figures are written into bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+
+SCHEMA = "bench_customers"
+README = Path(__file__).with_name("README.md")
+MARK_BEGIN, MARK_END = "<!-- bench:results -->", "<!-- /bench:results -->"
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def timed(fn, runs, warmup=5):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return {"p50": statistics.median(samples), "p95": percentile(samples, 95), "max": max(samples)}
+
+
+def bench_url(base: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{SCHEMA}%2Cpublic"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=int(os.environ.get("BENCH_CUSTOMERS", 100_000)))
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the bench schema afterwards (to explore plans)")
+    args = parser.parse_args()
+
+    base_url = os.environ.get("DATABASE_URL", "")
+    tmp = None
+    if base_url.startswith("postgresql"):
+        admin_engine = create_engine(base_url)
+        with admin_engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+        url = bench_url(base_url)
+    else:
+        admin_engine = None
+        tmp = tempfile.TemporaryDirectory()
+        url = f"sqlite:///{tmp.name}/bench.db"
+    try:
+        results = run(url, args)
+    finally:
+        if admin_engine is not None and not args.keep:
+            with admin_engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            admin_engine.dispose()
+        if tmp is not None:
+            tmp.cleanup()
+    report(results, args)
+
+
+def run(url: str, args) -> dict:
+    from flask_migrate import upgrade
+
+    from backoffice import create_app
+    from backoffice.admin.customers import CustomerView
+    from backoffice.extensions import db
+    from backoffice.services import users as user_service
+    from bench import generate
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        }
+    )
+    results = {"engine": "", "customers": args.customers, "runs": args.runs, "cases": []}
+    with app.app_context():
+        upgrade()
+        engine = db.engine
+        results["engine"] = engine.dialect.name
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                results["engine"] = "PostgreSQL " + conn.execute(text("SHOW server_version")).scalar()
+        start = time.perf_counter()
+        generate.load(engine, args.customers)
+        results["generate_s"] = time.perf_counter() - start
+        user_service.create_user(
+            db.session, None, email="bench-admin@example.com", first_name="Bench", last_name="Admin",
+            role="system-admin", password="bench-password-2026",
+        )
+        db.session.commit()
+        db.session.remove()
+
+    # A name fragment that matches one organization, a word that matches many, an organization-number prefix.
+    with app.app_context():
+        sample = db.session.execute(text(f"SELECT name, org_number FROM organization ORDER BY id LIMIT 1 OFFSET {args.customers * 54 // 100}")).one()
+    name_term = sample.name.split()[-1]  # the unique number suffix: matches one organization
+    word_term = sample.name.split()[0][:6]  # a word prefix: matches many
+    number_term = sample.org_number[:8]
+
+    client = app.test_client()
+    response = client.post("/login", data={"email": "bench-admin@example.com", "password": "bench-password-2026"})
+    assert response.status_code == 302, response.status_code
+
+    cases = [
+        ("First page, default sort (organization ascending)", "/admin/customers/", None),
+        (f"Search “{name_term}” (one match)", f"/admin/customers/?search={name_term}", name_term),
+        (f"Search “{word_term}” (many matches)", f"/admin/customers/?search={word_term}", word_term),
+        (f"Search “{number_term}” (organization number)", f"/admin/customers/?search={number_term}", number_term),
+        ("Last page, default sort", None, None),
+    ]
+    with app.app_context():
+
+
+        from backoffice.models import Customer
+
+        total = db.session.scalar(select(func.count()).select_from(Customer))
+        db.session.remove()
+    last_page = max(0, (total - 1) // 20)
+    cases[-1] = ("Last page, default sort (OFFSET)", f"/admin/customers/?page={last_page}", None)
+    with app.app_context():
+        guest_name = db.session.execute(text("SELECT last_name FROM \"user\" WHERE role = 'guest' LIMIT 1")).scalar() or "Berg"
+        db.session.remove()
+    picker_term = guest_name[:4].lower()
+    cases.append((f"Customer admin picker, search “{picker_term}”", f"/admin/customers/admin-search/?q={picker_term}", picker_term))
+
+    from backoffice.services import customers as customer_service
+
+    for label, path, search in cases:
+        page_kwargs = {"page": last_page} if "page=" in path else {"page": 0}
+        picker = "admin-search" in path
+
+        def http(path=path):
+            r = client.get(path)
+            assert r.status_code == 200, (path, r.status_code)
+            r.get_data()
+
+        with app.app_context():
+            if picker:
+                list_stmt = customer_service.eligible_admins_query(None, search).limit(20)
+                count_stmt = select(func.count()).select_from(list_stmt.subquery())  # shown, not part of the page
+            else:
+                list_stmt = CustomerView.list_statement(search).limit(20).offset(page_kwargs["page"] * 20)
+                count_stmt = CustomerView.count_statement(search)
+            engine = db.engine
+            compiled = list_stmt.compile(engine, compile_kwargs={"literal_binds": True})
+            count_compiled = count_stmt.compile(engine, compile_kwargs={"literal_binds": True})
+
+            def raw(sql=str(compiled), count_sql=str(count_compiled)):
+                with engine.connect() as conn:
+                    if not picker:
+                        conn.execute(text(count_sql)).scalar()
+                    conn.execute(text(sql)).fetchall()
+
+            http_t = timed(http, args.runs)
+            raw_t = timed(raw, args.runs)
+            plan = ""
+            if engine.dialect.name == "postgresql":
+                with engine.connect() as conn:
+                    plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + str(compiled))))
+            rows = 0 if picker else len(client.get(path).get_data(as_text=True).split('class="action-checkbox"')) - 1
+        results["cases"].append(
+            {"label": label, "path": path, "http": http_t, "raw": raw_t, "sql": str(compiled), "count_sql": str(count_compiled),
+             "plan": plan, "rows": rows}
+        )
+        print(f"{label:55} HTTP p50 {http_t['p50']:7.1f} ms  p95 {http_t['p95']:7.1f} ms | raw SQL p50 {raw_t['p50']:6.2f} ms  p95 {raw_t['p95']:6.2f} ms")
+    return results
+
+
+def report(results: dict, args) -> None:
+    lines = [
+        MARK_BEGIN,
+        f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {results['engine']}, "
+        f"{results['customers']:,} customers (+ as many organizations and users), {results['runs']} timed runs per case "
+        f"after 5 warm-up runs; data generated in {results.get('generate_s', 0):.1f} s.",
+        "",
+        "| Case | HTTP p50 | HTTP p95 | raw SQL p50 | raw SQL p95 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for case in results["cases"]:
+        h, r = case["http"], case["raw"]
+        lines.append(f"| {case['label']} | {h['p50']:.1f} ms | **{h['p95']:.1f} ms** | {r['p50']:.2f} ms | {r['p95']:.2f} ms |")
+    lines += ["", "HTTP = the whole page (session, permission checks, count, page query, admins, template) through the Flask "
+              "test client. Raw SQL = the same count and page query executed directly (the picker has no count: it "
+              "answers at most 20 matches as JSON).", ""]
+    for case in results["cases"]:
+        sql = case["sql"].strip() + ";"
+        if "admin-search" not in (case["path"] or ""):
+            sql = case["count_sql"].strip() + ";\n\n" + sql
+        sql = sql.replace("%%", "%")
+        lines += [f"#### {case['label']}", "", "```sql", sql, "```", ""]
+        if case["plan"]:
+            lines += ["<details><summary>EXPLAIN ANALYZE</summary>", "", "```", case["plan"], "```", "", "</details>", ""]
+    lines.append(MARK_END)
+    block = "\n".join(lines)
+    if args.no_readme:
+        print(block)
+        return
+    current = README.read_text() if README.exists() else ""
+    if MARK_BEGIN in current and MARK_END in current:
+        head, rest = current.split(MARK_BEGIN, 1)
+        tail = rest.split(MARK_END, 1)[1]
+        README.write_text(head + block + tail)
+    else:
+        README.write_text(current.rstrip() + "\n\n" + block + "\n")
+    print(f"Figures written to {README}")
+
+
+if __name__ == "__main__":
+    main()
