@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from backoffice.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ProfileForm
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
 from backoffice.extensions import db
+from backoffice.services import history
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError
 
@@ -48,19 +49,31 @@ def login():
     if form.validate_on_submit():
         user = user_service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
+            history.record_security(db.session, "sign_in", user)
             db.session.commit()
             session.clear()  # a fresh session at sign-in
             login_user(user, remember=form.remember.data)
             return redirect(next_url or landing_for(user))
         db.session.rollback()
+        _record_failed_sign_in(form.email.data)
         flash(_("The e-mail or password is not correct."), "error")
     elif request.method == "POST":
         flash(_("The e-mail or password is not correct."), "error")
     return render_template("auth/login.html", form=form, language_form=LanguageForm(language=session.get("language")))
 
 
+def _record_failed_sign_in(email: str | None) -> None:
+    """The typed e-mail is kept (never the password), filed on the user when the address is one."""
+    user = user_service.get_by_email(db.session, email or "")
+    history.record_security(db.session, "sign_in_failed", user, email=email)
+    db.session.commit()
+
+
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    if current_user.is_authenticated:
+        history.record_security(db.session, "sign_out", current_user._get_current_object())
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have been signed out."), "info")
@@ -92,6 +105,7 @@ def profile():
                 first_name=form.first_name.data,
                 last_name=form.last_name.data,
                 language=form.language.data,
+                timezone=form.timezone.data,
             )
             db.session.commit()
             flash(_("Your profile has been saved."), "success")
