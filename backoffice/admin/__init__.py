@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from backoffice.admin.base import deny
+from backoffice.admin.history import AuditLogView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
@@ -17,7 +18,7 @@ from backoffice.extensions import db
 from backoffice.models import Organization, User
 
 # Sidebar sections; the names are translated where the sidebar renders them.
-SECTIONS = {"CUSTOMERS": _l("CUSTOMERS"), "REGISTERS": _l("REGISTERS")}
+SECTIONS = {"CUSTOMERS": _l("CUSTOMERS"), "REGISTERS": _l("REGISTERS"), "SYSTEM": _l("SYSTEM")}
 
 
 class HomeView(AdminIndexView):
@@ -49,6 +50,7 @@ def init_admin(app: Flask) -> Admin:
         OrganizationView(Organization, db, name=_l("Organizations"), category="REGISTERS", endpoint="organizations")
     )
     admin.add_view(UserView(User, db, name=_l("Users"), category="REGISTERS", endpoint="users"))
+    admin.add_view(AuditLogView(name=_l("Audit log"), category="SYSTEM", endpoint="audit_log", url="audit-log"))
     admin.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -11,6 +11,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from backoffice.admin.base import MenuItem, SecureModelView, TypedDeleteForm, status_badge
+from backoffice.admin.history import HistoryTabMixin
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
 from backoffice.extensions import db
 from backoffice.models import User
@@ -66,10 +67,12 @@ def _language(view, context, model, name):
     return LANGUAGES.get(model.language, model.language)
 
 
-class UserView(SecureModelView):
+class UserView(HistoryTabMixin, SecureModelView):
     permission_prefix = "users"
+    history_record_type = "user"
     endpoint_permissions = {
         **SecureModelView.endpoint_permissions,
+        **HistoryTabMixin.history_endpoints,
         "delete_user_view": "delete",
         "password_view": "edit",
     }

@@ -87,4 +87,6 @@
     });
   }
   wireDialogs(document);
+  // For content loaded later (the history timeline's next entries).
+  window.backoffice = { wireDialogs: wireDialogs };
 })();
