@@ -257,6 +257,15 @@ class HistoryTabMixin:
 
 
 AUDIT_PAGE = 50
+# record_type -> the endpoint of its History tab (the customers view adds "customer").
+RECORD_ENDPOINTS = {"organization": "organizations.history_view", "user": "users.history_view"}
+
+
+def record_url(entry: HistoryEntry) -> str | None:
+    endpoint = RECORD_ENDPOINTS.get("customer" if entry.record_type == "billing_info" else entry.record_type)
+    if endpoint is None or entry.record_id is None or entry.kind == "purge":
+        return None
+    return url_for(endpoint, id=entry.record_id)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -360,6 +369,7 @@ class AuditLogView(BaseView):
             more_url=url_for(".index", **active, before=entries[-1].id) if more else None,
             newest_url=url_for(".index", **active) if before else None,
             export_url=url_for(".export", **active),
+            record_url=record_url,
             **timeline_helpers(),
         )
 
