@@ -109,6 +109,8 @@ def _register_hooks(app: Flask) -> None:
         """Changes made while handling a request are recorded as the signed-in user's (CLI: "system")."""
         from backoffice.services import history
 
+        if (request.endpoint or "").endswith("static"):
+            return
         if current_user.is_authenticated:
             history.set_actor(db.session, current_user._get_current_object())
         else:

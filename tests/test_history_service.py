@@ -291,3 +291,17 @@ def test_timeline_pages_newest_first_with_a_cursor(session, make_org):
     assert not more and len(rest) == 5 and rest[-1].kind == "create"
     notes, _ = history.timeline(session, "organization", org.id, group="notes")
     assert notes == []
+
+
+def test_deleting_a_user_keeps_their_entries_with_their_name(session, admin, make_user, make_org):
+    editor = make_user(role="editor", first_name="Gone", last_name="Soon")
+    org = make_org()
+    with history.acting_as(session, editor):
+        org.name = "Edited by someone who leaves"
+        session.commit()
+    assert user_service.delete_user(session, admin, editor) == "deleted"
+    session.commit()
+    change = entries(session, "organization", org.id, "update")[0]
+    session.refresh(change)
+    assert change.actor_id is None and change.actor_name == "Gone Soon"
+    assert entries(session, "user", editor.id)[-1].kind == "purge"
