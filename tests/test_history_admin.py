@@ -284,3 +284,31 @@ def test_profile_time_zone_is_chosen_from_a_list_and_used(client, session, admin
     session.commit()
     html = client.get("/admin/audit-log/?kind=note").get_data(as_text=True)
     assert "7:00:00" in html  # 12:00 UTC is 07:00 in New York in January
+
+
+def test_note_and_note_deletion_need_the_csrf_token(app, session, as_user, make_org):
+    from tests.conftest import csrf_token_from
+
+    org = make_org()
+    client = as_user("system-admin")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post(f"/admin/organizations/history/note/?id={org.id}", data={"text": "x"}).status_code == 400
+        page = client.get(f"/admin/organizations/history/?id={org.id}").get_data(as_text=True)
+        token = csrf_token_from(page)
+        response = client.post(f"/admin/organizations/history/note/?id={org.id}", data={"text": "ok", "csrf_token": token})
+        assert response.status_code == 302
+        note = _entries(session, kind="note")[0]
+        url = f"/admin/organizations/history/note/delete/?id={org.id}&entry={note.id}"
+        assert client.post(url).status_code == 400
+        session.expire_all()
+        assert session.get(HistoryEntry, note.id).note_deleted_at is None
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_user_details_has_the_tabs_too(as_user, make_user):
+    target = make_user(first_name="Tabitha", last_name="Tab")
+    client = as_user("staff")
+    html = client.get(f"/admin/users/details/?id={target.id}").get_data(as_text=True)
+    assert "Tabitha Tab" in html and f"/admin/users/history/?id={target.id}" in html and "Overview" in html

@@ -241,7 +241,8 @@ def register_restorer(record_type: str, model: type, function_path: str, fields:
 def track(model: type, spec: Tracked) -> None:
     """Later issues add their models here (contacts, links, groups, settings, …)."""
     TRACKED[model] = spec
-    _prepare(model, spec)
+    if _installed:
+        _prepare(model, spec)
 
 
 # --- who is acting --------------------------------------------------------------------------------
