@@ -36,3 +36,20 @@ def test_edit_see_old_to_new_add_a_note_and_scroll_for_older_entries(page, sessi
     expect(page.get_by_text("Created", exact=True)).to_be_visible()
     expect(page.locator("[data-timeline-more]")).to_have_count(0)
     assert page.url.endswith(f"/admin/organizations/history/?id={org.id}")  # no page navigation
+
+
+def test_admin_restores_a_previous_value_from_the_history(page, session, admin, make_org):
+    org = make_org(name="Restorable AB")
+    org_service.update_organization(session, None, org, name="Renamed AB")
+    session.commit()
+
+    sign_in(page, admin.email, TEST_PASSWORD)
+    page.goto(f"/admin/organizations/history/?id={org.id}")
+    page.get_by_role("link", name="Restore this value").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Set Name back to “Restorable AB”?")
+    dialog.get_by_role("button", name="Restore").click()
+    expect(page.get_by_role("heading", name="Restorable AB")).to_be_visible()
+    first = page.locator("li.bo-entry").first
+    expect(first).to_contain_text("Name: Renamed AB → Restorable AB")
+    expect(first).to_contain_text("Root Admin")
