@@ -51,6 +51,14 @@ def test_user_history_tab(as_user, make_user):
     client = as_user("system-admin")
     html = client.get(f"/admin/users/history/?id={target.id}").get_data(as_text=True)
     assert "Created" in html and "Password changed" in html
+    client.post("/logout")
+    from tests.conftest import login
+
+    login(client, target)
+    client.post("/logout")
+    admin_client = as_user("system-admin")
+    html = admin_client.get(f"/admin/users/history/?id={target.id}&group=security").get_data(as_text=True)
+    assert "Signed in" in html and "Signed out" in html and "Security" in html
 
 
 def test_history_pages_25_at_a_time_with_a_cursor_and_a_fragment(session, as_user, make_org):

@@ -115,6 +115,8 @@ class HistoryTabMixin:
     overview_tab_label = _l("Overview")
     details_template = "admin/backoffice_details.html"
     history_template = "admin/history_tab.html"
+    # The kind filters offered above the entries (keys of history.KIND_GROUPS).
+    history_groups: tuple = ("changes", "notes", "sharing", "deletion")
 
     history_endpoints = {
         "history_view": "view",
@@ -145,14 +147,14 @@ class HistoryTabMixin:
         """Everything the _timeline.html partial needs (a customers details page can call this too)."""
         pk = self.get_pk_value(model)
         group = request.args.get("group") or None
-        group = group if group in history.KIND_GROUPS else None
+        group = group if group in self.history_groups else None
         before = request.args.get("before", "")
         before = int(before) if before.isdigit() else None
         entries, more = history.timeline(db.session, self.history_record_type, int(pk), group=group, before=before)
         here = self.get_url(".history_view", id=pk, group=group)
         groups = [{"key": None, "label": _("All"), "url": self.get_url(".history_view", id=pk),
                    "active": group is None}]
-        for key in ("changes", "notes", "sharing", "deletion"):
+        for key in self.history_groups:
             groups.append({"key": key, "label": history.KIND_GROUP_LABELS[key],
                            "url": self.get_url(".history_view", id=pk, group=key), "active": group == key})
         return {

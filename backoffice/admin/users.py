@@ -70,6 +70,7 @@ def _language(view, context, model, name):
 class UserView(HistoryTabMixin, SecureModelView):
     permission_prefix = "users"
     history_record_type = "user"
+    history_groups = ("changes", "notes", "security")
     endpoint_permissions = {
         **SecureModelView.endpoint_permissions,
         **HistoryTabMixin.history_endpoints,
