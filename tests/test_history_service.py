@@ -305,3 +305,14 @@ def test_deleting_a_user_keeps_their_entries_with_their_name(session, admin, mak
     session.refresh(change)
     assert change.actor_id is None and change.actor_name == "Gone Soon"
     assert entries(session, "user", editor.id)[-1].kind == "purge"
+
+
+def test_an_actor_put_in_session_info_under_actor_is_used_too(session, admin, make_org):
+    org = make_org()
+    session.info["actor"] = admin
+    try:
+        org.name = "Set by someone"
+        session.commit()
+    finally:
+        session.info.pop("actor")
+    assert entries(session, "organization", org.id, "update")[0].actor_id == admin.id

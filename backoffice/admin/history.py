@@ -94,8 +94,17 @@ def kind_label(kind: str) -> str:
     return str(history.KIND_LABELS.get(kind, kind.replace("_", " ").capitalize()))
 
 
+def actor_label(entry: HistoryEntry) -> str:
+    if entry.actor_id is None and entry.actor_name == history.SYSTEM:
+        return _("System")
+    if entry.actor_id is None and entry.actor_name == history.ANONYMOUS:
+        return _("Not signed in")
+    return entry.actor_name
+
+
 def timeline_helpers() -> dict:
     return {
+        "actor_label": actor_label,
         "change_lines": change_lines,
         "when": when,
         "iso": iso,
@@ -392,7 +401,7 @@ class AuditLogView(BaseView):
                 if entry.note_deleted_at is not None:
                     note = f"[{_('deleted')}] {note or ''}"
                 writer.writerow([neutralise(v) for v in (
-                    entry.id, iso(entry), entry.actor_name, entry.kind, entry.record_type, entry.record_id,
+                    entry.id, iso(entry), actor_label(entry), entry.kind, entry.record_type, entry.record_id,
                     entry.record_name, changes_text(entry), note,
                 )])
                 yield buffer.getvalue()

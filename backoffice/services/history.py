@@ -299,7 +299,10 @@ def with_note(session, note: str):
 
 
 def _current_actor(session) -> tuple[int | None, str]:
-    return session.info.get(ACTOR_KEY) or (None, SYSTEM)
+    actor = session.info.get(ACTOR_KEY)
+    if actor is None and session.info.get("actor") is not None:  # a User put there by other code
+        actor = _actor_tuple(session.info["actor"])
+    return actor or (None, SYSTEM)
 
 
 # --- values -----------------------------------------------------------------------------------------
