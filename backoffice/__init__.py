@@ -19,11 +19,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite enforces foreign keys only when asked, per connection."""
+    """SQLite enforces foreign keys only when asked, per connection.
+
+    pysqlite also starts transactions on its own, lazily, and not before a SAVEPOINT: a released
+    savepoint (services' unique_guard) then commits, and a later rollback undoes nothing. Handing
+    transaction control to SQLAlchemy (which emits BEGIN, below) makes rollback roll back on SQLite too;
+    WAL keeps readers from blocking the writer meanwhile.
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
 
 
 def select_locale() -> str:

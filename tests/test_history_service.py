@@ -72,8 +72,7 @@ def test_old_value_is_known_even_after_commit_expired_the_object(session, make_o
 def test_rollback_leaves_no_entry(session, make_org):
     org = make_org(name="Stays")
     before = count(session)
-    # (a plain flush: on SQLite, pysqlite lets a released SAVEPOINT commit when no BEGIN came first)
-    org.name = "Rolled back"
+    org_service.update_organization(session, None, org, name="Rolled back")  # flushes in a savepoint
     session.flush()
     assert count(session) == before + 1  # written in the same transaction…
     session.rollback()
