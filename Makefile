@@ -41,6 +41,8 @@ e2e: install
 
 bench: install
 	$(PY) -m bench.run
+	$(PY) -m bench.history
+	$(PY) -m bench.sharing
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

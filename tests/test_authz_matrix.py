@@ -73,6 +73,22 @@ ACCESS: dict[str, tuple[set, set]] = {
     "notifications.read_all": (set(), STAFF),
     "portal.read": (set(), STAFF | {"customer-admin"}),
     "portal.read_all": (set(), STAFF | {"customer-admin"}),
+    # History tabs (notes: the view's edit permission; deleting a note: its author or a system admin;
+    # restore: system admins) and the audit log
+    "organizations.history_view": (STAFF, set()),
+    "organizations.history_note_view": (set(), EDITORS),
+    "organizations.history_note_delete_view": (STAFF, STAFF),  # then: the note's author or a system admin
+    "organizations.history_restore_view": (ADMINS, ADMINS),
+    "customers.history_view": (STAFF, set()),
+    "customers.history_note_view": (set(), EDITORS),
+    "customers.history_note_delete_view": (STAFF, STAFF),
+    "customers.history_restore_view": (ADMINS, ADMINS),
+    "users.history_view": (STAFF, set()),
+    "users.history_note_view": (set(), ADMINS),
+    "users.history_note_delete_view": (STAFF, STAFF),  # then: the note's author or a system admin
+    "users.history_restore_view": (ADMINS, ADMINS),
+    "audit_log.index": (ADMINS, set()),
+    "audit_log.export": (ADMINS, set()),
     # Users
     "users.index_view": (STAFF, set()),
     "users.details_view": (STAFF, set()),
@@ -151,4 +167,4 @@ def test_access_matrix(app, client, make_user, make_org, visitor):
                 failures.append(f"{visitor} refused {method} {url} ({response.status_code})")
             if not expected_allowed and not refused:
                 failures.append(f"{visitor} not refused {method} {url} ({response.status_code})")
-    assert failures == []
+    assert failures == [], "\n".join(failures)

@@ -14,6 +14,7 @@ from backoffice.admin.customer_export import CustomerExportView
 from backoffice.admin.notifications import NotificationsView
 from backoffice.admin.shared_accounts import SharedAccountsView
 from backoffice.admin.customers import CustomerView
+from backoffice.admin.history import AuditLogView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
@@ -23,7 +24,7 @@ from backoffice.security import csp_nonce
 from backoffice.models import Customer, Organization, User
 
 # Sidebar sections; the names are translated where the sidebar renders them.
-SECTIONS = {"CUSTOMERS": _l("CUSTOMERS"), "REGISTERS": _l("REGISTERS")}
+SECTIONS = {"CUSTOMERS": _l("CUSTOMERS"), "REGISTERS": _l("REGISTERS"), "SYSTEM": _l("SYSTEM")}
 
 
 class HomeView(AdminIndexView):
@@ -78,6 +79,7 @@ def init_admin(app: Flask) -> Admin:
         CustomerExportView(name=_l("Download CSV"), endpoint="customer_export", url="/admin/customers/export")
     )
     admin.add_view(NotificationsView(name=_l("Notifications"), endpoint="notifications", url="/admin/notifications"))
+    admin.add_view(AuditLogView(name=_l("Audit log"), category="SYSTEM", endpoint="audit_log", url="audit-log"))
     admin.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 

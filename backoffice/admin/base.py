@@ -57,6 +57,17 @@ def deny():
     abort(403)
 
 
+def redirect_after_post(url: str):
+    """A redirect, or for a form posted by script from a dialog or side panel (?modal=1 / ?panel=1)
+    a 200 naming the next page in X-Redirect: fetch would follow a 302 itself and use up the
+    flashed message before the page that shows it loads."""
+    if request.args.get("modal") == "1" or request.args.get("panel") == "1":
+        response = make_response("", 200)
+        response.headers["X-Redirect"] = url
+        return response
+    return redirect(url)
+
+
 def status_badge(label: str, kind: str) -> Markup:
     return Markup('<span class="badge badge-pill bo-badge-{}">{}</span>').format(kind, label)
 
@@ -188,13 +199,7 @@ class SecureModelView(ModelView):
                 message = perform(form)
                 db.session.commit()
                 flash(message, "success")
-                if request.args.get("modal") == "1":
-                    # Posted from the modal by fetch: a 302 would be followed by fetch and eat the
-                    # flash before the page loads; tell the script where to go instead.
-                    response = make_response("", 200)
-                    response.headers["X-Redirect"] = cancel_url
-                    return response
-                return redirect(cancel_url)
+                return redirect_after_post(cancel_url)
             except ServiceError as error:
                 db.session.rollback()
                 form_errors_from(form, error)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, status_badge
+from backoffice.admin.history import HistoryTabMixin
+from backoffice.admin.base import MenuItem, redirect_after_post, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, status_badge
 from backoffice.auth.views import safe_next
 from backoffice.extensions import db
 from backoffice.models import Customer, Organization, SharedAccount, User
@@ -114,11 +115,14 @@ def _shared(view, context, model, name):
     return ""
 
 
-class CustomerView(SoftDeleteViews, SecureModelView):
+class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     permission_prefix = "customers"
+    history_record_type = "customer"
+    history_tab_label = _l("Timeline")
     endpoint_permissions = {
         **SecureModelView.endpoint_permissions,
         **SoftDeleteViews.soft_delete_endpoints,
+        **HistoryTabMixin.history_endpoints,
         "bulk_delete_view": "delete",
         "admin_search_view": "pick",
         "organization_search_view": "pick",
@@ -346,8 +350,8 @@ class CustomerView(SoftDeleteViews, SecureModelView):
         if created:
             flash(_("The customer account %(name)s was created.", name=created.display_name), "success")
             if request.form.get("_add_another"):
-                return redirect(self.get_url(".create_view", url=self.list_url()))
-            return redirect(self.list_url())
+                return redirect_after_post(self.get_url(".create_view", url=self.list_url()))
+            return redirect_after_post(self.list_url())
         self._organization_choices(form.organization_id)
         self._admin_choices(form.admin_user_id)
         return self._form_page(
@@ -391,7 +395,7 @@ class CustomerView(SoftDeleteViews, SecureModelView):
         saved, form_error = self._submit(form, perform)
         if saved:
             flash(_("The customer account %(name)s was updated.", name=saved.display_name), "success")
-            return redirect(self.list_url())
+            return redirect_after_post(self.list_url())
         self._organization_choices(form.organization_id, keep=customer.organization)
         self._admin_choices(form.admin_user_id, keep=customer.admin)
         return self._form_page(
@@ -429,6 +433,7 @@ class CustomerView(SoftDeleteViews, SecureModelView):
             manage_url=self.manage_shared_url(customer),
             menu=self.row_menu(customer, self.list_url()),
             return_url=self.list_url(),
+            record_tabs=self.record_tabs(customer, "overview"),
         )
 
     # --- delete, recover, permanently delete ---------------------------------------------------------

@@ -6,6 +6,7 @@ from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from backoffice.admin.base import SecureModelView, SoftDeleteViews, status_badge
+from backoffice.admin.history import HistoryTabMixin
 from backoffice.extensions import db
 from backoffice.models import Organization
 from backoffice.services import organizations as service
@@ -17,9 +18,14 @@ def _status(view, context, model, name):
     return status_badge(_("ACTIVE"), "active")
 
 
-class OrganizationView(SoftDeleteViews, SecureModelView):
+class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     permission_prefix = "organizations"
-    endpoint_permissions = {**SecureModelView.endpoint_permissions, **SoftDeleteViews.soft_delete_endpoints}
+    history_record_type = "organization"
+    endpoint_permissions = {
+        **SecureModelView.endpoint_permissions,
+        **SoftDeleteViews.soft_delete_endpoints,
+        **HistoryTabMixin.history_endpoints,
+    }
     create_label = _l("Add organization")
 
     column_list = ("name", "org_number", "municipality", "country", "deleted_at")

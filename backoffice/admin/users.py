@@ -11,6 +11,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, TypedDeleteForm, status_badge
+from backoffice.admin.history import HistoryTabMixin
 from backoffice.auth import sessions
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
 from backoffice.extensions import db
@@ -71,10 +72,13 @@ def _language(view, context, model, name):
     return LANGUAGES.get(model.language, model.language)
 
 
-class UserView(SecureModelView):
+class UserView(HistoryTabMixin, SecureModelView):
     permission_prefix = "users"
+    history_record_type = "user"
+    history_groups = ("changes", "notes", "security")
     endpoint_permissions = {
         **SecureModelView.endpoint_permissions,
+        **HistoryTabMixin.history_endpoints,
         "delete_user_view": "delete",
         "password_view": "edit",
         "sign_out_view": "edit",

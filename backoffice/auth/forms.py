@@ -32,10 +32,23 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone of the form Region/City, plus UTC, sorted (what zoneinfo knows on this machine)."""
+    from backoffice.services.users import TIMEZONES
+
+    return [(zone, zone.replace("_", " ")) for zone in TIMEZONES]
+
+
 class ProfileForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
     language = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=timezone_choices,
+        default="Europe/Stockholm",
+        description=_l("Times in the back office, such as those in a record's history, are shown in this zone."),
+    )
 
 
 class LanguageForm(FlaskForm):

@@ -27,6 +27,8 @@ PERMISSIONS = {
     "users.edit": _l("Edit users and set their passwords"),
     "users.delete": _l("Delete users"),
     "settings.edit": _l("Change register settings"),
+    "audit.view": _l("View the audit log of every change"),
+    "history.restore": _l("Restore a previous value from a record's history"),
     "portal.access": _l("Use the customer portal"),
 }
 

@@ -13,6 +13,7 @@ from backoffice.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, L
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
 from backoffice.auth.throttle import throttled
 from backoffice.extensions import db
+from backoffice.services import history
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError
 
@@ -59,14 +60,23 @@ def login():
                 "auth/login.html", form=form, language_form=LanguageForm(language=session.get("language"))
             ), 403
         if user is not None:
+            history.record_security(db.session, "sign_in", user)
             db.session.commit()
             sessions.start(user, remember=form.remember.data)  # a fresh session at sign-in
             return redirect(next_url or landing_for(user))
         db.session.rollback()
+        _record_failed_sign_in(form.email.data)
         flash(_("The e-mail or password is not correct."), "error")
     elif request.method == "POST":
         flash(_("The e-mail or password is not correct."), "error")
     return render_template("auth/login.html", form=form, language_form=LanguageForm(language=session.get("language")))
+
+
+def _record_failed_sign_in(email: str | None) -> None:
+    """The typed e-mail is kept (never the password), filed on the user when the address is one."""
+    user = user_service.get_by_email(db.session, email or "")
+    history.record_security(db.session, "sign_in_failed", user, email=email)
+    db.session.commit()
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -79,6 +89,9 @@ def logout():
         return render_template("auth/logout.html", form=form)
     if not form.validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        history.record_security(db.session, "sign_out", current_user._get_current_object())
+        db.session.commit()
     sessions.end()
     flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -109,6 +122,7 @@ def profile():
                 first_name=form.first_name.data,
                 last_name=form.last_name.data,
                 language=form.language.data,
+                timezone=form.timezone.data,
             )
             db.session.commit()
             flash(_("Your profile has been saved."), "success")

@@ -2,8 +2,9 @@
 
 from backoffice.models.base import Base
 from backoffice.models.customer import BillingInfo, Customer, SharedAccount
+from backoffice.models.history import HistoryEntry
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
 from backoffice.models.user import User
 
-__all__ = ["Base", "BillingInfo", "Customer", "Notification", "Organization", "OutboxMessage", "SharedAccount", "User"]
+__all__ = ["Base", "BillingInfo", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage", "SharedAccount", "User"]

@@ -15,6 +15,18 @@ from backoffice.services import passwords
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
 
+def _timezones() -> tuple[str, ...]:
+    import zoneinfo
+
+    zones = {
+        z for z in zoneinfo.available_timezones()
+        if "/" in z and z.split("/")[0] in {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia",
+                                            "Europe", "Indian", "Pacific"}
+    }
+    return tuple(sorted(zones | {"UTC"}))
+
+
+TIMEZONES = _timezones()
 EDITABLE = ("first_name", "last_name", "email", "language", "role", "active", "timezone")
 _EMAIL_TAKEN = _l("A user with this e-mail address already exists.")
 
@@ -38,6 +50,8 @@ def _check_fields(values: dict) -> None:
     if "language" in values and values["language"] not in LANGUAGES:
         raise ServiceError(_l("Choose a language from the list."), "language")
     check_lengths(User, values)
+    if "timezone" in values and values["timezone"] not in TIMEZONES:
+        raise ServiceError(_l("Choose a time zone from the list."), "timezone")
 
 
 def _active_admins(session) -> int:

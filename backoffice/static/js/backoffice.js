@@ -156,4 +156,6 @@
     }, 250);
     input.addEventListener("input", run);
   });
+  // For content loaded later (the history timeline's next entries).
+  window.backoffice = { wireDialogs: wireDialogs };
 })();

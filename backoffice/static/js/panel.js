@@ -79,15 +79,16 @@
       buttons.forEach(function (b) { b.disabled = true; });
       fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
         .then(function (r) {
-          if (r.redirected) {
-            var target = new URL(r.url);
+          var next = r.headers.get("X-Redirect") || (r.redirected ? r.url : null);
+          if (next) {
+            var target = new URL(next, window.location.href);
             if (/\/new\/$/.test(target.pathname)) {
               // "Create and add another": back to the list, then the panel opens again.
               sessionStorage.setItem(REOPEN, target.pathname + target.search);
               var cancel = form.querySelector("a[data-panel-close]");
               window.location.href = cancel ? cancel.getAttribute("href") : target.href;
             } else {
-              window.location.href = r.url;
+              window.location.href = target.href;
             }
             return null;
           }

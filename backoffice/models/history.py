@@ -1,0 +1,65 @@
+"""History: one table of entries for every record type (seeds 001 "History", 004 "Timeline").
+
+An entry says when (UTC), who (the user, or "system"), what (its kind), which record (type, id and the
+display name it had, so entries outlive a permanent delete) and, for a change, each field's previous and
+new value. Entries are written by backoffice.services.history only; nothing edits them afterwards except
+a note's soft deletion and the anonymisation of a permanently deleted customer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backoffice.models.base import Base, utcnow
+
+# What happened. Kinds are open-ended (later issues add their own); these are the ones known today.
+KINDS = (
+    "create",
+    "update",
+    "delete",  # soft delete
+    "recover",
+    "purge",  # permanent delete
+    "admin_change",
+    "share",
+    "unshare",
+    "note",
+    "note_deleted",
+    "sign_in",
+    "sign_in_failed",
+    "sign_out",
+    "password_changed",
+)
+SECURITY_KINDS = ("sign_in", "sign_in_failed", "sign_out", "password_changed")
+
+
+class HistoryEntry(Base):
+    __tablename__ = "history_entry"
+    __table_args__ = (
+        CheckConstraint("kind <> ''", name="kind_not_empty"),
+        CheckConstraint("record_type <> ''", name="record_type_not_empty"),
+        # The timeline of one record, newest first (a B-tree is read backwards just as fast).
+        Index("ix_history_entry_record", "record_type", "record_id", "occurred_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(300), default="system")
+    kind: Mapped[str] = mapped_column(String(32))
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    record_name: Mapped[str] = mapped_column(String(300), default="")
+    # [{"field": name, "old": value, "new": value}]; a secret is {"field": name, "changed": true}.
+    changes: Mapped[list | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    note_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind == "note"
+
+    def __repr__(self) -> str:
+        return f"<HistoryEntry {self.id} {self.kind} {self.record_type}:{self.record_id}>"

@@ -1,0 +1,46 @@
+"""The customer's details page: Overview | Timeline, with every customer change recorded."""
+
+from backoffice.models import Customer
+from backoffice.services import customers as customer_service
+from backoffice.services import sharing
+from tests import factories
+from tests.conftest import login
+
+
+def test_details_page_has_overview_and_timeline_tabs(client, admin, session):
+    c = factories.customer(session)
+    login(client, admin)
+    html = client.get(f"/admin/customers/details/?id={c.id}").get_data(as_text=True)
+    assert ">Overview</a>" in html and ">Timeline</a>" in html
+    assert f"/admin/customers/history/?id={c.id}" in html
+
+
+def test_timeline_lists_changes_shares_and_deletion_newest_first(client, admin, session, make_org):
+    c = factories.customer(session, organization=make_org(name="Historik AB"), allow_shared_billing=True)
+    other = factories.customer(session, organization=make_org(name="Delad AB"))
+    customer_service.update_customer(session, admin, c, customer_number="4711")
+    sharing.add_shared_account(session, admin, c, other)
+    session.commit()
+    login(client, admin)
+    html = client.get(f"/admin/customers/history/?id={c.id}").get_data(as_text=True)
+    assert "4711" in html and "Delad AB" in html
+    assert html.index("Delad AB") < html.index("4711")  # the share came after the number change
+    sharing_only = client.get(f"/admin/customers/history/?id={c.id}&group=sharing").get_data(as_text=True)
+    assert "Delad AB" in sharing_only and "4711" not in sharing_only
+
+
+def test_a_system_admin_restores_a_customer_number_unless_another_holds_it(client, admin, session):
+    c = factories.customer(session, customer_number="100")
+    customer_service.update_customer(session, admin, c, customer_number="200")
+    session.commit()
+    from backoffice.models import HistoryEntry
+
+    entry = session.query(HistoryEntry).filter_by(record_type="customer", record_id=c.id, kind="update").one()
+    login(client, admin)
+    factories.customer(session, customer_number="100")  # someone else now holds the old number
+    response = client.post(
+        f"/admin/customers/history/restore/?id={c.id}&entry={entry.id}&field=customer_number", follow_redirects=True
+    )
+    assert "Another customer already has this customer number." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Customer, c.id).customer_number == "200"
