@@ -13,7 +13,8 @@ from sqlalchemy import insert, select
 from backoffice.models import BillingInfo, Customer, Organization
 from backoffice.models.base import utcnow
 from backoffice.services import customer_export
-from backoffice.services.customer_export import headers, iter_customer_csv, neutralise
+from backoffice.services.customer_export import headers, iter_customer_csv
+from backoffice.services.spreadsheet import neutralise
 from tests import factories
 
 
@@ -61,8 +62,8 @@ def test_swedish_headers_and_semicolon(session, three):
     data = export(session, language="sv")
     rows = parse(data, ";")
     assert rows[0][:2] == ["Organisation", "Organisationsnummer"]
-    assert "Kundnummer" in rows[0] and "Raderad" in rows[0] and "Kundadministratör" in rows[0]
-    assert [r[rows[0].index("Status")] for r in rows[1:]] == ["AKTIV", "INAKTIV", "RADERAD"]
+    assert "Kundnummer" in rows[0] and "Borttagen" in rows[0] and "Kundadministratör" in rows[0]
+    assert [r[rows[0].index("Status")] for r in rows[1:]] == ["AKTIV", "INAKTIV", "BORTTAGEN"]
     assert len(rows[1]) == len(headers("sv")) == len(headers("en"))
     assert data.decode("utf-8").count(";") >= len(headers("sv")) - 1
 

@@ -14,14 +14,12 @@ Nothing here edits or deletes an entry otherwise; the audit log is read-only.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_admin import BaseView, expose
-from flask_babel import format_datetime, get_timezone
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -37,6 +35,7 @@ from backoffice.extensions import db
 from backoffice.models import HistoryEntry, User
 from backoffice.services import history
 from backoffice.services.errors import ServiceError
+from backoffice.services.spreadsheet import stream_csv
 
 
 class NoteForm(FlaskForm):
@@ -281,13 +280,6 @@ def record_url(entry: HistoryEntry) -> str | None:
     if endpoint is None or entry.record_id is None or entry.kind == "purge":
         return None
     return url_for(endpoint, id=entry.record_id)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """A spreadsheet must not run a cell as a formula: such cells get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def changes_text(entry: HistoryEntry) -> str:
@@ -392,27 +384,22 @@ class AuditLogView(BaseView):
     def export(self):
         query = self._query(self._filters()).execution_options(yield_per=1000)
 
-        def generate():
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(["id", "occurred_at_utc", "actor", "kind", "record_type", "record_id", "record_name",
-                             "changes", "note"])
-            yield buffer.getvalue()
+        def rows():
             for entry in db.session.scalars(query):
-                buffer.seek(0)
-                buffer.truncate()
                 note = entry.note
                 if entry.note_deleted_at is not None:
                     note = f"[{_('deleted')}] {note or ''}"
-                writer.writerow([neutralise(v) for v in (
+                yield (
                     entry.id, iso(entry), actor_label(entry), entry.kind, entry.record_type, entry.record_id,
                     entry.record_name, changes_text(entry), note,
-                )])
-                yield buffer.getvalue()
+                )
+
+        header = ["id", "occurred_at_utc", "actor", "kind", "record_type", "record_id", "record_name", "changes", "note"]
+        generate = stream_csv(header, rows(), language=str(get_locale()))
 
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         return Response(
-            stream_with_context(generate()),
+            stream_with_context(generate),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="audit-log-{stamp}.csv"',
                      "X-Content-Type-Options": "nosniff"},

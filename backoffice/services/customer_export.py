@@ -8,71 +8,51 @@ as encoded chunks.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.services.spreadsheet import language_of, stream_csv
 
-BOM = "\ufeff"
-SEPARATORS = {"en": ",", "sv": ";"}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
-CHUNK_BYTES = 64 * 1024
 
-# (key, English header, Swedish header). The Swedish is written here directly so the file is right
-# before the Swedish catalogue is done.
+# (key, header): headers are translated into the reader's language when the file is written.
 COLUMNS = [
-    ("org_name", "Organization", "Organisation"),
-    ("org_number", "Organization number", "Organisationsnummer"),
-    ("legal_form", "Legal form", "Juridisk form"),
-    ("digital_address", "Digital address", "Digital adress"),
-    ("address", "Address", "Adress"),
-    ("post_number", "Post number", "Postnummer"),
-    ("region", "Region", "Region"),
-    ("municipality", "Municipality", "Kommun"),
-    ("country", "Country", "Land"),
-    ("phone", "Phone", "Telefon"),
-    ("email", "E-mail", "E-post"),
-    ("website", "Website", "Webbplats"),
-    ("customer_number", "Customer number", "Kundnummer"),
-    ("status", "Status", "Status"),
-    ("admin_name", "Customer admin", "Kundadministratör"),
-    ("admin_email", "Customer admin e-mail", "Kundadministratörens e-post"),
-    ("billing_digital_address", "Billing digital address", "Digital fakturaadress"),
-    ("billing_address", "Billing address", "Fakturaadress"),
-    ("billing_post_number", "Billing post number", "Fakturapostnummer"),
-    ("billing_municipality", "Billing municipality", "Fakturakommun"),
-    ("billing_phone", "Billing phone", "Fakturatelefon"),
-    ("billing_email", "Billing e-mail", "Faktura-e-post"),
-    ("billing_responsible", "Billing responsible person", "Fakturaansvarig"),
-    ("deleted_at", "Deleted", "Raderad"),
+    ("org_name", _l("Organization")),
+    ("org_number", _l("Organization number")),
+    ("legal_form", _l("Legal form")),
+    ("digital_address", _l("Digital address")),
+    ("address", _l("Address")),
+    ("post_number", _l("Post number")),
+    ("region", _l("Region")),
+    ("municipality", _l("Municipality")),
+    ("country", _l("Country")),
+    ("phone", _l("Phone")),
+    ("email", _l("E-mail")),
+    ("website", _l("Website")),
+    ("customer_number", _l("Customer number")),
+    ("status", _l("Status")),
+    ("admin_name", _l("Customer admin")),
+    ("admin_email", _l("Customer admin e-mail")),
+    ("billing_digital_address", _l("Billing digital address")),
+    ("billing_address", _l("Billing address")),
+    ("billing_post_number", _l("Billing post number")),
+    ("billing_municipality", _l("Billing municipality")),
+    ("billing_phone", _l("Billing phone")),
+    ("billing_email", _l("Billing e-mail")),
+    ("billing_responsible", _l("Billing responsible person")),
+    ("deleted_at", _l("Deleted")),
 ]
-STATUS_LABELS = {
-    "en": {"ACTIVE": "ACTIVE", "INACTIVE": "INACTIVE", "DELETED": "DELETED"},
-    "sv": {"ACTIVE": "AKTIV", "INACTIVE": "INAKTIV", "DELETED": "RADERAD"},
-}
-
-
-def language_of(language: str | None) -> str:
-    code = str(language or "en").split("_")[0].split("-")[0].lower()
-    return code if code in SEPARATORS else "en"
+STATUS_LABELS = {"ACTIVE": _l("ACTIVE"), "INACTIVE": _l("INACTIVE"), "DELETED": _l("DELETED")}
 
 
 def headers(language: str) -> list[str]:
-    index = 2 if language_of(language) == "sv" else 1
-    return [column[index] for column in COLUMNS]
-
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet would read as a formula gets a leading apostrophe."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    with force_locale(language_of(language)):
+        return [str(label) for _key, label in COLUMNS]
 
 
 def search_filter(search: str | None):
@@ -140,42 +120,30 @@ def _when(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _cells(row, language: str, zone: ZoneInfo) -> list[str]:
+def _cells(row, statuses: dict, zone: ZoneInfo) -> list:
     status = "DELETED" if row.deleted_at is not None else row.status
     admin_name = " ".join(part for part in (row.first_name, row.last_name) if part)
     values = [
         row.name, row.org_number, row.legal_form, row.digital_address, row.address, row.post_number, row.region,
         row.municipality, row.country, row.phone, row.email, row.website, row.customer_number,
-        STATUS_LABELS[language].get(status, status), admin_name, row.admin_email,
+        statuses.get(status, status), admin_name, row.admin_email,
         row.b_digital, row.b_address, row.b_post, row.b_municipality, row.b_phone, row.b_email,
         row.responsible_person,
     ]
-    return [neutralise(v) for v in values] + [_when(row.deleted_at, zone)]
+    return [*values, _when(row.deleted_at, zone)]
 
 
 def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Europe/Stockholm"):
     """Yield the CSV as UTF-8 encoded chunks: BOM and header first, then the rows as they come."""
     language = language_of(language)
     zone = ZoneInfo(timezone or "Europe/Stockholm")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=SEPARATORS[language], lineterminator="\r\n")
-    buffer.write(BOM)
-    writer.writerow(headers(language))
-    yield buffer.getvalue().encode("utf-8")
-    buffer.seek(0)
-    buffer.truncate()
+    with force_locale(language):
+        statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
     result = session.execute(export_query(search=search, ids=ids).execution_options(yield_per=BATCH))
     try:
-        for row in result:
-            writer.writerow(_cells(row, language, zone))
-            if buffer.tell() >= CHUNK_BYTES:
-                yield buffer.getvalue().encode("utf-8")
-                buffer.seek(0)
-                buffer.truncate()
+        yield from stream_csv(headers(language), (_cells(row, statuses, zone) for row in result), language=language)
     finally:
         result.close()
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")
 
 
 def filename(today=None) -> str:

@@ -67,9 +67,9 @@ def test_admin_manages_shared_accounts_and_the_affected_admin_is_notified(page, 
     expect(page.get_by_text("Your customer account Granit AB is no longer shared with Nordvik AB for billing.")).to_be_visible()
 
 
-def _download(page) -> tuple[str, bytes]:
+def _download(page, link="Download CSV") -> tuple[str, bytes]:
     with page.expect_download() as info:
-        page.get_by_role("link", name="Download CSV").click()
+        page.get_by_role("link", name=link).click()
     download = info.value
     with open(download.path(), "rb") as fh:
         return download.suggested_filename, fh.read()
@@ -98,7 +98,7 @@ def test_download_the_csv_in_both_languages(page, session, admin):
     with page.expect_navigation():  # the language switch submits itself and comes back here
         page.get_by_label("Language").select_option("sv")
     expect(page.locator("#bo-language")).to_have_value("sv")
-    _name, data = _download(page)
+    _name, data = _download(page, "Ladda ner CSV")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8")[1:], newline=""), delimiter=";"))
     assert rows[0][:2] == ["Organisation", "Organisationsnummer"] and "Kundnummer" in rows[0]
-    assert {r[rows[0].index("Status")] for r in rows[1:]} == {"AKTIV", "RADERAD"}
+    assert {r[rows[0].index("Status")] for r in rows[1:]} == {"AKTIV", "BORTTAGEN"}
