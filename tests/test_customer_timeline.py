@@ -44,3 +44,11 @@ def test_a_system_admin_restores_a_customer_number_unless_another_holds_it(clien
     assert "Another customer already has this customer number." in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Customer, c.id).customer_number == "200"
+
+
+def test_the_top_bar_shows_the_signed_in_user_not_the_customer_admin_on_the_page(client, admin, session):
+    c = factories.customer(session)
+    login(client, admin)
+    html = client.get(f"/admin/customers/details/?id={c.id}").get_data(as_text=True)
+    top_bar = html.split('class="bo-topbar"')[1].split("</header>")[0]
+    assert ">RA</span>" in top_bar and f">{c.admin.initials}</span>" not in top_bar
