@@ -19,8 +19,9 @@ from backoffice.admin.history import HistoryTabMixin
 from backoffice.admin.base import MenuItem, redirect_after_post, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, status_badge
 from backoffice.auth.views import safe_next
 from backoffice.extensions import db
-from backoffice.models import Customer, Organization, SharedAccount, User
+from backoffice.models import Customer, Organization, User
 from backoffice.services import customers as service
+from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
 
 PICKER_LIMIT = 20
@@ -271,32 +272,33 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         orgs = db.session.scalars(service.available_organizations_query(db.session, q).limit(PICKER_LIMIT))
         return jsonify(results=[{"id": o.id, "text": org_label(o)} for o in orgs])
 
-    def _admin_choices(self, field, keep: User | None = None):
-        users = list(db.session.scalars(service.eligible_admins_query(db.session).limit(PICKER_LIMIT)))
+    def _picker_choices(self, field, *, query, model, label, keep, placeholder, search_endpoint, search_label):
+        """The first PICKER_LIMIT candidates, plus the current and the posted choice; the rest are
+        found as the user types (the select's data-search-url)."""
+        rows = list(db.session.scalars(query.limit(PICKER_LIMIT)))
         chosen = as_id(field.data)
-        if keep is not None and keep not in users:
-            users.insert(0, keep)
-        if chosen is not None and all(u.id != chosen for u in users):
-            picked = db.session.get(User, chosen)
+        if keep is not None and keep not in rows:
+            rows.insert(0, keep)
+        if chosen is not None and all(r.id != chosen for r in rows):
+            picked = db.session.get(model, chosen)
             if picked is not None:
-                users.insert(0, picked)
-        field.choices = [("", _("Choose a customer admin…"))] + [(str(u.id), user_label(u)) for u in users]
-        field.render_kw = {"data-search-url": self.get_url(".admin_search_view"), "data-search-label": _("Search customer admin")}
+                rows.insert(0, picked)
+        field.choices = [("", placeholder)] + [(str(r.id), label(r)) for r in rows]
+        field.render_kw = {"data-search-url": self.get_url(search_endpoint), "data-search-label": search_label}
+
+    def _admin_choices(self, field, keep: User | None = None):
+        self._picker_choices(
+            field, query=service.eligible_admins_query(db.session), model=User, label=user_label, keep=keep,
+            placeholder=_("Choose a customer admin…"), search_endpoint=".admin_search_view",
+            search_label=_("Search customer admin"),
+        )
 
     def _organization_choices(self, field, keep: Organization | None = None):
-        orgs = list(db.session.scalars(service.available_organizations_query(db.session).limit(PICKER_LIMIT)))
-        chosen = as_id(field.data)
-        if keep is not None and keep not in orgs:
-            orgs.insert(0, keep)
-        if chosen is not None and all(o.id != chosen for o in orgs):
-            picked = db.session.get(Organization, chosen)
-            if picked is not None:
-                orgs.insert(0, picked)
-        field.choices = [("", _("Choose an organization…"))] + [(str(o.id), org_label(o)) for o in orgs]
-        field.render_kw = {
-            "data-search-url": self.get_url(".organization_search_view"),
-            "data-search-label": _("Search organization"),
-        }
+        self._picker_choices(
+            field, query=service.available_organizations_query(db.session), model=Organization, label=org_label,
+            keep=keep, placeholder=_("Choose an organization…"), search_endpoint=".organization_search_view",
+            search_label=_("Search organization"),
+        )
 
     # --- add and edit (side panel; a normal page without JavaScript) ------------------------------
     def _form_page(self, *, form, title, submit_label, add_another, form_error=None, status=200):
@@ -413,16 +415,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         customer = self.get_one_or_404(request.args.get("id"))
         shared = []
         if customer.allow_shared_billing:
-            shared = list(
-                db.session.scalars(
-                    select(Customer)
-                    .join(SharedAccount, SharedAccount.shared_customer_id == Customer.id)
-                    .join(Organization, Organization.id == Customer.organization_id)
-                    .where(SharedAccount.customer_id == customer.id)
-                    .options(contains_eager(Customer.organization))
-                    .order_by(Organization.name, Customer.id)
-                )
-            )
+            shared = [link.shared_customer for link in sharing.shared_with(db.session, customer)]
         return self.render(
             "admin/customers/details.html",
             customer=customer,

@@ -9,6 +9,7 @@ from backoffice.admin.base import SecureModelView, SoftDeleteViews, status_badge
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.extensions import db
 from backoffice.models import Organization
+from backoffice.services import history
 from backoffice.services import organizations as service
 
 
@@ -33,18 +34,7 @@ class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     column_default_sort = [("name", False), ("id", False)]
     column_searchable_list = ("name", "org_number", "org_number_key")
     column_labels = {
-        "name": _l("Name"),
-        "org_number": _l("Organization number"),
-        "legal_form": _l("Legal form"),
-        "digital_address": _l("Digital address"),
-        "address": _l("Address"),
-        "post_number": _l("Post number"),
-        "region": _l("Region"),
-        "municipality": _l("Municipality"),
-        "country": _l("Country"),
-        "phone": _l("Phone"),
-        "website": _l("Website"),
-        "email": _l("E-mail"),
+        **{name: history.FIELD_LABELS[name] for name in service.FIELDS},
         "deleted_at": _l("Status"),
         "created_at": _l("Created"),
         "updated_at": _l("Updated"),

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.services.customers import search_condition
 from backoffice.services.spreadsheet import language_of, stream_csv
 
 BATCH = 1000
@@ -55,19 +56,6 @@ def headers(language: str) -> list[str]:
         return [str(label) for _key, label in COLUMNS]
 
 
-def search_filter(search: str | None):
-    """The same words the customers list searches: organization name or number, customer number."""
-    words = (search or "").strip()[:200]
-    if not words:
-        return None
-    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(
-        Organization.name.ilike(pattern, escape="\\"),
-        Organization.org_number.ilike(pattern, escape="\\"),
-        Customer.customer_number.ilike(pattern, escape="\\"),
-    )
-
-
 def export_query(*, search=None, ids=None):
     query = (
         select(
@@ -103,7 +91,7 @@ def export_query(*, search=None, ids=None):
         .outerjoin(BillingInfo, BillingInfo.customer_id == Customer.id)
         .order_by(Organization.name, Customer.id)
     )
-    condition = search_filter(search)
+    condition = search_condition(search)  # exactly the rows the customers list shows for it
     if condition is not None:
         query = query.where(condition)
     if ids is not None:
