@@ -7,7 +7,7 @@ import shutil
 import threading
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 
@@ -55,3 +55,16 @@ def sign_in(page, email: str, password: str) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def open_menu(page, button_name: str):
+    """Open a ⋮ / dropdown menu by its button's accessible name and return the menu.
+
+    Waits for the page's scripts first: a click that lands before Bootstrap wires the toggle
+    opens nothing (a person is never that fast; a test is)."""
+    page.wait_for_load_state("load")
+    button = page.get_by_role("button", name=button_name).first
+    menu = button.locator("xpath=following-sibling::div[contains(@class, 'dropdown-menu')]")
+    button.click()
+    expect(menu).to_be_visible()
+    return menu

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_menu, sign_in
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
@@ -51,8 +51,8 @@ def test_main_pages_have_no_csp_violation_and_menus_and_dialogs_work(watched, ad
 
     page.goto("/admin/users/")
     expect(page.get_by_text("Ulla Users")).to_be_visible()
-    page.get_by_role("button", name="Actions for Test Ulla Users").or_(page.get_by_role("button", name="Actions for Ulla Users")).first.click()
-    expect(page.get_by_role("link", name="Sign out everywhere")).to_be_visible()
+    menu = open_menu(page, "Actions for Ulla Users")
+    expect(menu.get_by_role("link", name="Sign out everywhere")).to_be_visible()
     page.check_csp()
 
     page.goto(f"/admin/organizations/edit/?id={org.id}")
@@ -63,13 +63,11 @@ def test_main_pages_have_no_csp_violation_and_menus_and_dialogs_work(watched, ad
 
     page.goto("/admin/organizations/")
     # the column ⋮ menu
-    page.get_by_role("button", name="Column menu for Name").click()
-    page.get_by_role("link", name="Sort descending").click()
+    open_menu(page, "Column menu for Name").get_by_role("link", name="Sort descending").click()
     expect(page.locator("tbody tr").first).to_contain_text("Beta Bolts AB")
     page.check_csp()
     # the row ⋮ menu and the delete dialog (a modal loaded by backoffice.js)
-    page.get_by_role("button", name="Actions for Acme Widgets AB").click()
-    page.get_by_role("link", name="Delete").click()
+    open_menu(page, "Actions for Acme Widgets AB").get_by_role("link", name="Delete").click()
     dialog = page.locator("#bo-dialog")
     expect(dialog).to_be_visible()
     confirm = dialog.get_by_label("Type DELETE to confirm")
@@ -84,4 +82,41 @@ def test_main_pages_have_no_csp_violation_and_menus_and_dialogs_work(watched, ad
     page.goto("/profile")
     page.goto("/logout")
     expect(page.get_by_text("Do you want to sign out?")).to_be_visible()
+    page.check_csp()
+
+
+def test_customer_pages_panel_timeline_and_portal_have_no_csp_violation(watched, admin, session, make_org):
+    from backoffice.services import sharing
+    from tests import factories
+
+    page = watched
+    owner = factories.customer(session, organization=make_org(name="Csp Kund AB"), allow_shared_billing=True)
+    other = factories.customer(session, organization=make_org(name="Csp Delad AB"))
+    sharing.add_shared_account(session, None, owner, other)
+    session.commit()
+    factories.user(session, role="guest", first_name="Gun", last_name="Guest")
+
+    sign_in(page, admin.email, TEST_PASSWORD)
+    page.goto("/admin/customers/")
+    page.get_by_role("link", name="Add customer").click()
+    expect(page.locator("#bo-panel").get_by_label("Organization", exact=True)).to_be_visible()
+    page.check_csp()
+    page.keyboard.press("Escape")
+
+    page.goto(f"/admin/customers/details/?id={owner.id}")
+    expect(page.get_by_text("Csp Delad AB")).to_be_visible()
+    page.check_csp()
+    page.get_by_role("link", name="Timeline").click()
+    expect(page.locator("li.bo-entry").first).to_be_visible()
+    page.check_csp()
+    page.goto(f"/admin/customers/shared/{owner.id}/")
+    expect(page.get_by_text("Csp Delad AB")).to_be_visible()
+    page.check_csp()
+    page.goto("/admin/audit-log/")
+    expect(page.locator("body")).to_contain_text("Csp Kund AB")
+    page.check_csp()
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, other.admin.email, TEST_PASSWORD)
+    expect(page.get_by_text("Csp Kund AB", exact=True)).to_be_visible()
     page.check_csp()

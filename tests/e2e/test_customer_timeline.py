@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 from backoffice.services import customers as customer_service
 from tests import factories
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_menu, sign_in
 
 
 def test_edit_a_customer_see_old_to_new_in_its_timeline_add_a_note_and_scroll(page, session, admin, make_org):
@@ -14,8 +14,7 @@ def test_edit_a_customer_see_old_to_new_in_its_timeline_add_a_note_and_scroll(pa
 
     sign_in(page, admin.email, TEST_PASSWORD)
     page.goto("/admin/customers/")
-    page.get_by_role("button", name="Actions for Tidslinje AB").click()
-    page.locator(".dropdown-menu.show").get_by_role("link", name="Edit").click()
+    open_menu(page, "Actions for Tidslinje AB").get_by_role("link", name="Edit").click()
     panel = page.locator("#bo-panel")
     expect(panel.get_by_label("Status")).to_be_visible()
     panel.get_by_label("Status").select_option("INACTIVE")

@@ -8,18 +8,13 @@ from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
 from tests.customer_helpers import guest
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_menu, sign_in
 
 LIST_URL = re.compile(r"/admin/customers/(\?[^#]*)?$")
 
 
 def _row_menu(page, name):
-    page.wait_for_load_state("load")  # Bootstrap's dropdowns are wired once the scripts have run
-    button = page.get_by_role("button", name=f"Actions for {name}")
-    menu = button.locator("xpath=following-sibling::div[contains(@class, 'dropdown-menu')]")
-    button.click()
-    expect(menu).to_be_visible()
-    return menu
+    return open_menu(page, f"Actions for {name}")
 
 
 def test_customer_journey(page, admin, session, make_org):
@@ -140,16 +135,14 @@ def test_bulk_set_inactive_and_delete(page, admin, session, make_org):
     page.wait_for_load_state("load")
     for name in ("Bulk One AB", "Bulk Two AB"):
         page.get_by_label(f"Select {name}").check()
-    page.get_by_role("button", name="With selected").click()
-    page.get_by_role("link", name="Set inactive").click()
+    open_menu(page, "With selected").get_by_role("link", name="Set inactive").click()
     expect(page.get_by_text("2 customer accounts set to inactive.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"search=Bulk"))
     expect(page.locator("tr", has_text="Bulk One AB")).to_contain_text("INACTIVE")
 
     for name in ("Bulk One AB", "Bulk Two AB", "Bulk Gone AB"):
         page.get_by_label(f"Select {name}").check()
-    page.get_by_text("With selected").click()
-    page.get_by_role("link", name="Delete").click()
+    open_menu(page, "With selected").get_by_role("link", name="Delete").click()
     expect(page.get_by_role("heading", name="Delete customer accounts")).to_be_visible()
     for name in ("Bulk One AB", "Bulk Two AB", "Bulk Gone AB"):
         expect(page.get_by_role("listitem").filter(has_text=name)).to_be_visible()

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_menu, sign_in
 
 
 def test_admin_journey_through_the_registers(page, admin, make_org):
@@ -49,8 +49,7 @@ def test_admin_journey_through_the_registers(page, admin, make_org):
     expect(page.get_by_role("cell", name="Solmedia AB", exact=True)).to_have_count(0)
 
     # Soft delete through the dialog: the button stays disabled until DELETE is typed exactly.
-    page.get_by_role("button", name="Actions for Fjällbygg AB").click()
-    page.get_by_role("link", name="Delete").click()
+    open_menu(page, "Actions for Fjällbygg AB").get_by_role("link", name="Delete").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Fjällbygg AB will be marked as deleted")).to_be_visible()
     confirm = dialog.get_by_role("button", name="Delete")
@@ -80,8 +79,7 @@ def test_staff_sees_no_change_controls_and_gets_403(page, make_user, make_org):
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Organizations").click()
     expect(page.get_by_role("cell", name="Havsdata AB", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Add organization")).to_have_count(0)
-    page.get_by_role("button", name="Actions for Havsdata AB").click()
-    menu = page.locator(".dropdown-menu.show")
+    menu = open_menu(page, "Actions for Havsdata AB")
     expect(menu.get_by_role("link", name="View")).to_be_visible()
     expect(menu.get_by_role("link")).to_have_count(1)  # no Edit, Delete, Recover or Permanently delete
 
