@@ -141,6 +141,9 @@ def test_sign_out_everywhere(browser, make_user, admin, session):
     assert response.status_code == 302
     assert not signed_in(users_browser)
     assert signed_in(admins_browser)
+    # the user's history says who signed them out
+    history_html = admins_browser.get(f"/admin/users/history/?id={user.id}&group=security").get_data(as_text=True)
+    assert "Signed out everywhere by an administrator" in history_html and "Root Admin" in history_html
     # and the user can sign in again
     login(users_browser, user)
     assert signed_in(users_browser)

@@ -196,7 +196,7 @@ class UserView(HistoryTabMixin, SecureModelView):
         user = self.get_one_or_404(request.args.get("id"))
 
         def perform(form):
-            service.end_sessions(db.session, self.actor, user)
+            service.sign_out_everywhere(db.session, self.actor, user)
             self._keep_own_session(user)
             return _("%(name)s was signed out everywhere.", name=user.full_name)
 

@@ -53,7 +53,7 @@ KIND_GROUPS = {
     "notes": ("note", "note_deleted"),
     "sharing": ("share", "unshare"),
     "deletion": ("delete", "recover", "purge"),
-    "security": ("sign_in", "sign_in_failed", "sign_out", "password_changed"),
+    "security": ("sign_in", "sign_in_failed", "sign_out", "signed_out_everywhere", "password_changed"),
 }
 KIND_GROUP_LABELS = {
     "changes": _l("Changes"),
@@ -76,6 +76,7 @@ KIND_LABELS = {
     "sign_in": _l("Signed in"),
     "sign_in_failed": _l("Failed sign-in"),
     "sign_out": _l("Signed out"),
+    "signed_out_everywhere": _l("Signed out everywhere by an administrator"),
     "password_changed": _l("Password changed"),
 }
 RECORD_TYPE_LABELS = {

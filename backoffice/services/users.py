@@ -140,6 +140,14 @@ def end_sessions(session, actor: User | None, user: User) -> None:
     session.flush()
 
 
+def sign_out_everywhere(session, actor: User | None, user: User) -> None:
+    """An administrator ends every session of ``user``; a security entry in the user's history says who."""
+    from backoffice.services import history
+
+    end_sessions(session, actor, user)
+    history.record_security(session, "signed_out_everywhere", user, actor=actor)
+
+
 def set_password(session, actor: User | None, user: User, password: str, *, require_change: bool = False) -> None:
     """An administrator sets or resets someone's password (also the forgotten-password reset).
 
