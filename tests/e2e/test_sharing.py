@@ -45,7 +45,8 @@ def test_admin_manages_shared_accounts_and_the_affected_admin_is_notified(page, 
     expect(page.locator(".alert").filter(has_text="Solberg AB is now shared with Nordvik AB")).to_be_visible()
     expect(shared.get_by_role("cell", name="Solberg AB", exact=True)).to_be_visible()
 
-    # remove, through the confirmation dialog
+    # remove, through the confirmation dialog (once the page's scripts have wired the link)
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Remove Granit AB").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Granit AB will no longer be shared with Nordvik AB.")).to_be_visible()
