@@ -41,6 +41,9 @@ _GUARD = {
     "admin_user_id": ("admin_user_id", _ADMIN_TAKEN),
     "customer_number": ("customer_number", _NUMBER_TAKEN),
 }
+# The user picked as customer admin is written too (guest -> customer admin): a request that loses the
+# race for that user's row (its version moved) is told so beside the picker.
+_STALE_ADMIN = {"user": ("admin_user_id", _ADMIN_TAKEN)}
 _NUMBER_RE = re.compile(r"[0-9]{1,64}")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -232,7 +235,7 @@ def create_customer(
         customer_number=number,
         allow_shared_billing=bool(allow_shared_billing),
     )
-    with unique_guard(session, _GUARD):
+    with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
         admin.role = CUSTOMER_ADMIN
     if billing:
@@ -279,7 +282,7 @@ def update_customer(
         else:
             new_admin = None
     sharing_disabled = customer.allow_shared_billing and changes.get("allow_shared_billing") is False
-    with locking.stale_guard(session, actor, customer):
+    with locking.stale_guard(session, actor, customer, _STALE_ADMIN):
         with unique_guard(session, _GUARD):
             for name, value in changes.items():
                 setattr(customer, name, value)
@@ -336,7 +339,7 @@ def recover_customer(session, actor: User | None, customer: Customer, admin_user
             _l("The organization %(name)s is deleted. Recover the organization first.", name=org.name)
         )
     admin = _admin_for(session, admin_user_id)
-    with unique_guard(session, _GUARD):
+    with locking.stale_guard(session, actor, customer, _STALE_ADMIN), unique_guard(session, _GUARD):
         customer.deleted_at = None
         customer.admin_user_id = admin.id
         customer.admin = admin

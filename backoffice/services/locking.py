@@ -5,6 +5,7 @@ models/versioned.py; it is never assigned from a form."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from flask_babel import LazyString, format_time
@@ -14,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backoffice.models import User
 from backoffice.models.versioned import remember_actor
-from backoffice.services.errors import ConflictError
+from backoffice.services.errors import ConflictError, ServiceError
 
 __all__ = ["check_version", "conflict", "remember_actor", "stale_guard"]
 
@@ -64,13 +65,28 @@ def check_version(session, actor: User | None, record, expected_version) -> None
         raise conflict(session, actor, record)
 
 
+def _stale_table(exc: StaleDataError) -> str | None:
+    match = re.search(r"on table '([^']+)'", str(exc))
+    return match.group(1) if match else None
+
+
 @contextmanager
-def stale_guard(session, actor: User | None, record):
-    """Two saves of the same row in the same instant: the database lets one through; the other
-    (its UPDATE matched no row of the version it read) becomes the same ConflictError."""
+def stale_guard(session, actor: User | None, record, others: dict | None = None):
+    """Two saves of the same row in the same instant: the database lets one through; the other (its
+    UPDATE matched no row of the version it read) becomes the same ConflictError as a stale form.
+
+    ``others`` maps another table the operation writes (the user picked as customer admin) to
+    ``(field, message)``: losing the race on that row is a refusal beside that field instead.
+    """
     try:
         yield
     except StaleDataError as exc:
         if not session.is_active:  # a flush outside a savepoint failed: the transaction must go
             session.rollback()
+        table = _stale_table(exc)
+        if others and table in others and (record is None or table != record.__table__.name):
+            field, message = others[table]
+            raise ServiceError(message, field) from exc
+        if record is None:
+            raise
         raise conflict(session, actor, record) from exc
