@@ -103,9 +103,14 @@ def _version_changes(session: Session, flush_context, instances) -> None:
                 _bump(session, customer)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, *args) -> None:
-    session.info.pop(_BUMPED_KEY, None)
-    if not args or session.in_transaction() is False:
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended (savepoints and flushes have a parent)
+        session.info.pop(_BUMPED_KEY, None)
         session.info.pop(ACTOR_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_bumps(session: Session, previous_transaction) -> None:
+    # A rolled-back savepoint may have undone a bump: bump again rather than not at all.
+    session.info.pop(_BUMPED_KEY, None)
