@@ -209,6 +209,19 @@ def test_two_saves_in_the_same_instant_end_in_the_conflict_not_an_error(session,
     assert read() == "Alice's"
 
 
+def test_a_record_deleted_in_the_same_instant_is_said_so(session, alice):
+    org = factories.organization(session)
+    org = session.get(Organization, org.id)
+    org.name  # noqa: B018 - Bob's request has read it ...
+    with db.engine.begin() as conn:  # ... when someone else's transaction removes it
+        conn.execute(Organization.__table__.delete().where(Organization.id == org.id))
+    with pytest.raises(ConflictError) as caught:
+        org_service.update_organization(session, alice, org, expected_version=1, name="Too late AB")
+    assert caught.value.version is None
+    assert str(caught.value.message) == "Someone else deleted this record; your changes were not saved."
+    session.rollback()
+
+
 # --- the edit forms, in two browser tabs -------------------------------------------------------------
 def version_in(html: str) -> str:
     match = re.search(r'<input[^>]*name="version"[^>]*value="(\d+)"', html) or re.search(

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, ValidationError
 from backoffice.auth.permissions import PERMISSIONS, can
 from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
-from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, show_conflict
+from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, record_gone, show_conflict
 from backoffice.services.errors import ConflictError, ServiceError
 
 
@@ -160,8 +160,8 @@ class SecureModelView(ModelView):
             return model
         except ConflictError as error:
             db.session.rollback()  # the record's attributes now read what is stored
-            show_conflict(form, error, self.conflict_values(error.record or model))
-            flash(str(error.message), "error")
+            show_conflict(form, error, self.conflict_values(error.record or model) if error.version is not None else {})
+            flash(str(error.message), "error")  # above the form (or on the list, when the record is gone)
             return False
         except ServiceError as error:
             db.session.rollback()
@@ -196,6 +196,8 @@ class SecureModelView(ModelView):
             flash(_("A deleted record can't be edited. Recover it first."), "error")
             return redirect(self.get_url(".details_view", id=self.get_pk_value(model)))
         response = super().edit_view()
+        if record_gone():
+            return redirect(self.list_url())
         if answered_conflict():  # the save was refused: someone else saved first
             return make_response(response, 409)
         return response

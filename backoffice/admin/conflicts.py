@@ -50,6 +50,9 @@ def show_conflict(form, error: ConflictError, stored: dict) -> list[str]:
     Returns the names of the fields that differ. Sets ``g.bo_conflict`` so the view answers 409.
     """
     g.bo_conflict = True
+    if error.version is None:  # the record is gone: nothing to compare with, nothing to overwrite
+        g.bo_conflict_gone = True
+        return []
     form.version.data = error.version
     form.version.raw_data = [str(error.version)]
     differing = []
@@ -70,3 +73,8 @@ def show_conflict(form, error: ConflictError, stored: dict) -> list[str]:
 
 def answered_conflict() -> bool:
     return bool(g.get("bo_conflict"))
+
+
+def record_gone() -> bool:
+    """The refused save found the record deleted (in the same instant): the form has nothing to show."""
+    return bool(g.get("bo_conflict_gone"))

@@ -401,10 +401,14 @@ class CustomerView(SoftDeleteViews, SecureModelView):
         if saved:
             flash(_("The customer account %(name)s was updated.", name=saved.display_name), "success")
             return redirect(self.list_url())
+        conflict = g.get("bo_conflict_error")
+        if conflict is not None and conflict.version is None:  # deleted in the same instant
+            flash(form_error, "error")
+            return redirect(self.list_url())
         self._organization_choices(form.organization_id, keep=customer.organization)
         self._admin_choices(form.admin_user_id, keep=customer.admin)
-        if g.get("bo_conflict_error") is not None:
-            show_conflict(form, g.bo_conflict_error, self._stored_values(customer))
+        if conflict is not None:
+            show_conflict(form, conflict, self._stored_values(customer))
         status = 200
         if request.method == "POST":
             status = 409 if answered_conflict() else 400

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from flask_babel import LazyString, format_time
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from backoffice.models import User
@@ -20,7 +20,9 @@ from backoffice.services.errors import ConflictError, ServiceError
 __all__ = ["check_version", "conflict", "remember_actor", "stale_guard"]
 
 
-def _message(changed_by: User | None, changed_at, actor: User | None) -> str:
+def _message(changed_by: User | None, changed_at, actor: User | None, gone: bool = False) -> str:
+    if gone:
+        return _("Someone else deleted this record; your changes were not saved.")
     time = format_time(changed_at, "HH:mm") if changed_at is not None else "?"
     if changed_by is not None and actor is not None and changed_by.id == actor.id:
         return _("You changed this record at %(time)s (in another tab or window); your changes were not saved.",
@@ -34,13 +36,14 @@ def _message(changed_by: User | None, changed_at, actor: User | None) -> str:
 def conflict(session, actor: User | None, record) -> ConflictError:
     """A ConflictError for ``record`` with what is stored now (read afresh, outside this session's cache)."""
     model = type(record)
+    record_id = inspect(record).identity[0]  # without loading it: the row may be gone
     row = session.execute(
-        select(model.version, model.updated_at, model.updated_by_id).where(model.id == record.id)
+        select(model.version, model.updated_at, model.updated_by_id).where(model.id == record_id)
     ).one_or_none()
     version, changed_at, changed_by_id = row if row is not None else (None, None, None)
     changed_by = session.get(User, changed_by_id) if changed_by_id is not None else None
     return ConflictError(
-        LazyString(_message, changed_by, changed_at, actor),
+        LazyString(_message, changed_by, changed_at, actor, row is None),
         record=record,
         changed_by=changed_by,
         changed_at=changed_at,
