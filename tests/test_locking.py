@@ -374,3 +374,20 @@ def test_user_and_customer_forms_ignore_version_and_bookkeeping_fields(tabs, ses
     assert stored(session, Customer, customer.id, "customer_number", "version", "updated_by_id", "deleted_at", "type") == {
         "customer_number": "5", "version": 2, "updated_by_id": alice.id, "deleted_at": None, "type": "business",
     }
+
+
+def test_a_lost_version_race_outside_the_edit_forms_is_a_409_page_not_a_500(tabs, session, monkeypatch):
+    """E.g. a delete confirmed in the same instant as someone's save of that organization."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    alices, _ = tabs
+    org = factories.organization(session, name="Raced AB")
+
+    def lose_the_race(*args, **kwargs):
+        raise StaleDataError("UPDATE statement on table 'organization' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(org_service, "soft_delete_organization", lose_the_race)
+    response = alices.post(f"/admin/organizations/soft-delete/?id={org.id}", data={"confirmation": "DELETE"})
+    assert response.status_code == 409
+    assert "Someone else changed this record at the same moment, so nothing was saved." in response.get_data(as_text=True)
+    assert stored(session, Organization, org.id, "deleted_at", "version") == {"deleted_at": None, "version": 1}
