@@ -378,8 +378,6 @@ def test_user_and_customer_forms_ignore_version_and_bookkeeping_fields(tabs, ses
 
 def test_a_lost_version_race_outside_the_edit_forms_is_a_409_page_not_a_500(tabs, session, monkeypatch):
     """E.g. a delete confirmed in the same instant as someone's save of that organization."""
-    from sqlalchemy.orm.exc import StaleDataError
-
     alices, _ = tabs
     org = factories.organization(session, name="Raced AB")
 
