@@ -160,6 +160,21 @@ def test_a_change_outside_the_form_makes_the_form_stale(session, alice, bob):
     assert stored(session, User, guest.id, "role", "first_name") == {"role": "customer-admin", "first_name": "Test"}
 
 
+def test_who_changed_it_does_not_keep_that_user_from_being_deleted(session, alice, bob, make_org):
+    org = make_org()
+    org_service.update_organization(session, alice, org, expected_version=org.version, name="By Alice AB")
+    session.commit()
+    assert user_service.delete_user(session, bob, alice) == "deleted"  # not "deactivated": the link is ON DELETE SET NULL
+    session.commit()
+    assert stored(session, Organization, org.id, "name", "updated_by_id", "version") == {
+        "name": "By Alice AB", "updated_by_id": None, "version": 2,
+    }
+    with pytest.raises(ConflictError) as caught:
+        org_service.update_organization(session, bob, org, expected_version=1, name="Late AB")
+    assert str(caught.value.message).startswith("Someone else changed this record at ")
+    session.rollback()
+
+
 def _read_in_another_request(model, id_):
     other = Session(db.engine)
     return other, other.get(model, id_)
@@ -389,3 +404,36 @@ def test_a_lost_version_race_outside_the_edit_forms_is_a_409_page_not_a_500(tabs
     assert response.status_code == 409
     assert "Someone else changed this record at the same moment, so nothing was saved." in response.get_data(as_text=True)
     assert stored(session, Organization, org.id, "deleted_at", "version") == {"deleted_at": None, "version": 1}
+
+
+def test_same_instant_saves_through_the_panel_end_in_the_conflict_page(tabs, session, alice, monkeypatch):
+    """Bob's request has read the customer and passed the version check when Alice's save commits:
+    his UPDATE matches no row (StaleDataError) and he gets the same 409 panel, not a 500."""
+    from backoffice.services import locking
+
+    _, bobs = tabs
+    customer = factories.customer(session, customer_number="100")
+    url = f"/admin/customers/edit/?id={customer.id}&panel=1"
+    version = version_in(bobs.get(url).get_data(as_text=True))
+    real_check = locking.check_version
+
+    def alice_saves_meanwhile(s, actor, record, expected_version):
+        real_check(s, actor, record, expected_version)  # Bob's form is current ...
+        monkeypatch.setattr(locking, "check_version", real_check)
+        with Session(db.engine) as other:  # ... and Alice's save commits right now
+            customer_service.update_customer(
+                other, other.get(User, alice.id), other.get(Customer, customer.id), billing={"address": "Alicegatan 1"}
+            )
+            other.commit()
+
+    monkeypatch.setattr(locking, "check_version", alice_saves_meanwhile)
+    response = bobs.post(url, data={"organization_id": customer.organization_id, "admin_user_id": customer.admin_user_id,
+                                    "status": "ACTIVE", "customer_number": "100", "allow_shared_billing": "y",
+                                    "billing_address": "Bobgatan 2", "version": version})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert re.search(r"Alice Ek changed this record at \d\d:\d\d; your changes were not saved\.", html)
+    assert 'value="Bobgatan 2"' in html and now_note(html, "billing_address") == "Alicegatan 1"
+    assert version_in(html) == str(int(version) + 1)
+    session.expire_all()
+    assert session.get(Customer, customer.id).billing.address == "Alicegatan 1"
