@@ -249,7 +249,7 @@ def test_edit_in_panel_with_billing(sysadmin, session, make_org):
     assert "Update" in html and "Billing information" in html and "Create and add another" not in html
     response = sysadmin.post(
         f"{BASE}edit/?id={c.id}&url=/admin/customers/%3Fpage%3D1",
-        data={"organization_id": c.organization_id, "admin_user_id": new_admin.id, "status": "INACTIVE",
+        data={"organization_id": c.organization_id, "admin_user_id": new_admin.id, "status": "INACTIVE", "version": c.version,
               "customer_number": "55", "billing_address": "Fakturagatan 1", "billing_email": "bill@example.com"},
     )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/customers/?page=1"
@@ -264,14 +264,15 @@ def test_edit_errors_beside_fields(sysadmin, session):
     response = sysadmin.post(
         f"{BASE}edit/?id={c.id}&panel=1",
         data={"organization_id": c.organization_id, "admin_user_id": c.admin_user_id, "status": "ACTIVE",
-              "customer_number": "77", "billing_email": "not-an-email"},
+              "customer_number": "77", "billing_email": "not-an-email", "version": c.version},
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "<html" not in html
     assert "Invalid email address" in html or "valid e-mail" in html
     response = sysadmin.post(
         f"{BASE}edit/?id={c.id}&panel=1",
-        data={"organization_id": c.organization_id, "admin_user_id": c.admin_user_id, "status": "ACTIVE", "customer_number": "77"},
+        data={"organization_id": c.organization_id, "admin_user_id": c.admin_user_id, "status": "ACTIVE", "customer_number": "77",
+              "version": c.version},
     )
     assert "Another customer already has this customer number." in response.get_data(as_text=True)
 
@@ -489,7 +490,8 @@ def test_bad_input_never_gives_a_500(sysadmin, session, make_org):
         assert response.status_code == 400, data
     response = sysadmin.post(
         f"{BASE}edit/?id={c.id}&panel=1",
-        data={"organization_id": c.organization_id, "admin_user_id": c.admin_user_id, "status": "ACTIVE", "billing_address": "a\x00b"},
+        data={"organization_id": c.organization_id, "admin_user_id": c.admin_user_id, "status": "ACTIVE", "billing_address": "a\x00b",
+              "version": c.version},
     )
     assert response.status_code == 400
     assert _count(session) == 1
@@ -503,7 +505,7 @@ def test_unticking_sharing_asks_first_then_removes_the_shares(sysadmin, session,
     other = customer(session, org=make_org(name="Shared AB"))
     sharing.add_shared_account(session, None, c, other)
     session.commit()
-    data = {"organization_id": c.organization_id, "admin_user_id": c.admin_user_id, "status": "ACTIVE"}
+    data = {"organization_id": c.organization_id, "admin_user_id": c.admin_user_id, "status": "ACTIVE", "version": c.version}
     response = sysadmin.post(f"{BASE}edit/?id={c.id}&panel=1", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "confirm first" in html and "Yes, remove the shared accounts" in html

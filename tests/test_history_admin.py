@@ -36,7 +36,7 @@ def test_an_edit_through_the_view_shows_old_to_new_with_the_editor(client, sessi
     org = make_org(name="Old Name AB")
     editor = make_user(role="editor", first_name="Erik", last_name="Editor")
     login(client, editor)
-    form = {"name": "New Name AB", "org_number": org.org_number}
+    form = {"name": "New Name AB", "org_number": org.org_number, "version": str(org.version)}
     response = client.post(f"/admin/organizations/edit/?id={org.id}", data=form)
     assert response.status_code == 302
     html = client.get(f"/admin/organizations/history/?id={org.id}").get_data(as_text=True)
@@ -135,7 +135,8 @@ def test_note_deleted_by_author_or_admin_only_and_recorded(client, session, make
 def test_restore_through_the_view_and_its_refusal(client, session, admin, make_org):
     org = make_org(name="Delta", org_number="555555-5555")
     login(client, admin)
-    client.post(f"/admin/organizations/edit/?id={org.id}", data={"name": "Delta 2", "org_number": "666666-6666"})
+    client.post(f"/admin/organizations/edit/?id={org.id}",
+                data={"name": "Delta 2", "org_number": "666666-6666", "version": str(org.version)})
     change = _entries(session, kind="update")[0]
     html = client.get(f"/admin/organizations/history/?id={org.id}").get_data(as_text=True)
     assert "Restore this value" in html

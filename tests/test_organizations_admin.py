@@ -100,7 +100,7 @@ def test_admin_edits_an_organization(client, admin, make_org, session):
     org = make_org(name="Old Name AB", org_number="1111111111")
     login(client, admin)
     assert client.get(f"/admin/organizations/edit/?id={org.id}").status_code == 200
-    response = client.post(f"/admin/organizations/edit/?id={org.id}", data={**FIELDS, "name": "New Name AB"})
+    response = client.post(f"/admin/organizations/edit/?id={org.id}", data={**FIELDS, "version": str(org.version), "name": "New Name AB"})
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Organization, org.id).name == "New Name AB"
@@ -192,7 +192,7 @@ def test_soft_delete_keeps_the_row_with_a_deleted_badge_then_recover(client, adm
     # Editing a deleted organization is refused, even by URL.
     response = client.get(f"/admin/organizations/edit/?id={org.id}")
     assert response.status_code == 302 and "details" in response.location
-    client.post(f"/admin/organizations/edit/?id={org.id}", data={**FIELDS, "name": "Sneaky AB"})
+    client.post(f"/admin/organizations/edit/?id={org.id}", data={**FIELDS, "version": str(org.version), "name": "Sneaky AB"})
     session.expire_all()
     assert session.get(Organization, org.id).name == "Going AB"
 
@@ -247,7 +247,7 @@ def test_return_url_after_a_dialog_stays_on_this_site(client, admin, make_org):
 def _all_posts(org_id, deleted_id):
     return [
         ("/admin/organizations/new/", {"name": "Sneaky AB", "org_number": "9999999999"}),
-        (f"/admin/organizations/edit/?id={org_id}", {**FIELDS, "name": "Sneaky AB"}),
+        (f"/admin/organizations/edit/?id={org_id}", {**FIELDS, "name": "Sneaky AB", "version": "1"}),
         (f"/admin/organizations/soft-delete/?id={org_id}", {"confirmation": "DELETE"}),
         (f"/admin/organizations/recover/?id={deleted_id}", {}),
         (f"/admin/organizations/purge/?id={deleted_id}", {"confirmation": "DELETE"}),
@@ -295,7 +295,7 @@ def test_editor_creates_and_edits_but_cannot_delete_or_purge(as_user, make_org, 
     assert "/admin/organizations/recover/" not in html
 
     assert client.post("/admin/organizations/new/", data={"name": "Editor AB", "org_number": "7777777777"}).status_code == 302
-    assert client.post(f"/admin/organizations/edit/?id={org.id}", data={**FIELDS, "name": "Edited AB"}).status_code == 302
+    assert client.post(f"/admin/organizations/edit/?id={org.id}", data={**FIELDS, "version": str(org.version), "name": "Edited AB"}).status_code == 302
     before = snapshot(session)
     assert ("Edited AB" in [row[1] for row in before]) and ("Editor AB" in [row[1] for row in before])
     for url, data in _all_posts(org.id, gone.id)[2:]:

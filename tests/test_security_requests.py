@@ -107,7 +107,7 @@ def test_user_edit_form_ignores_undeclared_fields(client, admin, make_user, sess
     fields = ("password_hash", "session_version", "must_change_password", "photo_mime", "created_at", "id")
     before = snapshot(session, User, user.id, *fields)
     data = {**HOSTILE, "first_name": "Edited", "last_name": user.last_name, "email": user.email, "language": "en"}
-    data.update(role="staff", active="y")
+    data.update(role="staff", active="y", version=str(user.version))
     response = client.post(f"/admin/users/edit/?id={user.id}", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     assert snapshot(session, User, user.id, *fields) == before
@@ -129,7 +129,8 @@ def test_organization_forms_ignore_undeclared_fields(client, admin, session):
     assert org.id != 999
     created_at = org.created_at
     response = client.post(
-        f"/admin/organizations/edit/?id={org.id}", data={**HOSTILE, "name": "Declared Two AB", "org_number": "556600-1111"}
+        f"/admin/organizations/edit/?id={org.id}",
+        data={**HOSTILE, "name": "Declared Two AB", "org_number": "556600-1111", "version": str(org.version)},
     )
     assert response.status_code == 302
     after = snapshot(session, Organization, org.id, "name", "deleted_at", "org_number_key", "created_at")
@@ -153,6 +154,7 @@ def upload_photo(client, user, data: bytes, filename: str):
         "language": "en",
         "role": user.role,
         "active": "y",
+        "version": str(user.version),
         "photo_upload": (io.BytesIO(data), filename),
     }
     return client.post(f"/admin/users/edit/?id={user.id}", data=form, content_type="multipart/form-data")

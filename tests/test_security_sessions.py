@@ -93,6 +93,7 @@ def _edit_data(user, **changes):
         "language": user.language,
         "role": user.role,
         "active": "y",
+        "version": str(user.version),  # the edit form's hidden field
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}

@@ -58,6 +58,7 @@ def edit_data(user, **changes):
         "language": user.language,
         "role": user.role,
         **({"active": "y"} if user.active else {}),
+        "version": str(user.version),  # the edit form's hidden field
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}

@@ -24,7 +24,8 @@ from wtforms.validators import DataRequired, ValidationError
 from backoffice.auth.permissions import PERMISSIONS, can
 from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
-from backoffice.services.errors import ServiceError
+from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, record_gone, show_conflict
+from backoffice.services.errors import ConflictError, ServiceError
 
 
 @dataclass
@@ -148,11 +149,31 @@ class SecureModelView(ModelView):
     def form_values(self, form, names) -> dict:
         return {name: form[name].data for name in names if name in form}
 
-    def _save(self, form, call):
+    # --- optimistic locking: the edit form carries the version it was opened with ------------
+    def get_edit_form(self):
+        form_class = super().get_edit_form()
+        if hasattr(self.model, "version") and not hasattr(form_class, "version"):
+            form_class = type(f"Versioned{form_class.__name__}", (form_class,), {"version": VersionField()})
+        return form_class
+
+    def expected_version(self, form) -> str:
+        """The version posted in the edit form's hidden field, for the service's ``expected_version``."""
+        return posted_version(form)
+
+    def conflict_values(self, model) -> dict:
+        """Form field name -> what is stored now, shown beside the typed values after a refused save."""
+        return {name: getattr(model, name, None) for name in getattr(self, "form_columns", None) or ()}
+
+    def _save(self, form, call, model=None):
         try:
             model = call()
             db.session.commit()
             return model
+        except ConflictError as error:
+            db.session.rollback()  # the record's attributes now read what is stored
+            show_conflict(form, error, self.conflict_values(error.record or model) if error.version is not None else {})
+            flash(str(error.message), "error")  # above the form (or on the list, when the record is gone)
+            return False
         except ServiceError as error:
             db.session.rollback()
             form_errors_from(form, error)
@@ -162,7 +183,7 @@ class SecureModelView(ModelView):
         return self._save(form, lambda: self.service_create(form))
 
     def update_model(self, form, model):
-        return self._save(form, lambda: self.service_update(form, model) or model)
+        return self._save(form, lambda: self.service_update(form, model) or model, model)
 
     # --- list helpers --------------------------------------------------------------------
     def row_class(self, row) -> str:
@@ -185,7 +206,12 @@ class SecureModelView(ModelView):
         if model is not None and not self.is_editable_row(model):
             flash(_("A deleted record can't be edited. Recover it first."), "error")
             return redirect(self.get_url(".details_view", id=self.get_pk_value(model)))
-        return super().edit_view()
+        response = super().edit_view()
+        if record_gone():
+            return redirect(self.list_url())
+        if answered_conflict():  # the save was refused: someone else saved first
+            return make_response(response, 409)
+        return response
 
     def list_url(self) -> str:
         return safe_next(request.values.get("url")) or self.get_url(".index_view")

@@ -3,7 +3,7 @@ state changes (delete, recover, permanently delete, bulk actions). Rules live in
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -15,14 +15,15 @@ from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
+from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, redirect_after_post, status_badge
+from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, show_conflict
 from backoffice.admin.history import HistoryTabMixin
-from backoffice.admin.base import MenuItem, redirect_after_post, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, status_badge
 from backoffice.auth.views import safe_next
 from backoffice.extensions import db
 from backoffice.models import Customer, Organization, User
 from backoffice.services import customers as service
 from backoffice.services import sharing
-from backoffice.services.errors import ServiceError
+from backoffice.services.errors import ConflictError, ServiceError
 
 PICKER_LIMIT = 20
 
@@ -79,6 +80,7 @@ class CustomerEditForm(CustomerForm):
     billing_email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     billing_responsible_person = StringField(_l("Responsible person"), validators=[Optional(), Length(max=200)])
     confirm_unshare = BooleanField(_l("Yes, remove the shared accounts and notify their admins"))
+    version = VersionField()  # optimistic locking: compared by the service, never assigned
 
 
 class RecoverForm(FlaskForm):
@@ -336,6 +338,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             result = perform()
             db.session.commit()
             return result, None
+        except ConflictError as error:
+            db.session.rollback()  # the customer's attributes now read what is stored
+            g.bo_conflict_error = error  # shown once the pickers' choices are known
+            return None, str(error.message)
         except ServiceError as error:
             db.session.rollback()
             if error.field and error.field in form:
@@ -382,32 +388,56 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
                 status=customer.status,
                 customer_number=customer.customer_number,
                 allow_shared_billing=customer.allow_shared_billing,
+                version=customer.version,
                 **{f"billing_{n}": getattr(customer.billing, n, None) for n in service.BILLING_FIELDS},
             )
 
         def perform():
-            service.update_customer(
-                db.session, self.actor, customer, confirm_unshare=form.confirm_unshare.data, **self._values(form)
+            return service.update_customer(
+                db.session,
+                self.actor,
+                customer,
+                confirm_unshare=form.confirm_unshare.data,
+                expected_version=posted_version(form),
+                billing={n: form[f"billing_{n}"].data for n in service.BILLING_FIELDS},
+                **self._values(form),
             )
-            service.set_billing(
-                db.session, self.actor, customer, **{n: form[f"billing_{n}"].data for n in service.BILLING_FIELDS}
-            )
-            return customer
 
         saved, form_error = self._submit(form, perform)
         if saved:
             flash(_("The customer account %(name)s was updated.", name=saved.display_name), "success")
             return redirect_after_post(self.list_url())
+        conflict = g.get("bo_conflict_error")
+        if conflict is not None and conflict.version is None:  # deleted in the same instant
+            flash(form_error, "error")
+            return redirect(self.list_url())
         self._organization_choices(form.organization_id, keep=customer.organization)
         self._admin_choices(form.admin_user_id, keep=customer.admin)
+        if conflict is not None:
+            show_conflict(form, conflict, self._stored_values(customer))
+        status = 200
+        if request.method == "POST":
+            status = 409 if answered_conflict() else 400
         return self._form_page(
             form=form,
             title=_("Edit customer"),
             submit_label=_("Update"),
             add_another=False,
             form_error=form_error,
-            status=400 if request.method == "POST" else 200,
+            status=status,
         )
+
+    @staticmethod
+    def _stored_values(customer: Customer) -> dict:
+        """The edit form's fields as stored now (shown beside the typed values after a refused save)."""
+        return {
+            "organization_id": customer.organization_id,
+            "admin_user_id": customer.admin_user_id,
+            "status": customer.status,
+            "customer_number": customer.customer_number,
+            "allow_shared_billing": customer.allow_shared_billing,
+            **{f"billing_{n}": getattr(customer.billing, n, None) for n in service.BILLING_FIELDS},
+        }
 
     # --- details -------------------------------------------------------------------------------------
     @expose("/details/")

@@ -64,7 +64,13 @@ class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return service.create_organization(db.session, self.actor, **self.form_values(form, service.FIELDS))
 
     def service_update(self, form, model):
-        return service.update_organization(db.session, self.actor, model, **self.form_values(form, service.FIELDS))
+        return service.update_organization(
+            db.session,
+            self.actor,
+            model,
+            expected_version=self.expected_version(form),
+            **self.form_values(form, service.FIELDS),
+        )
 
     def delete_messages(self, obj):
         from backoffice.services.customers import customer_of_organization

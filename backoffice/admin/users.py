@@ -164,11 +164,15 @@ class UserView(HistoryTabMixin, SecureModelView):
             self._keep_own_session(model)
         return result
 
+    def conflict_values(self, model):
+        return {name: getattr(model, name) for name in ("first_name", "last_name", "email", "language", "role", "active")}
+
     def service_update(self, form, model):
         service.update_user(
             db.session,
             self.actor,
             model,
+            expected_version=self.expected_version(form),
             **self.form_values(form, ("email", "first_name", "last_name", "role", "language", "active")),
         )
         if form.password.data:

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backoffice.models.base import Base, SoftDelete, Timestamps, utcnow
 from backoffice.models.organization import Organization
 from backoffice.models.user import User
+from backoffice.models.versioned import Versioned
 
 STATUSES = ("ACTIVE", "INACTIVE")
 TYPES = ("business", "private")
 
 
-class Customer(Timestamps, SoftDelete, Base):
+class Customer(Versioned, Timestamps, SoftDelete, Base):
     __tablename__ = "customer"
     __table_args__ = (
         CheckConstraint("status IN ('ACTIVE', 'INACTIVE')", name="status_known"),
@@ -59,7 +60,10 @@ class Customer(Timestamps, SoftDelete, Base):
 
 
 class BillingInfo(Timestamps, Base):
-    """Where invoices go; when absent, the organization's location information is used."""
+    """Where invoices go; when absent, the organization's location information is used.
+
+    It has no version of its own: it is edited in the customer's form, and any change to it bumps the
+    customer's version (models/versioned.py), so the one version the form carries covers both."""
 
     __tablename__ = "billing_info"
 

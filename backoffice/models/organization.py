@@ -6,9 +6,10 @@ from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.models.base import Base, SoftDelete, Timestamps
+from backoffice.models.versioned import Versioned
 
 
-class Organization(Timestamps, SoftDelete, Base):
+class Organization(Versioned, Timestamps, SoftDelete, Base):
     __tablename__ = "organization"
     __table_args__ = (CheckConstraint("org_number_key <> ''", name="org_number_key_not_empty"),)
 

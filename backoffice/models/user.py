@@ -10,14 +10,17 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from backoffice.auth.permissions import LANGUAGES, ROLES
 from backoffice.models.base import Base, Timestamps
+from backoffice.models.versioned import Versioned
 
 
 def _in(values) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-class User(UserMixin, Timestamps, Base):
+class User(UserMixin, Versioned, Timestamps, Base):
     __tablename__ = "user"
+    # Written by sign-in, password and session changes, none of which edits what the user form shows.
+    unversioned = frozenset({"last_login_at", "session_version", "password_hash", "must_change_password"})
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint(f"role IN ({_in(ROLES)})", name="role_known"),

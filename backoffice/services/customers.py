@@ -15,6 +15,7 @@ from sqlalchemy import Select, exists, func, or_, select, union
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
 from backoffice.models.customer import STATUSES
+from backoffice.services import locking
 from backoffice.services import organizations as org_service
 from backoffice.services.errors import ServiceError, unique_guard
 
@@ -40,6 +41,9 @@ _GUARD = {
     "admin_user_id": ("admin_user_id", _ADMIN_TAKEN),
     "customer_number": ("customer_number", _NUMBER_TAKEN),
 }
+# The user picked as customer admin is written too (guest -> customer admin): a request that loses the
+# race for that user's row (its version moved) is told so beside the picker.
+_STALE_ADMIN = {"user": ("admin_user_id", _ADMIN_TAKEN)}
 _NUMBER_RE = re.compile(r"[0-9]{1,64}")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -217,6 +221,7 @@ def create_customer(
     allow_shared_billing: bool = False,
     billing: dict | None = None,
 ) -> Customer:
+    locking.remember_actor(session, actor)
     status = _check_status(status or "ACTIVE")
     number = _clean_number(customer_number)
     org = _organization_for(session, organization_id)
@@ -230,7 +235,7 @@ def create_customer(
         customer_number=number,
         allow_shared_billing=bool(allow_shared_billing),
     )
-    with unique_guard(session, _GUARD):
+    with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
         admin.role = CUSTOMER_ADMIN
     if billing:
@@ -239,15 +244,25 @@ def create_customer(
 
 
 def update_customer(
-    session, actor: User | None, customer: Customer, *, confirm_unshare: bool = False, **changes
+    session,
+    actor: User | None,
+    customer: Customer,
+    *,
+    confirm_unshare: bool = False,
+    expected_version=None,
+    billing: dict | None = None,
+    **changes,
 ) -> Customer:
     """Edit an active (not deleted) customer; a new admin returns the previous one to guest.
 
     Unticking "Allow shared billing accounts" while accounts are shared needs ``confirm_unshare``.
+    ``expected_version`` is the version the edit form was opened with (ConflictError when stale);
+    ``billing`` (billing field -> value) is saved in the same step, under the customer's version.
     """
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    locking.check_version(session, actor, customer, expected_version)
     _refuse_if_deleted(customer)
     if "status" in changes:
         _check_status(changes["status"])
@@ -267,25 +282,29 @@ def update_customer(
         else:
             new_admin = None
     sharing_disabled = customer.allow_shared_billing and changes.get("allow_shared_billing") is False
-    with unique_guard(session, _GUARD):
-        for name, value in changes.items():
-            setattr(customer, name, value)
-        if new_org is not None and new_org.id != customer.organization_id:
-            customer.organization = new_org
-        if new_admin is not None:
-            _release(old_admin)
-            customer.admin_user_id = new_admin.id
-            customer.admin = new_admin
-            new_admin.role = CUSTOMER_ADMIN
-    if sharing_disabled:
-        for hook in on_sharing_disabled:
-            hook(session, actor, customer, confirm_unshare)
-        session.flush()
+    with locking.stale_guard(session, actor, customer, _STALE_ADMIN):
+        with unique_guard(session, _GUARD):
+            for name, value in changes.items():
+                setattr(customer, name, value)
+            if new_org is not None and new_org.id != customer.organization_id:
+                customer.organization = new_org
+            if new_admin is not None:
+                _release(old_admin)
+                customer.admin_user_id = new_admin.id
+                customer.admin = new_admin
+                new_admin.role = CUSTOMER_ADMIN
+        if sharing_disabled:
+            for hook in on_sharing_disabled:
+                hook(session, actor, customer, confirm_unshare)
+            session.flush()
+        if billing is not None:
+            set_billing(session, actor, customer, **billing)
     return customer
 
 
 def set_status(session, actor: User | None, customer: Customer, status: str) -> bool:
     """ACTIVE or INACTIVE; returns False when it already had that status (nothing to do)."""
+    locking.remember_actor(session, actor)
     _check_status(status)
     _refuse_if_deleted(customer)
     if customer.status == status:
@@ -297,6 +316,7 @@ def set_status(session, actor: User | None, customer: Customer, status: str) -> 
 
 def soft_delete_customer(session, actor: User | None, customer: Customer) -> None:
     """Mark deleted and release the admin (back to guest): recovering picks a new one."""
+    locking.remember_actor(session, actor)
     if customer.is_deleted:
         raise ServiceError(_l("This customer is already deleted."))
     admin = customer.admin
@@ -310,6 +330,7 @@ def soft_delete_customer(session, actor: User | None, customer: Customer) -> Non
 
 
 def recover_customer(session, actor: User | None, customer: Customer, admin_user_id) -> Customer:
+    locking.remember_actor(session, actor)
     if not customer.is_deleted:
         raise ServiceError(_l("Only a deleted customer can be recovered."))
     org = customer.organization
@@ -318,7 +339,7 @@ def recover_customer(session, actor: User | None, customer: Customer, admin_user
             _l("The organization %(name)s is deleted. Recover the organization first.", name=org.name)
         )
     admin = _admin_for(session, admin_user_id)
-    with unique_guard(session, _GUARD):
+    with locking.stale_guard(session, actor, customer, _STALE_ADMIN), unique_guard(session, _GUARD):
         customer.deleted_at = None
         customer.admin_user_id = admin.id
         customer.admin = admin
@@ -346,6 +367,7 @@ def purge_customer(session, actor: User | None, customer: Customer) -> None:
 # --- billing information -----------------------------------------------------------------------
 def set_billing(session, actor: User | None, customer: Customer, **values) -> BillingInfo | None:
     """Create or update the billing information; all fields empty removes it."""
+    locking.remember_actor(session, actor)
     unknown = set(values) - set(BILLING_FIELDS)
     if unknown:
         raise ValueError(f"not a billing field: {sorted(unknown)}")

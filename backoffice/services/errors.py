@@ -31,3 +31,19 @@ def unique_guard(session, constraint_fields: dict[str, tuple[str, object]]):
             if key.lower() in text:
                 raise ServiceError(message, field) from exc
         raise
+
+
+class ConflictError(ServiceError):
+    """Someone else saved the record after this form was opened (optimistic locking).
+
+    ``record`` is the record (its attributes read again hold what is stored now), ``changed_by`` the
+    user who saved last (None when unknown or deleted), ``changed_at`` when, ``version`` the stored
+    version a deliberate second save must carry.
+    """
+
+    def __init__(self, message, *, record=None, changed_by=None, changed_at=None, version=None):
+        super().__init__(message, None)
+        self.record = record
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.version = version

@@ -45,7 +45,9 @@ NOTE_KEY = "history_note"
 DELETED_KEY = "history_deleted_names"
 
 # Fields that change by themselves and say nothing about what a person did.
-BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version", "last_login_at", "session_version"})
+BOOKKEEPING = frozenset(
+    {"id", "created_at", "updated_at", "version", "updated_by_id", "last_login_at", "session_version"}
+)
 
 # Kind groups offered as timeline filters.
 KIND_GROUPS = {

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from backoffice.models import Organization, User
 from backoffice.models.base import utcnow
+from backoffice.services import locking
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
 
@@ -61,6 +62,7 @@ def _check_number_free(session, key: str, own_id: int | None = None) -> None:
 
 
 def create_organization(session, actor: User | None, **values) -> Organization:
+    locking.remember_actor(session, actor)
     values = _clean(values)
     for required in ("name", "org_number"):
         if not values.get(required):
@@ -73,7 +75,11 @@ def create_organization(session, actor: User | None, **values) -> Organization:
     return org
 
 
-def update_organization(session, actor: User | None, org: Organization, **changes) -> Organization:
+def update_organization(
+    session, actor: User | None, org: Organization, *, expected_version=None, **changes
+) -> Organization:
+    """``expected_version`` is the version the edit form was opened with (ConflictError when stale)."""
+    locking.check_version(session, actor, org, expected_version)
     if org.is_deleted:
         raise ServiceError(_l("A deleted organization can't be edited. Recover it first."))
     changes = _clean(changes)
@@ -81,7 +87,9 @@ def update_organization(session, actor: User | None, org: Organization, **change
         key = org_number_key(changes["org_number"])
         _check_number_free(session, key, org.id)
         changes["org_number_key"] = key
-    with unique_guard(session, {"org_number_key": ("org_number", _NUMBER_TAKEN)}):
+    with locking.stale_guard(session, actor, org), unique_guard(
+        session, {"org_number_key": ("org_number", _NUMBER_TAKEN)}
+    ):
         for name, value in changes.items():
             setattr(org, name, value)
     return org
@@ -95,6 +103,7 @@ purge_blockers: list = []
 
 
 def soft_delete_organization(session, actor: User | None, org: Organization) -> None:
+    locking.remember_actor(session, actor)
     if org.is_deleted:
         raise ServiceError(_l("This organization is already deleted."))
     org.deleted_at = utcnow()
@@ -104,6 +113,7 @@ def soft_delete_organization(session, actor: User | None, org: Organization) -> 
 
 
 def recover_organization(session, actor: User | None, org: Organization) -> None:
+    locking.remember_actor(session, actor)
     if not org.is_deleted:
         raise ServiceError(_l("Only a deleted organization can be recovered."))
     org.deleted_at = None

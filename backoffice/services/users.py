@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from backoffice.auth.permissions import ADMIN_ROLE, LANGUAGES, ROLES
 from backoffice.models import User
 from backoffice.models.base import utcnow
-from backoffice.services import passwords
+from backoffice.services import locking, passwords
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
 
@@ -86,6 +86,7 @@ def create_user(
     active: bool = True,
     must_change_password: bool = False,
 ) -> User:
+    locking.remember_actor(session, actor)
     values = {
         "email": normalize_email(email),
         "first_name": (first_name or "").strip(),
@@ -104,7 +105,9 @@ def create_user(
     return user
 
 
-def update_user(session, actor: User | None, user: User, **changes) -> User:
+def update_user(session, actor: User | None, user: User, *, expected_version=None, **changes) -> User:
+    """``expected_version`` is the version the edit form was opened with (ConflictError when stale)."""
+    locking.check_version(session, actor, user, expected_version)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -122,7 +125,7 @@ def update_user(session, actor: User | None, user: User, **changes) -> User:
         if other is not None and other.id != user.id:
             raise ServiceError(_EMAIL_TAKEN, "email")
     deactivating = user.active and changes.get("active", True) is False
-    with unique_guard(session, {"email": ("email", _EMAIL_TAKEN)}):
+    with locking.stale_guard(session, actor, user), unique_guard(session, {"email": ("email", _EMAIL_TAKEN)}):
         for name, value in changes.items():
             setattr(user, name, value)
         if deactivating:
@@ -209,6 +212,7 @@ def delete_user(session, actor: User | None, user: User) -> str:
     if actor is not None and actor.id == user.id:
         raise ServiceError(_l("You cannot delete yourself."))
     _guard_admin_rules(session, actor, user, role=user.role, active=False)
+    locking.remember_actor(session, actor)
     try:
         with session.begin_nested():
             session.delete(user)
@@ -227,6 +231,7 @@ _PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/png", "W
 
 def set_photo(session, actor: User | None, user: User, data: bytes | None, max_bytes: int = 2 * 1024 * 1024) -> None:
     """Store a photo re-encoded by Pillow (type checked by content, never by name); None removes it."""
+    locking.remember_actor(session, actor)
     if data is None:
         user.photo, user.photo_mime = None, None
         session.flush()
