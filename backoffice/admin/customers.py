@@ -8,7 +8,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from backoffice.forms import Form
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -42,7 +42,7 @@ def org_label(org: Organization) -> str:
 
 
 # --- forms -----------------------------------------------------------------------------------------
-class CustomerForm(FlaskForm):
+class CustomerForm(Form):
     organization_id = SelectField(
         _l("Organization"),
         validators=[DataRequired(message=_l("Choose an organization."))],
@@ -79,7 +79,7 @@ class CustomerEditForm(CustomerForm):
     confirm_unshare = BooleanField(_l("Yes, remove the shared accounts and notify their admins"))
 
 
-class RecoverForm(FlaskForm):
+class RecoverForm(Form):
     admin_user_id = SelectField(
         _l("Customer admin"),
         validators=[DataRequired(message=_l("Choose a customer admin."))],

@@ -10,7 +10,7 @@ from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from backoffice.forms import Form
 from werkzeug.routing import BuildError
 from wtforms import SelectField
 
@@ -22,7 +22,7 @@ from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
 
 
-class AddSharedAccountForm(FlaskForm):
+class AddSharedAccountForm(Form):
     shared_customer = SelectField(_l("Customer account"), coerce=str, validate_choice=False)
 
 

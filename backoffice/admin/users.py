@@ -4,7 +4,7 @@ from flask import current_app, request
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from backoffice.forms import Form
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
@@ -23,7 +23,7 @@ def role_choices():
     return [(code, str(label)) for code, label in ROLE_LABELS.items()]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
@@ -41,7 +41,7 @@ class UserForm(FlaskForm):
     require_change = BooleanField(_l("Require a new password at next sign-in"))
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"}
     )
