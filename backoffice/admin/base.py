@@ -15,7 +15,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from backoffice.forms import AdminForm, Form
+from backoffice.forms import PAGE_MAX, AdminForm, Form
 from markupsafe import Markup
 from sqlalchemy import BigInteger, Integer
 from wtforms import StringField
@@ -25,6 +25,7 @@ from backoffice.auth.permissions import PERMISSIONS, can
 from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
 from backoffice.services.errors import ServiceError
+from backoffice.services.validation import search_text
 
 
 @dataclass
@@ -167,6 +168,17 @@ class SecureModelView(ModelView):
 
     def update_model(self, form, model):
         return self._save(form, lambda: self.service_update(form, model) or model)
+
+    # --- list arguments ------------------------------------------------------------------
+    def _get_list_extra_args(self):
+        """Flask-Admin's list arguments, made safe for the query: NUL dropped from the search and the
+        filter values (PostgreSQL refuses it: a 500), the page held to a number an OFFSET can take."""
+        args = super()._get_list_extra_args()
+        args.search = search_text(args.search) or None
+        if args.filters:
+            args.filters = [(idx, name, search_text(value)) for idx, name, value in args.filters]
+        args.page = max(0, min(args.page or 0, PAGE_MAX))
+        return args
 
     # --- list helpers --------------------------------------------------------------------
     def row_class(self, row) -> str:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.services.validation import search_text
 
 BOM = "\ufeff"
 SEPARATORS = {"en": ",", "sv": ";"}
@@ -77,7 +78,7 @@ def neutralise(value) -> str:
 
 def search_filter(search: str | None):
     """The same words the customers list searches: organization name or number, customer number."""
-    words = (search or "").strip()[:200]
+    words = search_text(search, 200)
     if not words:
         return None
     pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -27,3 +27,9 @@ def check_lengths(model, values: dict) -> None:
         length = getattr(columns[name].type, "length", None) if name in columns else None
         if length and isinstance(value, str) and len(value) > length:
             raise ServiceError(_l("At most %(n)d characters.", n=length), name)
+
+
+def search_text(value: str | None, max_length: int = 200) -> str:
+    """A search or filter term as a query can use it: NUL dropped (PostgreSQL refuses it in a
+    parameter, SQLite would compare it), trimmed, and cut to ``max_length`` characters."""
+    return (value or "").replace("\x00", "").strip()[:max_length]

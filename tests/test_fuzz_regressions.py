@@ -1,0 +1,83 @@
+"""One focused test per bug the fuzzing (tests/test_fuzz_forms.py) found, so each stays fixed."""
+
+from __future__ import annotations
+
+import pytest
+
+from backoffice.forms import PAGE_MAX, page_number
+from tests import factories
+from tests.conftest import login
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    login(client, admin)
+    return client
+
+
+# Bug: /admin/notifications/?page=<10,000 digits> raised ValueError (Python's int-string limit): a 500.
+@pytest.mark.parametrize("value, page", [("0" * 10_000, 1), ("9" * 10_000, PAGE_MAX), ("٣", 1), ("-3", 1), ("", 1),
+                                         (None, 1), ("7", 7), ("007", 7), ("99999999999999999999", PAGE_MAX)])
+def test_page_number_from_any_query_string(value, page):
+    assert page_number(value) == page
+
+
+@pytest.mark.parametrize("url", ["/admin/notifications/", "/portal/"])
+@pytest.mark.parametrize("page", ["0" * 10_000, "9" * 10_000, "99999999999999999999"])
+def test_notification_pages_survive_absurd_page_numbers(admin_client, url, page):
+    assert admin_client.get(f"{url}?page={page}").status_code == 200
+
+
+# Bug: /users/99999999999999999999/photo (and every other <int:...> route) reached the database with a
+# number no id can be: OverflowError on SQLite, "integer out of range" on PostgreSQL — a 500.
+@pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "99999999999999999999"])
+def test_ids_in_paths_beyond_any_primary_key_are_404(admin_client, session, number):
+    customer = factories.customer(session)
+    assert admin_client.get(f"/users/{number}/photo").status_code == 404
+    assert admin_client.post(f"/admin/notifications/{number}/read").status_code == 404
+    assert admin_client.post(f"/portal/notifications/{number}/read").status_code == 404
+    assert admin_client.get(f"/admin/customers/shared/{number}/").status_code == 404
+    assert admin_client.get(f"/admin/customers/shared/{customer.id}/remove/{number}/").status_code == 404
+
+
+def test_the_largest_id_still_routes(admin_client):
+    assert admin_client.get("/users/2147483647/photo").status_code == 404  # routed, and simply not found
+
+
+# Bug: ?url=%0D (a CR or LF) passed Flask-Admin's is_safe_url, which strips whitespace before checking,
+# and then went into a Location header: ValueError, a 500.
+@pytest.mark.parametrize("bad", ["\r", "\n", "/admin/\r\nSet-Cookie: x=1", "https://evil.example/", "//evil.example"])
+def test_an_unsafe_return_url_is_dropped_on_get(admin_client, admin, bad):
+    response = admin_client.get("/admin/users/details/", query_string={"id": "999", "url": bad})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/users/details/?id=999"
+    assert admin_client.get(response.headers["Location"]).status_code == 302  # no such user: back to the list
+
+
+def test_an_unsafe_return_url_is_refused_on_post(admin_client, session):
+    org = factories.organization(session, name="Kept")
+    response = admin_client.post(f"/admin/organizations/edit/?id={org.id}&url=%0D",
+                                 data={"name": "Changed", "org_number": org.org_number})
+    assert response.status_code == 400
+    session.expire_all()
+    assert org.name == "Kept"
+
+
+def test_a_safe_return_url_still_works(admin_client, session):
+    org = factories.organization(session, name="Kept")
+    response = admin_client.post(f"/admin/organizations/edit/?id={org.id}&url=/admin/organizations/?page=1",
+                                 data={"name": "Changed", "org_number": org.org_number})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/organizations/?page=1"
+
+
+# Bug: a NUL byte in a Flask-Admin scaffolded form (organizations) reached the service and then
+# PostgreSQL ("A string literal cannot contain NUL characters"), and SQLite stored it.
+def test_nul_in_an_organization_is_refused_beside_the_field(admin_client, session):
+    org = factories.organization(session, name="Kept")
+    response = admin_client.post(f"/admin/organizations/edit/?id={org.id}",
+                                 data={"name": "Ch\x00anged", "org_number": org.org_number, "address": "x\x00"})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("NUL character") == 2
+    session.expire_all()
+    assert org.name == "Kept"
