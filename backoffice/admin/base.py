@@ -18,6 +18,7 @@ from flask_login import current_user
 from backoffice.forms import PAGE_MAX, AdminForm, Form
 from markupsafe import Markup
 from sqlalchemy import BigInteger, Integer
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -58,18 +59,18 @@ def deny():
     abort(403)
 
 
-def refuse_unsafe_return_url():
-    """Flask-Admin's ?url= return address (its own check lets "\\r" or "\\n" through into a Location
-    header: a 500): a GET with one that isn't a plain path on this site is sent to the same page without
-    it; a POST with one is refused (400)."""
-    target = request.values.get("url")
-    if not target or safe_next(target):
-        return None
-    if request.method != "GET":
-        abort(400)
-    args = request.args.copy()
-    args.pop("url")
-    return redirect(url_for(request.endpoint, **(request.view_args or {}), **args.to_dict(flat=False)))
+def drop_unsafe_return_url() -> None:
+    """Flask-Admin's ?url= return address is dropped unless it is a plain path on this site, so the
+    view returns to its list instead. (Flask-Admin's own is_safe_url strips whitespace before checking,
+    so "\\r" or "\\n" got into a Location header: a 500.)"""
+    for name in ("args", "form"):
+        values = getattr(request, name)
+        target = values.get("url")
+        if target and not safe_next(target):
+            kept = values.copy()
+            kept.poplist("url")
+            setattr(request, name, ImmutableMultiDict(kept))  # werkzeug caches these per request
+            request.__dict__.pop("values", None)
 
 
 def status_badge(label: str, kind: str) -> Markup:
@@ -128,7 +129,8 @@ class SecureModelView(ModelView):
         suffix = self.endpoint_permissions.get(name)
         if suffix is None or not self.allowed(suffix):
             return deny()
-        return refuse_unsafe_return_url()
+        drop_unsafe_return_url()
+        return None
 
     @property
     def can_create(self):
