@@ -21,16 +21,12 @@ from backoffice.extensions import db
 from backoffice.models import Customer, Organization, SharedAccount, User
 from backoffice.services import customers as service
 from backoffice.services.errors import ServiceError
+from backoffice.services.validation import parse_id
 
 PICKER_LIMIT = 20
 
 
-def as_id(value) -> int | None:
-    """A database id from user input, or None (never a number PostgreSQL's integer can't hold)."""
-    text = str(value or "")
-    if not text.isascii() or not text.isdigit() or int(text) > 2**31 - 1:
-        return None
-    return int(text)
+as_id = parse_id  # a database id from user input, or None
 
 
 def user_label(user: User) -> str:

@@ -20,6 +20,7 @@ from backoffice.extensions import db
 from backoffice.models import Customer
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
+from backoffice.services.validation import parse_id
 
 
 class AddSharedAccountForm(Form):
@@ -121,8 +122,8 @@ class SharedAccountsView(SecureBaseView):
         form = AddSharedAccountForm()
         form.shared_customer.choices = []
         if form.validate_on_submit():
-            value = form.shared_customer.data or ""
-            other = db.session.get(Customer, int(value)) if value.isdigit() else None
+            number = parse_id(form.shared_customer.data)
+            other = db.session.get(Customer, number) if number is not None else None
             try:
                 sharing.add_shared_account(db.session, self.actor, customer, other)
                 db.session.commit()

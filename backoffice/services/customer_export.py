@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
-from backoffice.services.validation import search_text
+from backoffice.services.validation import parse_id, search_text
 
 BOM = "\ufeff"
 SEPARATORS = {"en": ",", "sv": ";"}
@@ -128,7 +128,7 @@ def export_query(*, search=None, ids=None):
     if condition is not None:
         query = query.where(condition)
     if ids is not None:
-        wanted = sorted({int(i) for i in ids if str(i).strip().isdigit()})
+        wanted = sorted({n for n in (parse_id(str(i).strip()) for i in ids) if n is not None})
         query = query.where(Customer.id.in_(wanted))
     return query
 
