@@ -6,10 +6,10 @@ A customer admin sees their customer account's summary and their notifications.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from backoffice.forms import Form, page_number
 
 from backoffice.auth.permissions import can
 from backoffice.extensions import db
+from backoffice.forms import Form, page_number
 from backoffice.services import notifications as notification_service
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError

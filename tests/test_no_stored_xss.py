@@ -163,6 +163,14 @@ def test_flash_messages_quote_names_escaped(hostile, client):
     response = client.post(f"/admin/organizations/soft-delete/?id={hostile['org'].id}", data={"confirmation": "DELETE"},
                            follow_redirects=True)
     assert_escaped(response.get_data(as_text=True), "flash after organization delete")
+    for url in ("/admin/organizations/recover/?id={org}", "/admin/organizations/purge/?id={org}&modal=1",
+                "/admin/organizations/?search=Org"):
+        html = client.get(_url(url, hostile)).get_data(as_text=True)
+        assert "&lt;script&gt;alert(" in html, url
+        assert_escaped(html, url)
+    response = client.post(_url("/admin/organizations/recover/?id={org}", hostile), follow_redirects=True)
+    assert "was recovered" in response.get_data(as_text=True)
+    assert_escaped(response.get_data(as_text=True), "flash after organization recover")
 
 
 def test_pickers_and_lookup_answer_json_not_html(hostile, client):

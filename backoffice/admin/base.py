@@ -15,7 +15,6 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from backoffice.forms import PAGE_MAX, AdminForm, Form
 from markupsafe import Markup
 from sqlalchemy import BigInteger, Integer
 from werkzeug.datastructures import ImmutableMultiDict
@@ -25,6 +24,7 @@ from wtforms.validators import DataRequired, ValidationError
 from backoffice.auth.permissions import PERMISSIONS, can
 from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
+from backoffice.forms import PAGE_MAX, AdminForm, Form
 from backoffice.services.errors import ServiceError
 from backoffice.services.validation import search_text
 

@@ -8,7 +8,6 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from backoffice.forms import Form
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, status_badge
 from backoffice.auth.views import safe_next
 from backoffice.extensions import db
+from backoffice.forms import Form
 from backoffice.models import Customer, Organization, SharedAccount, User
 from backoffice.services import customers as service
 from backoffice.services.errors import ServiceError

@@ -10,13 +10,13 @@ from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from backoffice.forms import Form
 from werkzeug.routing import BuildError
 from wtforms import SelectField
 
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
 from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
+from backoffice.forms import Form
 from backoffice.models import Customer
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError

@@ -4,7 +4,6 @@ from flask import current_app, request
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from backoffice.forms import Form
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
@@ -14,6 +13,7 @@ from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, T
 from backoffice.auth import sessions
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
 from backoffice.extensions import db
+from backoffice.forms import Form
 from backoffice.models import User
 from backoffice.services import users as service
 from backoffice.services.errors import ServiceError

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from backoffice.forms import Form
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from backoffice.auth.permissions import LANGUAGES
+from backoffice.forms import Form
 
 
 class LoginForm(Form):
