@@ -34,6 +34,7 @@ from backoffice.services import customers as customer_service
 from backoffice.services import notifications as notification_service
 from backoffice.services import sharing
 from backoffice.services import users as user_service
+from backoffice.services.validation import parse_id
 from tests import factories
 from tests.conftest import TEST_PASSWORD, login
 
@@ -562,4 +563,5 @@ def test_path_parameters_with_hostile_input(path, value, world, client):
     url = path.format(c=world.customer.id, v=quote(value, safe="") or "x")
     response = client.post(url, data={}) if "read" in url or "remove" in url else client.get(url)
     assert_no_error(response, url[:300])
-    assert snapshot() == before
+    if parse_id(value) is None:  # (a real id may be confirmed)
+        assert snapshot() == before
