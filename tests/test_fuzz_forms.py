@@ -274,6 +274,13 @@ def _share_again(w):
     db.session.commit()
 
 
+def _reactivate(w):
+    db.session.expire_all()
+    for customer in (w.customer, w.other):
+        customer_service.set_status(db.session, None, db.session.get(Customer, customer.id), "ACTIVE")
+    db.session.commit()
+
+
 def _password_back(w):
     db.session.expire_all()
     user_service.set_password(db.session, None, db.session.get(User, w.admin.id), TEST_PASSWORD)
@@ -338,6 +345,13 @@ FORMS = [
         "customers bulk delete", lambda w: f"/admin/customers/bulk-delete/?ids={w.customer.id}&ids={w.other.id}",
         lambda w: {"confirmation": "delete"}, {"confirmation": hostile_text},
         row=lambda w: (Customer, w.customer.id), base_valid=False,
+    ),
+    FormCase(
+        "customers bulk action", lambda w: "/admin/customers/action/",
+        lambda w: {"action": "set_inactive", "rowid": [str(w.customer.id), str(w.other.id)], "url": "/admin/customers/"},
+        {"action": hostile_any, "rowid": hostile_number, "url": hostile_text},
+        row=lambda w: (Customer, w.customer.id), after_accept=_reactivate, not_form_fields=("action", "rowid", "url"),
+        refuses=False,  # (an unknown action or id is ignored with a message: a redirect too)
     ),
     FormCase(
         "shared account add", lambda w: f"/admin/customers/shared/{w.customer.id}/add/",
