@@ -109,3 +109,34 @@ def test_sharing_lookup_and_export_drop_nul(admin_client, session):
     assert admin_client.get(f"/admin/customers/shared/{customer.id}/lookup?q=%00").status_code == 200
     assert admin_client.get(f"/admin/customers/shared/{customer.id}/?search=a%00").status_code == 200
     assert admin_client.get("/admin/customers/export/customers.csv?search=%00x").status_code == 200
+
+
+# Bug: an id field with 10,000 digits (customer admin on the customer form and the recover dialog,
+# the shared account to add) went to int(): ValueError (Python's int-string limit), a 500; and a number
+# past int64 went to the database (OverflowError on SQLite). Ids are now parsed in one place: parse_id.
+@pytest.mark.parametrize("value", ["0" * 10_000, "9" * 30, "2147483648", "٣", "-1", "0"])
+def test_parse_id_refuses_what_no_id_can_be(value):
+    from backoffice.services.validation import parse_id
+
+    assert parse_id(value) is None
+
+
+def test_parse_id_takes_a_real_id():
+    from backoffice.services.validation import parse_id
+
+    assert parse_id("2147483647") == 2147483647 and parse_id("42") == 42 and parse_id(7) == 7
+
+
+@pytest.mark.parametrize("value", ["0" * 10_000, "9" * 30])
+def test_id_fields_with_absurd_numbers_are_refused_not_500(admin_client, session, value):
+    customer = factories.customer(session, allow_shared_billing=True)
+    deleted = factories.customer(session, deleted=True)
+    response = admin_client.post(f"/admin/customers/edit/?id={customer.id}", data={
+        "organization_id": customer.organization_id, "admin_user_id": value, "status": "ACTIVE"})
+    assert response.status_code == 400  # refused beside the field, the form shown again
+    response = admin_client.post(f"/admin/customers/recover/?id={deleted.id}", data={"admin_user_id": value})
+    assert response.status_code == 400
+    response = admin_client.post(f"/admin/customers/shared/{customer.id}/add/", data={"shared_customer": value})
+    assert response.status_code == 400
+    response = admin_client.get("/admin/customers/export/customers.csv", query_string={"ids": value})
+    assert response.status_code == 200 and response.get_data(as_text=True).count("\n") == 1  # the header only
