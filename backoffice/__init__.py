@@ -9,12 +9,23 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from backoffice import config as config_module
 from backoffice.auth.permissions import LANGUAGES
 from backoffice.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+ID_MAX = 2**31 - 1  # the largest id an INTEGER primary key holds on PostgreSQL
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number no primary key can hold is a 404, not a database error
+    (SQLite raises OverflowError beyond int64, PostgreSQL refuses beyond int32)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 @event.listens_for(Engine, "connect")
@@ -60,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     if config:

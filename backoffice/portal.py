@@ -6,10 +6,10 @@ A customer admin sees their customer account's summary and their notifications.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from backoffice.auth.permissions import can
 from backoffice.extensions import db
+from backoffice.forms import Form, page_number
 from backoffice.services import notifications as notification_service
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
@@ -17,9 +17,6 @@ from backoffice.services.errors import ServiceError
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return max(1, int(value)) if value.isdigit() else 1
 
 
 def _allowed() -> bool:
@@ -33,7 +30,7 @@ def index():
         return render_template("portal/index.html", no_access=True), 200
     user = current_user._get_current_object()
     customer = sharing.customer_of(db.session, user)
-    page = _page()
+    page = page_number(request.args.get("page"))
     size = notification_service.PAGE_SIZE
     return render_template(
         "portal/index.html",
@@ -55,7 +52,7 @@ def index():
 def read(notification_id: int):
     if not _allowed():
         abort(403)
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         try:
             notification_service.mark_read(db.session, current_user, notification_id)
             db.session.commit()
@@ -70,7 +67,7 @@ def read(notification_id: int):
 def read_all():
     if not _allowed():
         abort(403)
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         count = notification_service.mark_all_read(db.session, current_user)
         db.session.commit()
         flash(_("%(n)d notifications marked as read.", n=count), "success")

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from backoffice import create_app
 from backoffice.extensions import db
 from tests import factories
+from tests import fuzz_profile  # noqa: F401  (loads the hypothesis profile: ci by default)
 
 TEST_PASSWORD = factories.PASSWORD
 

@@ -323,3 +323,13 @@ def test_user_details_has_the_tabs_too(as_user, make_user):
     client = as_user("staff")
     html = client.get(f"/admin/users/details/?id={target.id}").get_data(as_text=True)
     assert "Tabitha Tab" in html and f"/admin/users/history/?id={target.id}" in html and "Overview" in html
+
+
+def test_a_refused_note_shows_why_beside_the_field_and_keeps_the_text(client, session, admin, make_org):
+    org = make_org(name="Notable AB")
+    login(client, admin)
+    before = _count(session)
+    response = client.post(f"/admin/organizations/history/note/?id={org.id}", data={"text": "x" * 5001})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'aria-invalid="true"' in html and "x" * 5001 in html
+    assert _count(session) == before

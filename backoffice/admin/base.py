@@ -15,9 +15,9 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import BigInteger, Integer
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -25,7 +25,9 @@ from backoffice.auth.permissions import PERMISSIONS, can
 from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
 from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, record_gone, show_conflict
+from backoffice.forms import PAGE_MAX, AdminForm, Form
 from backoffice.services.errors import ConflictError, ServiceError
+from backoffice.services.validation import search_text
 
 
 @dataclass
@@ -37,7 +39,7 @@ class MenuItem:
     danger: bool = False
 
 
-class TypedDeleteForm(FlaskForm):
+class TypedDeleteForm(Form):
     """The typed confirmation: exactly DELETE, checked on the server whatever the page did."""
 
     confirmation = StringField(_l("Type DELETE to confirm"), validators=[DataRequired()])
@@ -47,7 +49,7 @@ class TypedDeleteForm(FlaskForm):
             raise ValidationError(_l("Type DELETE exactly, in capital letters."))
 
 
-class PlainConfirmForm(FlaskForm):
+class PlainConfirmForm(Form):
     pass
 
 
@@ -67,6 +69,20 @@ def redirect_after_post(url: str):
         response.headers["X-Redirect"] = url
         return response
     return redirect(url)
+
+
+def drop_unsafe_return_url() -> None:
+    """Flask-Admin's ?url= return address is dropped unless it is a plain path on this site, so the
+    view returns to its list instead. (Flask-Admin's own is_safe_url strips whitespace before checking,
+    so "\\r" or "\\n" got into a Location header: a 500.)"""
+    for name in ("args", "form"):
+        values = getattr(request, name)
+        target = values.get("url")
+        if target and not safe_next(target):
+            kept = values.copy()
+            kept.poplist("url")
+            setattr(request, name, ImmutableMultiDict(kept))  # werkzeug caches these per request
+            request.__dict__.pop("values", None)
 
 
 def status_badge(label: str, kind: str) -> Markup:
@@ -92,6 +108,7 @@ class SecureModelView(ModelView):
         "action_view": "view",  # each action checks its own permission in is_action_allowed
     }
     list_template = "admin/backoffice_list.html"
+    form_base_class = AdminForm  # scaffolded forms refuse NUL like the app's own forms
     page_size = 20
     can_set_page_size = True
     page_size_options = (20, 50, 100)
@@ -124,6 +141,7 @@ class SecureModelView(ModelView):
         suffix = self.endpoint_permissions.get(name)
         if suffix is None or not self.allowed(suffix):
             return deny()
+        drop_unsafe_return_url()
         return None
 
     @property
@@ -184,6 +202,17 @@ class SecureModelView(ModelView):
 
     def update_model(self, form, model):
         return self._save(form, lambda: self.service_update(form, model) or model, model)
+
+    # --- list arguments ------------------------------------------------------------------
+    def _get_list_extra_args(self):
+        """Flask-Admin's list arguments, made safe for the query: NUL dropped from the search and the
+        filter values (PostgreSQL refuses it: a 500), the page held to a number an OFFSET can take."""
+        args = super()._get_list_extra_args()
+        args.search = search_text(args.search) or None
+        if args.filters:
+            args.filters = [(idx, name, search_text(value)) for idx, name, value in args.filters]
+        args.page = max(0, min(args.page or 0, PAGE_MAX))
+        return args
 
     # --- list helpers --------------------------------------------------------------------
     def row_class(self, row) -> str:

@@ -8,7 +8,6 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -20,20 +19,17 @@ from backoffice.admin.conflicts import VersionField, answered_conflict, posted_v
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.auth.views import safe_next
 from backoffice.extensions import db
+from backoffice.forms import Form
 from backoffice.models import Customer, Organization, User
 from backoffice.services import customers as service
 from backoffice.services import sharing
 from backoffice.services.errors import ConflictError, ServiceError
+from backoffice.services.validation import parse_id
 
 PICKER_LIMIT = 20
 
 
-def as_id(value) -> int | None:
-    """A database id from user input, or None (never a number PostgreSQL's integer can't hold)."""
-    text = str(value or "")
-    if not text.isascii() or not text.isdigit() or int(text) > 2**31 - 1:
-        return None
-    return int(text)
+as_id = parse_id  # a database id from user input, or None
 
 
 def user_label(user: User) -> str:
@@ -45,7 +41,7 @@ def org_label(org: Organization) -> str:
 
 
 # --- forms -----------------------------------------------------------------------------------------
-class CustomerForm(FlaskForm):
+class CustomerForm(Form):
     organization_id = SelectField(
         _l("Organization"),
         validators=[DataRequired(message=_l("Choose an organization."))],
@@ -83,7 +79,7 @@ class CustomerEditForm(CustomerForm):
     version = VersionField()  # optimistic locking: compared by the service, never assigned
 
 
-class RecoverForm(FlaskForm):
+class RecoverForm(Form):
     admin_user_id = SelectField(
         _l("Customer admin"),
         validators=[DataRequired(message=_l("Choose a customer admin."))],

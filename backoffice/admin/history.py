@@ -23,7 +23,7 @@ from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from backoffice.forms import Form
 from sqlalchemy import or_, select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -38,7 +38,7 @@ from backoffice.services.errors import ServiceError
 from backoffice.services.spreadsheet import stream_csv
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=5000)])
 
 
@@ -204,10 +204,12 @@ class HistoryTabMixin:
             except ServiceError as error:
                 db.session.rollback()
                 form_errors_from(form, error)
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
-        return redirect(back)
+        # Refused: the history again, with what was typed and the reason beside the field.
+        tl = self.timeline_context(model)
+        tl["note_form"] = form
+        page = self.render(self.history_template, model=model, tl=tl, record_tabs=self.record_tabs(model, "history"),
+                           return_url=self.get_url(".index_view"))
+        return page, 400
 
     def _entry_of(self, model) -> HistoryEntry:
         entry_id = request.args.get("entry", "")

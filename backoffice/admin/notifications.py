@@ -8,13 +8,11 @@ from flask_babel import gettext as _
 
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
 from backoffice.extensions import db
+from backoffice.forms import page_number
 from backoffice.services import notifications as service
 from backoffice.services.errors import ServiceError
 
 
-def page_number() -> int:
-    value = request.args.get("page", "1")
-    return max(1, int(value)) if value.isdigit() else 1
 
 
 class NotificationsView(SecureBaseView):
@@ -22,7 +20,7 @@ class NotificationsView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        page = page_number()
+        page = page_number(request.args.get("page"))
         items = service.list_for(db.session, self.actor, limit=service.PAGE_SIZE, offset=(page - 1) * service.PAGE_SIZE)
         total = service.total_count(db.session, self.actor)
         return self.render(

@@ -10,19 +10,20 @@ from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 from wtforms import SelectField
 
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
 from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
+from backoffice.forms import Form
 from backoffice.models import Customer
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
+from backoffice.services.validation import parse_id
 
 
-class AddSharedAccountForm(FlaskForm):
+class AddSharedAccountForm(Form):
     shared_customer = SelectField(_l("Customer account"), coerce=str, validate_choice=False)
 
 
@@ -121,8 +122,8 @@ class SharedAccountsView(SecureBaseView):
         form = AddSharedAccountForm()
         form.shared_customer.choices = []
         if form.validate_on_submit():
-            value = form.shared_customer.data or ""
-            other = db.session.get(Customer, int(value)) if value.isdigit() else None
+            number = parse_id(form.shared_customer.data)
+            other = db.session.get(Customer, number) if number is not None else None
             try:
                 sharing.add_shared_account(db.session, self.actor, customer, other)
                 db.session.commit()

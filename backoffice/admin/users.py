@@ -4,7 +4,6 @@ from flask import current_app, request
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
@@ -15,6 +14,7 @@ from backoffice.admin.history import HistoryTabMixin
 from backoffice.auth import sessions
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
 from backoffice.extensions import db
+from backoffice.forms import Form
 from backoffice.models import User
 from backoffice.services import users as service
 from backoffice.services.errors import ServiceError
@@ -24,7 +24,7 @@ def role_choices():
     return [(code, str(label)) for code, label in ROLE_LABELS.items()]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
@@ -42,7 +42,7 @@ class UserForm(FlaskForm):
     require_change = BooleanField(_l("Require a new password at next sign-in"))
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"}
     )

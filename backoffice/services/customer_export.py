@@ -18,6 +18,7 @@ from sqlalchemy import select
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.services.customers import search_condition
 from backoffice.services.spreadsheet import language_of, stream_csv
+from backoffice.services.validation import parse_id
 
 BATCH = 1000
 
@@ -95,7 +96,7 @@ def export_query(*, search=None, ids=None):
     if condition is not None:
         query = query.where(condition)
     if ids is not None:
-        wanted = sorted({int(i) for i in ids if str(i).strip().isdigit()})
+        wanted = sorted({n for n in (parse_id(str(i).strip()) for i in ids) if n is not None})
         query = query.where(Customer.id.in_(wanted))
     return query
 

@@ -18,6 +18,7 @@ from backoffice.models.customer import STATUSES
 from backoffice.services import locking
 from backoffice.services import organizations as org_service
 from backoffice.services.errors import ServiceError, unique_guard
+from backoffice.services.validation import search_text
 
 GUEST = "guest"
 CUSTOMER_ADMIN = "customer-admin"
@@ -64,7 +65,7 @@ on_sharing_disabled: list = []
 # --- queries the pickers and the list use ----------------------------------------------------
 def _words(search: str | None) -> list[str]:
     """At most five words of at most 100 characters; NUL (which PostgreSQL refuses) is dropped."""
-    return [w[:100] for w in (search or "").replace("\x00", "").split() if w][:5]
+    return [w[:100] for w in search_text(search, 1000).split() if w][:5]
 
 
 def _like(word: str) -> str:

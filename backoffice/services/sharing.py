@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from backoffice.models import Customer, Organization, SharedAccount
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.notifications import notify
+from backoffice.services.validation import search_text
 
 LOOKUP_LIMIT = 20
 PORTAL_LINK = "/portal/"
@@ -117,7 +118,7 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
         .order_by(Organization.name, Customer.id)
         .limit(max(1, min(int(limit), LOOKUP_LIMIT)))
     )
-    words = (search or "").strip()[:100]
+    words = search_text(search, 100)
     if words:
         query = query.where(_matching(session, words))
     return list(session.scalars(query))
