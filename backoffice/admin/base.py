@@ -270,9 +270,14 @@ class SecureModelView(ModelView):
             cancel_url=cancel_url,
         )
         status = 400 if request.method == "POST" else 200
-        if request.args.get("modal") == "1":
-            return render_template("admin/_confirm_form.html", **context), status
-        return self.render("admin/confirm.html", **context), status
+        return self.fragment_or_page("admin/_confirm_form.html", "admin/confirm.html", status, **context)
+
+    def fragment_or_page(self, fragment: str, page: str, status: int, **context):
+        """A dialog or side panel fetched by script (?modal=1 / ?panel=1) gets just its fragment;
+        without JavaScript the same form is a page of its own."""
+        if request.args.get("modal") == "1" or request.args.get("panel") == "1":
+            return render_template(fragment, **context), status
+        return self.render(page, **context), status
 
     def get_one(self, id):
         """None for an id that can't be an integer primary key: PostgreSQL would fail the query

@@ -3,7 +3,7 @@ state changes (delete, recover, permanently delete, bulk actions). Rules live in
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -300,8 +300,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
 
     # --- add and edit (side panel; a normal page without JavaScript) ------------------------------
     def _form_page(self, *, form, title, submit_label, add_another, form_error=None, status=200):
-        panel = request.args.get("panel") == "1"
-        context = dict(
+        return self.fragment_or_page(
+            "admin/customers/_form.html",
+            "admin/customers/form_page.html",
+            status,
             form=form,
             title=title,
             submit_label=submit_label,
@@ -311,9 +313,6 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             cancel_url=self.list_url(),
             billing_fields=BILLING_FORM_FIELDS,
         )
-        if panel:
-            return render_template("admin/customers/_form.html", **context), status
-        return self.render("admin/customers/form_page.html", **context), status
 
     def _values(self, form) -> dict:
         return {
