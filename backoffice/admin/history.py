@@ -18,7 +18,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,7 +28,7 @@ from sqlalchemy import or_, select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from backoffice.admin.base import PlainConfirmForm, deny
+from backoffice.admin.base import PlainConfirmForm, SecureBaseView, deny
 from backoffice.auth.permissions import can
 from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
@@ -294,14 +294,14 @@ def changes_text(entry: HistoryEntry) -> str:
     return "; ".join(parts)
 
 
-class AuditLogView(BaseView):
+class AuditLogView(SecureBaseView):
     """Every entry, for system administrators: filters, search, keyset paging and a streamed CSV."""
+
+    endpoint_permissions = {"index": "audit.view", "export": "audit.view"}
+    visible = True  # in the sidebar (SYSTEM), for those who may open it
 
     def is_accessible(self):
         return can(current_user, "audit.view")
-
-    def inaccessible_callback(self, name, **kwargs):
-        return deny()
 
     def _filters(self) -> dict:
         args = request.args
