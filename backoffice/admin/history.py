@@ -28,7 +28,7 @@ from sqlalchemy import or_, select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from backoffice.admin.base import PlainConfirmForm, SecureBaseView, deny
+from backoffice.admin.base import PlainConfirmForm, SecureBaseView
 from backoffice.auth.permissions import can
 from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
