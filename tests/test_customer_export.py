@@ -8,7 +8,7 @@ import io
 import tracemalloc
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from backoffice.models import BillingInfo, Customer, Organization
 from backoffice.models.base import utcnow

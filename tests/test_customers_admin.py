@@ -141,7 +141,7 @@ def test_staff_sees_but_changes_nothing(as_user, session, make_org):
                 f"{BASE}purge/?id={c.id}", f"{BASE}bulk-delete/?ids={c.id}", f"{BASE}admin-search/?q=a",
                 f"{BASE}organization-search/?q=a"):
         assert client.get(url).status_code == 403, url
-    response = client.post(BASE + "action/", data={"action": "set_inactive", "rowid": [c.id], "url": BASE})
+    client.post(BASE + "action/", data={"action": "set_inactive", "rowid": [c.id], "url": BASE})
     session.expire_all()
     assert session.get(Customer, c.id).status == "ACTIVE"
     assert client.post(f"{BASE}soft-delete/?id={c.id}", data={"confirmation": "DELETE"}).status_code == 403
@@ -173,6 +173,12 @@ def test_add_form_lists_only_free_organizations_and_guests(sysadmin, session, ma
     make_user(role="staff", first_name="Stina")
     html = sysadmin.get(BASE + "new/?panel=1").get_data(as_text=True)
     assert "<html" not in html and "Add customer" in html and "Create and add another" in html
+    organization_options = html.split('id="organization_id"')[1].split("</select>")[0]
+    admin_options = html.split('id="admin_user_id"')[1].split("</select>")[0]
+    assert f'value="{free_org.id}"' in organization_options and "Free Org" in organization_options
+    assert "Used Org" not in organization_options and "Gone Org" not in organization_options
+    assert f'value="{free_guest.id}"' in admin_options and "Stina" not in admin_options
+    assert f'value="{used.admin_user_id}"' not in admin_options
     assert "Free Org" in html and "Used Org" not in html and "Gone Org" not in html
     assert "Freda" in html and "Stina" not in html and used.admin.first_name + " " + used.admin.last_name not in html
     assert 'value="ACTIVE" selected' in html or "selected value=\"ACTIVE\"" in html
@@ -260,7 +266,8 @@ def test_edit_in_panel_with_billing(sysadmin, session, make_org):
 
 
 def test_edit_errors_beside_fields(sysadmin, session):
-    c, other = customer(session), customer(session, customer_number="77")
+    c = customer(session)
+    customer(session, customer_number="77")  # another customer holds the number
     response = sysadmin.post(
         f"{BASE}edit/?id={c.id}&panel=1",
         data={"organization_id": c.organization_id, "admin_user_id": c.admin_user_id, "status": "ACTIVE",

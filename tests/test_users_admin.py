@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from backoffice.models import Customer, User
-from tests.conftest import TEST_PASSWORD, login
+from tests.conftest import login
 
 NEW_USER = {
     "first_name": "Karin",

@@ -8,7 +8,6 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from backoffice.admin.base import SecureModelView, SoftDeleteViews, status_badge
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.extensions import db
-from backoffice.models import Organization
 from backoffice.services import history
 from backoffice.services import organizations as service
 

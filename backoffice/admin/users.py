@@ -15,7 +15,6 @@ from backoffice.auth import sessions
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
 from backoffice.extensions import db
 from backoffice.forms import Form
-from backoffice.models import User
 from backoffice.services import users as service
 from backoffice.services.errors import ServiceError
 
