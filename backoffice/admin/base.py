@@ -222,7 +222,7 @@ class SecureModelView(ModelView):
         pk = self.get_pk_value(row)
         items = [MenuItem(_("View"), self.get_url(".details_view", id=pk, url=return_url))]
         if self.can_edit and self.is_editable_row(row):
-            items.append(MenuItem(_("Edit"), self.get_url(".edit_view", id=pk, url=return_url)))
+            items.append(MenuItem(_("Edit"), self.get_url(".edit_view", id=pk, url=return_url), panel=self.create_in_panel))
         return items
 
     def is_editable_row(self, row) -> bool:

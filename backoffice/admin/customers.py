@@ -221,25 +221,12 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
 
     # --- row menu exactly per the seed's table ----------------------------------------------------
     def row_menu(self, row, return_url):
-        pk = row.id
-        items = [MenuItem(_("View"), self.get_url(".details_view", id=pk, url=return_url))]
-        if row.deleted_at is None:
-            if self.allowed("edit"):
-                items.append(MenuItem(_("Edit"), self.get_url(".edit_view", id=pk, url=return_url), panel=True))
-            manage = self.manage_shared_url(row)
-            if manage:
-                items.append(MenuItem(_("Manage shared accounts"), manage))
-            if self.allowed("delete"):
-                items.append(
-                    MenuItem(_("Delete"), self.get_url(".soft_delete_view", id=pk, url=return_url), dialog=True, danger=True)
-                )
-        else:
-            if self.allowed("delete"):
-                items.append(MenuItem(_("Recover"), self.get_url(".recover_view", id=pk, url=return_url), dialog=True))
-            if self.allowed("purge"):
-                items.append(
-                    MenuItem(_("Permanently delete"), self.get_url(".purge_view", id=pk, url=return_url), dialog=True, danger=True)
-                )
+        """View, Edit, Manage shared accounts, Delete (active); View, Recover, Permanently delete (deleted)."""
+        items = super().row_menu(row, return_url)
+        manage = self.manage_shared_url(row)
+        if manage:
+            before_delete = next((i for i, item in enumerate(items) if item.danger), len(items))
+            items.insert(before_delete, MenuItem(_("Manage shared accounts"), manage))
         return items
 
     def manage_shared_url(self, row) -> str | None:
