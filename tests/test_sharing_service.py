@@ -228,13 +228,15 @@ def test_customer_of(session, customer, make_user):
     assert sharing.customer_of(session, make_user(role="guest")) is None
 
 
-def test_search_gives_the_same_answer_when_there_are_many_matches(session, admin, customer, monkeypatch):
-    """Above FEW_MATCHES the search runs as a plain condition; the answer must not change."""
+def test_search_matches_like_the_customers_list(session, admin, customer):
+    """Organization name, organization number (dashes ignored) or customer number, word by word."""
     owner = customer(name="Alfa AB")
     beta = customer(name="Beta AB", customer_number="4711")
     berg = customer(name="Berg AB")
     customer(name="Gamma AB")
-    few = [c.id for c in sharing.eligible(session, owner, "be")]
-    monkeypatch.setattr(sharing, "FEW_MATCHES", 1)
-    assert [c.id for c in sharing.eligible(session, owner, "be")] == few == [berg.id, beta.id]
+    assert [c.id for c in sharing.eligible(session, owner, "be")] == [berg.id, beta.id]
     assert [c.id for c in sharing.eligible(session, owner, "47")] == [beta.id]
+    assert [c.id for c in sharing.eligible(session, owner, "beta ab")] == [beta.id]
+    number = berg.organization.org_number_key
+    dashed = f"{number[:6]}-{number[6:]}"
+    assert [c.id for c in sharing.eligible(session, owner, dashed)] == [berg.id]

@@ -434,3 +434,4 @@ class SecureBaseView(BaseView):
 
     # The same dialog as the model views: a page without JS, a modal fragment with ?modal=1.
     confirm = SecureModelView.confirm
+    fragment_or_page = SecureModelView.fragment_or_page

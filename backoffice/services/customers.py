@@ -99,13 +99,17 @@ def available_organizations_query(session=None, search: str | None = None) -> Se
         ~exists().where(Customer.organization_id == Organization.id),
     )
     for word in _words(search):
-        like = _like(word)
-        key = org_service.org_number_key(word)
-        conditions = [Organization.name.ilike(like, escape="\\")]
-        if key:
-            conditions.append(Organization.org_number_key.like(_like(key), escape="\\"))
-        stmt = stmt.where(or_(*conditions))
+        stmt = stmt.where(organization_matches(word))
     return stmt.order_by(Organization.name, Organization.id)
+
+
+def organization_matches(word: str):
+    """One search word against an organization: its name, or its number with spaces and dashes ignored."""
+    conditions = [Organization.name.ilike(_like(word), escape="\\")]
+    key = org_service.org_number_key(word)
+    if key:
+        conditions.append(Organization.org_number_key.like(_like(key), escape="\\"))
+    return or_(*conditions)
 
 
 def search_condition(search: str | None):
@@ -116,14 +120,11 @@ def search_condition(search: str | None):
     """
     condition = None
     for word in _words(search):
-        like = _like(word)
-        key = org_service.org_number_key(word)
-        org_match = [Organization.name.ilike(like, escape="\\")]
-        if key:
-            org_match.append(Organization.org_number_key.like(_like(key), escape="\\"))
-        by_org = select(Customer.id).join(Organization, Organization.id == Customer.organization_id).where(or_(*org_match))
+        by_org = select(Customer.id).join(Organization, Organization.id == Customer.organization_id).where(
+            organization_matches(word)
+        )
         if word.isdigit():  # customer numbers are digits only: other words can't match one
-            by_number = select(Customer.id).where(Customer.customer_number.like(like, escape="\\"))
+            by_number = select(Customer.id).where(Customer.customer_number.like(_like(word), escape="\\"))
             word_condition = Customer.id.in_(union(by_org, by_number).scalar_subquery())
         else:
             word_condition = Customer.id.in_(by_org.scalar_subquery())

@@ -8,10 +8,11 @@ of the link) is told about every change, in the app and by e-mail.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, union_all
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from backoffice.models import Customer, Organization, SharedAccount
+from backoffice.services.customers import search_condition as customer_search
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.notifications import notify
 from backoffice.services.validation import search_text
@@ -74,40 +75,11 @@ def _eligible_filter():
     return (Customer.deleted_at.is_(None), Customer.status == "ACTIVE")
 
 
-FEW_MATCHES = 200
-
-
-def _matching(session, words: str):
-    """The search condition, in the shape that is fast for this search.
-
-    First the ids of up to FEW_MATCHES + 1 matches, one branch per table so each can use its own
-    trigram index on PostgreSQL (an OR across the join would scan every row). When that is all of
-    them, the page is sorted from those ids; when there are more (a common word), the plain condition
-    lets PostgreSQL walk the organization-name index and stop after the first 20 hits.
-    """
-    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    org, by_org, by_num = aliased(Organization), aliased(Customer), aliased(Customer)
-    first = union_all(
-        select(by_org.id)
-        .join(org, org.id == by_org.organization_id)
-        .where(or_(org.name.ilike(pattern, escape="\\"), org.org_number.ilike(pattern, escape="\\"))),
-        select(by_num.id).where(by_num.customer_number.ilike(pattern, escape="\\")),
-    ).limit(FEW_MATCHES + 1)
-    ids = set(session.scalars(first))
-    if len(ids) <= FEW_MATCHES:
-        return Customer.id.in_(sorted(ids))
-    return or_(
-        Organization.name.ilike(pattern, escape="\\"),
-        Organization.org_number.ilike(pattern, escape="\\"),
-        Customer.customer_number.ilike(pattern, escape="\\"),
-    )
-
-
 def eligible(session, customer: Customer, search: str | None = None, limit: int = LOOKUP_LIMIT) -> list[Customer]:
     """Customers that may be shared with ``customer``: other, active (not deleted, status ACTIVE),
     not shared yet; matched by organization name or number or customer number; at most ``limit``.
 
-    Ordered by the indexed organization name; see ``_matching`` for how a search stays fast.
+    Ordered by the indexed organization name; the search is the customers list's own.
     """
     already = select(SharedAccount.shared_customer_id).where(SharedAccount.customer_id == customer.id)
     query = (
@@ -118,9 +90,9 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
         .order_by(Organization.name, Customer.id)
         .limit(max(1, min(int(limit), LOOKUP_LIMIT)))
     )
-    words = search_text(search, 100)
-    if words:
-        query = query.where(_matching(session, words))
+    condition = customer_search(search_text(search, 100))
+    if condition is not None:
+        query = query.where(condition)
     return list(session.scalars(query))
 
 
