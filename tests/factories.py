@@ -64,3 +64,18 @@ def _admin_ids(session) -> set:
     from backoffice.models import Customer
 
     return set(session.scalars(select(Customer.admin_user_id).where(Customer.admin_user_id.is_not(None))))
+
+
+def user_edit_form(user, **changes) -> dict:
+    """What the users edit form posts for ``user`` as it stands, with ``changes``; None leaves a field out."""
+    data = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "language": user.language,
+        "role": user.role,
+        **({"active": "y"} if user.active else {}),
+        "version": str(user.version),  # the edit form's hidden field
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}

@@ -9,6 +9,7 @@ import pytest
 from backoffice.auth.sessions import LAST_SEEN
 from backoffice.models import User
 from backoffice.services import users as user_service
+from tests.factories import user_edit_form
 from tests.conftest import TEST_PASSWORD, login
 from tests.security_helpers import fresh_client
 
@@ -85,18 +86,6 @@ def test_admin_setting_own_password_in_the_dialog_stays_signed_in(browser, admin
     assert not signed_in(elsewhere)
 
 
-def _edit_data(user, **changes):
-    data = {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "language": user.language,
-        "role": user.role,
-        "active": "y",
-        "version": str(user.version),  # the edit form's hidden field
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def test_deactivating_a_user_ends_all_their_sessions(browser, make_user, admin, session):
@@ -105,7 +94,7 @@ def test_deactivating_a_user_ends_all_their_sessions(browser, make_user, admin, 
     login(first, user)
     login(second, user)
     login(admins_browser, admin)
-    response = admins_browser.post(f"/admin/users/edit/?id={user.id}", data=_edit_data(user, active=None))
+    response = admins_browser.post(f"/admin/users/edit/?id={user.id}", data=user_edit_form(user, active=None))
     assert response.status_code == 302, response.get_data(as_text=True)[:400]
     assert reload(session, user).active is False
     assert not signed_in(first)

@@ -10,6 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from backoffice.models import Customer, User
+from tests.factories import user_edit_form
 from tests.conftest import login
 
 NEW_USER = {
@@ -50,18 +51,6 @@ def png(size=(300, 300)) -> bytes:
     return out.getvalue()
 
 
-def edit_data(user, **changes):
-    data = {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "language": user.language,
-        "role": user.role,
-        **({"active": "y"} if user.active else {}),
-        "version": str(user.version),  # the edit form's hidden field
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 # --- create and edit ------------------------------------------------------------------------
@@ -100,7 +89,7 @@ def test_admin_resets_a_password_in_the_edit_form_with_require_change(client, ad
     user = make_user(role="staff")
     login(client, admin)
     response = client.post(
-        f"/admin/users/edit/?id={user.id}", data=edit_data(user, password="a-reset-password", require_change="y")
+        f"/admin/users/edit/?id={user.id}", data=user_edit_form(user, password="a-reset-password", require_change="y")
     )
     assert response.status_code == 302
     session.expire_all()
@@ -135,10 +124,10 @@ def test_nobody_demotes_or_deactivates_themselves_in_the_form(client, admin, mak
     make_user(role="system-admin", email="second@example.com")
     login(client, admin)
     before = user_row(session, admin.id)
-    response = client.post(f"/admin/users/edit/?id={admin.id}", data=edit_data(admin, role="staff"))
+    response = client.post(f"/admin/users/edit/?id={admin.id}", data=user_edit_form(admin, role="staff"))
     assert response.status_code == 200
     assert field_error(html_of(response), "role") == "You cannot change your own role."
-    response = client.post(f"/admin/users/edit/?id={admin.id}", data=edit_data(admin, active=None))
+    response = client.post(f"/admin/users/edit/?id={admin.id}", data=user_edit_form(admin, active=None))
     assert response.status_code == 200
     assert "You cannot deactivate yourself." in html_of(response)
     assert user_row(session, admin.id) == before
@@ -147,8 +136,8 @@ def test_nobody_demotes_or_deactivates_themselves_in_the_form(client, admin, mak
 def test_admin_edits_own_name_and_another_users_role(client, admin, make_user, session):
     other = make_user(role="staff")
     login(client, admin)
-    assert client.post(f"/admin/users/edit/?id={admin.id}", data=edit_data(admin, first_name="Rooty")).status_code == 302
-    assert client.post(f"/admin/users/edit/?id={other.id}", data=edit_data(other, role="editor")).status_code == 302
+    assert client.post(f"/admin/users/edit/?id={admin.id}", data=user_edit_form(admin, first_name="Rooty")).status_code == 302
+    assert client.post(f"/admin/users/edit/?id={other.id}", data=user_edit_form(other, role="editor")).status_code == 302
     assert user_row(session, admin.id)[1] == "Rooty"
     assert user_row(session, other.id)[2] == "editor"
 
@@ -162,7 +151,7 @@ def test_photo_upload_shows_a_round_avatar(client, admin, make_user, session):
     html = html_of(client.get("/admin/users/"))
     assert re.search(r'<span class="bo-avatar bo-avatar-sm bo-initials"[^>]*>PP</span>', html)  # initials first
 
-    data = edit_data(user)
+    data = user_edit_form(user)
     data["photo_upload"] = (io.BytesIO(png()), "me.png")
     response = client.post(f"/admin/users/edit/?id={user.id}", data=data, content_type="multipart/form-data")
     assert response.status_code == 302, html_of(response)
@@ -181,7 +170,7 @@ def test_non_image_photo_refused_beside_the_field(client, admin, make_user, sess
     user = make_user(role="staff")
     login(client, admin)
     before = user_row(session, user.id)
-    data = edit_data(user, first_name="Changed")
+    data = user_edit_form(user, first_name="Changed")
     data["photo_upload"] = (io.BytesIO(b"MZ\x90\x00 this is not a picture"), "virus.png")
     response = client.post(f"/admin/users/edit/?id={user.id}", data=data, content_type="multipart/form-data")
     assert response.status_code == 200
@@ -198,7 +187,7 @@ def test_photo_is_removed_on_request(client, admin, make_user, session):
     service.set_photo(session, None, user, png())
     session.commit()
     login(client, admin)
-    client.post(f"/admin/users/edit/?id={user.id}", data=edit_data(user, remove_photo="y"))
+    client.post(f"/admin/users/edit/?id={user.id}", data=user_edit_form(user, remove_photo="y"))
     assert user_row(session, user.id)[5] is None
 
 
@@ -265,7 +254,7 @@ def test_only_admins_manage_users(as_user, make_user, session, role):
     count = session.query(User).count()
     posts = [
         ("/admin/users/new/", {**NEW_USER, "role": "system-admin"}),
-        (f"/admin/users/edit/?id={target.id}", edit_data(target, role="system-admin")),
+        (f"/admin/users/edit/?id={target.id}", user_edit_form(target, role="system-admin")),
         (f"/admin/users/password/?id={target.id}", {"password": "attacker-password"}),
         (f"/admin/users/remove/?id={target.id}", {"confirmation": "DELETE"}),
     ]

@@ -23,34 +23,31 @@ PORTAL_LINK = "/portal/"
 _ALREADY = _l("This customer account is already shared with this customer.")
 
 
-def shared_with(session, customer: Customer) -> list[SharedAccount]:
-    """The links of ``customer``: the accounts shared with it, by organization name."""
-    shared = aliased(Customer)
+def _links(session, customer: Customer, *, mine, other, other_side) -> list[SharedAccount]:
+    """Links whose ``mine`` column is ``customer``, ordered by the other side's organization name."""
+    account = aliased(Customer)
     return list(
         session.scalars(
             select(SharedAccount)
-            .join(shared, SharedAccount.shared_customer_id == shared.id)
-            .outerjoin(Organization, shared.organization_id == Organization.id)
-            .where(SharedAccount.customer_id == customer.id)
-            .options(joinedload(SharedAccount.shared_customer).joinedload(Customer.admin))
+            .join(account, other == account.id)
+            .outerjoin(Organization, account.organization_id == Organization.id)
+            .where(mine == customer.id)
+            .options(joinedload(other_side).joinedload(Customer.admin))
             .order_by(Organization.name, SharedAccount.id)
         ).unique()
     )
+
+
+def shared_with(session, customer: Customer) -> list[SharedAccount]:
+    """The links of ``customer``: the accounts shared with it, by organization name."""
+    return _links(session, customer, mine=SharedAccount.customer_id, other=SharedAccount.shared_customer_id,
+                  other_side=SharedAccount.shared_customer)
 
 
 def shared_to(session, customer: Customer) -> list[SharedAccount]:
     """The other direction: links where ``customer`` is the account shared with someone."""
-    owner = aliased(Customer)
-    return list(
-        session.scalars(
-            select(SharedAccount)
-            .join(owner, SharedAccount.customer_id == owner.id)
-            .outerjoin(Organization, owner.organization_id == Organization.id)
-            .where(SharedAccount.shared_customer_id == customer.id)
-            .options(joinedload(SharedAccount.customer))
-            .order_by(Organization.name, SharedAccount.id)
-        ).unique()
-    )
+    return _links(session, customer, mine=SharedAccount.shared_customer_id, other=SharedAccount.customer_id,
+                  other_side=SharedAccount.customer)
 
 
 def can_share(customer: Customer) -> bool:
