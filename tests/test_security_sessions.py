@@ -1,13 +1,16 @@
-"""Sessions: renewed at sign-in, ended by a session_version bump, idle timeout, cookie flags."""
+"""Sessions: a server-side row per sign-in (renewed at sign-in, ended by sign-out, the services, the idle
+timeout and the absolute lifetime), the remember-me token, cookie flags."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, update
 
-from backoffice.auth.sessions import LAST_SEEN
-from backoffice.models import User
+from backoffice.auth.sessions import REMEMBER_COOKIE, SESSION_KEY
+from backoffice.models import User, UserSession
+from backoffice.models.base import utcnow
 from backoffice.services import users as user_service
 from tests.factories import user_edit_form
 from tests.conftest import TEST_PASSWORD, login
@@ -46,7 +49,7 @@ def test_sign_in_starts_a_new_session(browser, make_user):
         assert "planted" not in sess
         assert sess["language"] == "sv"  # the chosen language survives
         assert sess["_user_id"] == f"{user.id}:0"
-        assert isinstance(sess[LAST_SEEN], int)
+        assert len(sess[SESSION_KEY]) >= 32  # the session's secret id, checked against the table
 
 
 def test_own_password_change_ends_other_sessions_but_keeps_this_one(browser, make_user, session):
@@ -161,23 +164,35 @@ def test_remember_cookie_follows_the_session_version(browser, make_user, session
     assert not signed_in(client)  # an old remember-me cookie is worth nothing
 
 
-def test_idle_timeout_signs_out_with_a_message(browser, make_user, app, monkeypatch):
+def rows(session, user) -> list[UserSession]:
+    session.expire_all()
+    return list(session.scalars(select(UserSession).where(UserSession.user_id == user.id)))
+
+
+def idle_for(session, user, minutes: float) -> None:
+    """The user's sessions were last used ``minutes`` ago (the idle clock lives on the server)."""
+    session.execute(update(UserSession).where(UserSession.user_id == user.id).values(
+        last_seen_at=utcnow() - timedelta(minutes=minutes)))
+    session.commit()
+
+
+def test_idle_timeout_signs_out_with_a_message(browser, make_user, app, monkeypatch, session):
     user = make_user()
     client = browser()
     login(client, user)
     monkeypatch.setitem(app.config, "IDLE_TIMEOUT_MINUTES", 15)
-    with client.session_transaction() as sess:
-        sess[LAST_SEEN] = int(time.time()) - 14 * 60
+    idle_for(session, user, 14)
     assert signed_in(client)  # 14 minutes is fine, and the request counts as activity
-    with client.session_transaction() as sess:
-        assert sess[LAST_SEEN] >= int(time.time()) - 5
-        sess[LAST_SEEN] = int(time.time()) - 16 * 60
+    (row,) = rows(session, user)
+    assert utcnow() - row.last_seen_at.replace(tzinfo=utcnow().tzinfo) < timedelta(seconds=5)
+    idle_for(session, user, 16)
     response = client.get("/admin/organizations/")
     assert response.status_code == 302
     assert response.location.startswith("/login?next=/admin/organizations/")
     page = client.get(response.location).get_data(as_text=True)
     assert "You were signed out after 15 minutes without activity" in page
     assert not signed_in(client)
+    assert rows(session, user) == []  # the session ended on the server
 
 
 def _set_cookie_headers(response) -> list[str]:
@@ -246,3 +261,41 @@ def test_which_service_calls_bump_the_session_version(session, make_user, admin)
     user_service.end_sessions(session, admin, user)
     assert user.session_version == 4
     session.commit()
+
+
+# --- Finding 1 (issue 8): "Keep me signed in" no longer survives sign-out or the idle timeout ----------------
+
+
+def sign_in_remembered(client, user):
+    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    assert client.get_cookie(REMEMBER_COOKIE) is not None
+    return response
+
+
+def test_sign_out_ends_a_remembered_sign_in(browser, admin):
+    """Finding 1: remember=y, POST /logout, GET /admin/ -> the sign-in page, and the remember cookie is deleted."""
+    client = browser()
+    sign_in_remembered(client, admin)
+    assert client.get("/admin/").status_code == 200
+    response = client.post("/logout")
+    assert response.status_code == 302
+    deleted = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{REMEMBER_COOKIE}=")]
+    assert deleted and ("Max-Age=0" in deleted[0] or "expires=Thu, 01 Jan 1970" in deleted[0])
+    assert client.get_cookie(REMEMBER_COOKIE) is None
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert not signed_in(client)
+
+
+def test_idle_timeout_ends_a_remembered_sign_in(browser, admin, app, monkeypatch, session):
+    """Finding 1: after the idle timeout a remembered sign-in goes to sign-in, and stays signed out after."""
+    monkeypatch.setitem(app.config, "IDLE_TIMEOUT_MINUTES", 1)
+    client = browser()
+    sign_in_remembered(client, admin)
+    idle_for(session, admin, 2)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    assert client.get_cookie(REMEMBER_COOKIE) is None  # the remember-me cookie went with it
+    assert client.get("/admin/").status_code == 302  # the next request is not signed in again
+    assert not signed_in(client)
