@@ -50,6 +50,9 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "60")),
+        # Absolute lifetimes (auth/sessions.py): a session, and a "Keep me signed in" sign-in, from the sign-in on.
+        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
+        "REMEMBER_DAYS": int(os.environ.get("REMEMBER_DAYS", "30")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),

@@ -5,6 +5,7 @@ from backoffice.models.customer import BillingInfo, Customer, SharedAccount
 from backoffice.models.history import HistoryEntry
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
+from backoffice.models.session import UserSession
 from backoffice.models.user import User
 
-__all__ = ["Base", "BillingInfo", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage", "SharedAccount", "User"]
+__all__ = ["Base", "BillingInfo", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage", "SharedAccount", "User", "UserSession"]

@@ -1,7 +1,8 @@
 """Backup and restore of the whole database: SQLite's online backup API, or pg_dump/pg_restore on PostgreSQL.
 
 `flask --app app backup PATH` and `flask --app app restore PATH` (cli.py) call these. A restore replaces every
-record with the backup's; the caller closes its own connections first (restore() disposes the engine it is given).
+record with the backup's and ends every session (no session row of the backup stays valid); the caller closes its own
+connections first (restore() disposes the engine it is given).
 """
 
 from __future__ import annotations
@@ -129,5 +130,19 @@ def restore(url: str, path: str | Path, engine=None) -> None:
             ],
             env,
         )
+    end_every_session(url)
     if engine is not None:
+        engine.dispose()
+
+
+def end_every_session(url: str) -> None:
+    """After a restore nobody is signed in: the backup's session rows (some ended since) are all deleted."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if inspect(conn).has_table("user_session"):  # a backup older than the sessions table has none
+                conn.execute(text("DELETE FROM user_session"))
+    finally:
         engine.dispose()

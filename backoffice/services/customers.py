@@ -17,6 +17,7 @@ from backoffice.models.base import utcnow
 from backoffice.models.customer import STATUSES
 from backoffice.services import locking
 from backoffice.services import organizations as org_service
+from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import search_text
 
@@ -206,6 +207,13 @@ def _release(user: User | None) -> None:
         user.role = GUEST
 
 
+def _end_admin_sessions(session, actor: User | None, admin: User | None) -> None:
+    """An inactive or deleted customer's admin can't sign in (authenticate refuses), and their open portal
+    sessions end in the same transaction."""
+    if admin is not None:
+        user_service.end_sessions(session, actor, admin)
+
+
 def _refuse_if_deleted(customer: Customer) -> None:
     if customer.is_deleted:
         raise ServiceError(_l("A deleted customer can't be changed. Recover it first."))
@@ -284,6 +292,7 @@ def update_customer(
         else:
             new_admin = None
     sharing_disabled = customer.allow_shared_billing and changes.get("allow_shared_billing") is False
+    deactivating = customer.status == "ACTIVE" and changes.get("status", "ACTIVE") != "ACTIVE"
     with locking.stale_guard(session, actor, customer, _STALE_ADMIN):
         with unique_guard(session, _GUARD):
             for name, value in changes.items():
@@ -295,6 +304,8 @@ def update_customer(
                 customer.admin_user_id = new_admin.id
                 customer.admin = new_admin
                 new_admin.role = CUSTOMER_ADMIN
+            if deactivating:
+                _end_admin_sessions(session, actor, customer.admin)
         if sharing_disabled:
             for hook in on_sharing_disabled:
                 hook(session, actor, customer, confirm_unshare)
@@ -312,6 +323,8 @@ def set_status(session, actor: User | None, customer: Customer, status: str) -> 
     if customer.status == status:
         return False
     customer.status = status
+    if status != "ACTIVE":
+        _end_admin_sessions(session, actor, customer.admin)
     session.flush()
     return True
 
@@ -322,6 +335,7 @@ def soft_delete_customer(session, actor: User | None, customer: Customer) -> Non
     if customer.is_deleted:
         raise ServiceError(_l("This customer is already deleted."))
     admin = customer.admin
+    _end_admin_sessions(session, actor, admin)
     customer.deleted_at = utcnow()
     customer.admin_user_id = None
     customer.admin = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.auth.permissions import ADMIN_ROLE, LANGUAGES, ROLES
@@ -134,12 +134,19 @@ def update_user(session, actor: User | None, user: User, *, expected_version=Non
 
 
 def end_sessions(session, actor: User | None, user: User) -> None:
-    """Sign the user out everywhere: every session and remember-me cookie carrying the old version dies.
+    """Sign the user out everywhere, at once: every session row of the user goes (with its remember-me
+    token), in the caller's transaction, and session_version moves on (reset links carry it).
 
     (A browser that must stay signed in, e.g. the one changing its own password, is re-issued by
     auth/sessions.renew after the commit.)
     """
+    from backoffice.models import UserSession
+
     user.session_version = (user.session_version or 0) + 1
+    if user.id is not None:
+        session.execute(
+            delete(UserSession).where(UserSession.user_id == user.id).execution_options(synchronize_session=False)
+        )
     session.flush()
 
 
