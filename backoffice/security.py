@@ -37,7 +37,7 @@ _RID, _NONCE, _STARTED = "backoffice.request_id", "backoffice.csp_nonce", "backo
 
 
 # Secrets in URLs: the reset link's token, and the query strings of the routes that set a password.
-_TOKEN_IN_PATH = re.compile(r"(/reset-password/)[^\s?\"']+")
+_TOKEN_IN_PATH = re.compile(r"(/reset-password/)[^\s?/\"']+")
 _SECRET_QUERY = re.compile(
     r"((?:/reset-password/\[redacted\]|/forgot-password|/profile/password|/admin/users?/password/?))\?[^\s\"']*"
 )
