@@ -76,6 +76,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     if config:
         app.config.update(config)
+    # Flask 3.1's own TRUSTED_HOSTS check runs before the URL adapter exists, so its 400 could not render our
+    # error page (url_for fails: a 500); backoffice/security.py checks the host as the first before_request.
+    app.config["ALLOWED_HOSTS"] = config_module.trusted_hosts(
+        app.config.get("BASE_URL"), app.config.get("TRUSTED_HOSTS") or app.config.get("ALLOWED_HOSTS")
+    )
+    app.config["TRUSTED_HOSTS"] = None
     if app.config.get("TRUST_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

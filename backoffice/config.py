@@ -27,6 +27,25 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return None
+    return [item.strip().lower() for item in value.split(",") if item.strip()]
+
+
+def trusted_hosts(base_url: str | None, configured: list[str] | None = None) -> list[str]:
+    """The hosts the app answers for: TRUSTED_HOSTS when set, else BASE_URL's host plus 127.0.0.1 and
+    localhost (so `make run`, the test client and the browser tests work). A leading dot allows subdomains
+    (".example.com"); ports do not count."""
+    if configured:
+        return list(configured)
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base_url or "").hostname or "").lower()
+    return [h for h in dict.fromkeys([host, "127.0.0.1", "localhost"]) if h]
+
+
 def from_environment(instance_path: Path) -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'backoffice.db'}"
     redis_url = os.environ.get("REDIS_URL")
@@ -45,6 +64,12 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute"),
         # Behind a reverse proxy that sets X-Forwarded-*: TRUST_PROXY=1 (ProxyFix, one hop).
         "TRUST_PROXY": _flag("TRUST_PROXY"),
+        # The Host (X-Forwarded-Host behind TRUST_PROXY) a request may name; others get a 400.
+        # None: derived from BASE_URL (see trusted_hosts). Checked by backoffice/security.py.
+        "ALLOWED_HOSTS": _list("TRUSTED_HOSTS"),
+        # Strict-Transport-Security on HTTPS responses; 0 sends none.
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS") or 31536000),
+        "HSTS_INCLUDE_SUBDOMAINS": _flag("HSTS_INCLUDE_SUBDOMAINS"),
         # Cookies are always Secure when the request came over HTTPS (see auth/sessions.py);
         # SESSION_COOKIE_SECURE=1 forces it (also for the remember-me cookie).
         "SESSION_COOKIE_SECURE": secure_cookies,

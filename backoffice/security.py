@@ -1,8 +1,12 @@
 """Response hardening and request bookkeeping, installed on the app by `init_app(app)`.
 
+- requests naming a Host (X-Forwarded-Host behind TRUST_PROXY) the app does not serve get a 400 page;
 - a request id per request (the client's X-Request-ID when it is a sane token, else a uuid4), echoed back;
 - a CSP nonce per request (`csp_nonce()`, also handed to Flask-Admin) and the security headers on every response;
-- one structured JSON log line per request on the `backoffice.request` logger;
+- one structured JSON log line per request on the `backoffice.request` logger; reset tokens and the query
+  strings of the password routes are redacted there and in every other log line (`redact`);
+- signed-in responses are never cached (`Cache-Control: no-store`, as Django's never_cache); HTTPS responses
+  carry Strict-Transport-Security;
 - error pages in the app's style for 400, 403, 404, 405, 413, 429 and 500; a 500 logs its traceback with the
   request id, and the page shows the id so a user can quote it.
 """
@@ -20,6 +24,7 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.sansio.utils import host_is_trusted
 
 request_log = logging.getLogger("backoffice.request")
 error_log = logging.getLogger("backoffice.errors")
@@ -29,6 +34,42 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 # Kept in the WSGI environ, i.e. strictly per request (an app context, and so `g`, can outlive a request).
 _RID, _NONCE, _STARTED = "backoffice.request_id", "backoffice.csp_nonce", "backoffice.started"
+
+
+# Secrets in URLs: the reset link's token, and the query strings of the routes that set a password.
+_TOKEN_IN_PATH = re.compile(r"(/reset-password/)[^\s?/\"']+")
+_SECRET_QUERY = re.compile(
+    r"((?:/reset-password/\[redacted\]|/forgot-password|/profile/password|/admin/users?/password/?))\?[^\s\"']*"
+)
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """The text with every reset token and every query string of the password routes replaced by [redacted]."""
+    text = _TOKEN_IN_PATH.sub(r"\1" + REDACTED, text)
+    return _SECRET_QUERY.sub(r"\1?" + REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    """On a logger or handler: the record's message (e.g. werkzeug's or gunicorn's access line) redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is logged as it is
+            return True
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+# Loggers that write request paths: ours, the development server's and gunicorn's.
+REDACTED_LOGGERS = ("backoffice", "backoffice.request", "backoffice.errors", "werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+def logged_path() -> str:
+    return redact(request.path)
 
 
 def request_id() -> str:
@@ -136,7 +177,7 @@ def log_exception(app: Flask, exc_info) -> None:
         "Unhandled exception request_id=%s method=%s path=%s",
         request_id(),
         request.method,
-        request.path,
+        logged_path(),
         exc_info=exc_info,
     )
 
@@ -148,10 +189,23 @@ def init_app(app: Flask) -> None:
     if request_log.level == logging.NOTSET:
         request_log.setLevel(app.config.get("REQUEST_LOG_LEVEL", logging.INFO))
 
-    @app.before_request
+    redacting = RedactingFilter()
+    for name in REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(redacting)
+
     def start_request():
         request.environ[_STARTED] = time.perf_counter()
         request_id()
+        # request.host is X-Forwarded-Host when TRUST_PROXY is on (ProxyFix rewrote it); a name we do not
+        # serve could end up in a link, so refuse it before anything else runs.
+        if not host_is_trusted(request.host, app.config["ALLOWED_HOSTS"]):
+            return render_error(400, _("This server does not answer for that address."))
+        return None
+
+    # First of all before_request functions (also before Flask-Login's and the password-change redirect).
+    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
 
     @app.context_processor
     def security_context():
@@ -163,6 +217,11 @@ def init_app(app: Flask) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers["X-Request-ID"] = request_id()
+        if request.is_secure and app.config.get("HSTS_SECONDS"):
+            hsts = f"max-age={int(app.config['HSTS_SECONDS'])}"
+            if app.config.get("HSTS_INCLUDE_SUBDOMAINS"):
+                hsts += "; includeSubDomains"
+            response.headers["Strict-Transport-Security"] = hsts
         started = request.environ.get(_STARTED)
         user_id = None
         try:
@@ -170,13 +229,16 @@ def init_app(app: Flask) -> None:
                 user_id = current_user.id
         except Exception:  # noqa: BLE001 - the log line must never break a response
             user_id = None
+        if user_id is not None and not (request.endpoint or "").endswith("static"):
+            # A signed-in page may hold personal data: no browser or proxy keeps a copy (Django's never_cache).
+            response.headers["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
         request_log.info(
             json.dumps(
                 {
                     "request_id": request_id(),
                     "user_id": user_id,
                     "method": request.method,
-                    "path": request.path,
+                    "path": logged_path(),
                     "endpoint": request.endpoint,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,

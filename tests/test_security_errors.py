@@ -102,3 +102,35 @@ def test_a_form_without_a_valid_csrf_token_gets_a_clear_400(app, make_user, monk
         assert sess.get("language") is None
     # and sign-in itself needs the token too
     assert client.post("/login", data={"email": user.email, "password": "x"}).status_code == 400
+
+
+def test_reset_tokens_and_password_query_strings_never_reach_a_log_line(boom_app, make_user, caplog):
+    """Finding 12: the request log, the error log and the servers' access lines (werkzeug, gunicorn) show
+    /reset-password/[redacted] and no query string of the password routes."""
+    from backoffice.auth import reset
+    from backoffice.security import redact
+
+    caplog.set_level(logging.INFO)
+    user = make_user()
+    with boom_app.test_request_context():
+        token = reset.make_token(user)
+
+    @boom_app.route("/reset-password/<token>/test-only-boom")
+    def reset_boom(token):
+        raise RuntimeError("kaboom")
+
+    client = fresh_client(boom_app)
+    assert client.get(f"/reset-password/{token}?next=/x").status_code == 200
+    assert client.get(f"/reset-password/{token}/test-only-boom").status_code == 500
+    client.get("/admin/users/password/?id=1&url=/admin/users/")
+    # The development server's access line, and gunicorn's, go through loggers the app filters.
+    logging.getLogger("werkzeug").info('127.0.0.1 - - "GET /reset-password/%s?x=1 HTTP/1.1" 200 -', token)
+    logging.getLogger("gunicorn.access").info('"GET %s HTTP/1.1" 200', "/forgot-password?email=a@example.com")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert token not in text and "id=1&url" not in text and "a@example.com" not in text
+    paths = [line["path"] for line in request_lines(caplog)]
+    assert paths[:2] == ["/reset-password/[redacted]", "/reset-password/[redacted]/test-only-boom"]
+    errors = [r.getMessage() for r in caplog.records if r.name == "backoffice.errors"]
+    assert "path=/reset-password/[redacted]/test-only-boom" in errors[0]
+    assert redact("GET /profile/password?a=b HTTP/1.1") == "GET /profile/password?[redacted] HTTP/1.1"
+    assert redact("/admin/customers/?search=x") == "/admin/customers/?search=x"  # other queries stay readable

@@ -123,3 +123,41 @@ def test_bulk_actions_dropdown_has_no_inline_handler(app):
         )
     assert 'data-bo-action="delete"' in html
     assert INLINE_HANDLER.search(html) is None and "javascript:" not in html
+
+
+def test_signed_in_pages_are_never_cached(client, make_user):
+    """Finding 14: every signed-in page says Cache-Control: no-store (as Django's never_cache); a shared
+    computer's back button or a proxy keeps no copy. Static files and signed-out pages may be cached."""
+    anonymous = client.get("/login")
+    assert "no-store" not in anonymous.headers.get("Cache-Control", "")
+    login(client, make_user(role="system-admin"))
+    for url in ("/admin/", "/admin/users/", "/profile"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        cache = response.headers.get("Cache-Control", "")
+        assert "no-store" in cache and "private" in cache, (url, cache)
+    static = client.get("/static/js/backoffice.js")
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_hsts_only_over_https(database_url):
+    """Finding 14: Strict-Transport-Security on HTTPS responses (max-age from HSTS_SECONDS), never over HTTP."""
+    from tests.conftest import make_app
+
+    client = make_app(database_url).test_client()
+    assert client.get("/login", base_url="https://localhost").headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    client = make_app(database_url, HSTS_SECONDS=600, HSTS_INCLUDE_SUBDOMAINS=True).test_client()
+    hsts = client.get("/login", base_url="https://localhost").headers["Strict-Transport-Security"]
+    assert hsts == "max-age=600; includeSubDomains"
+    client = make_app(database_url, HSTS_SECONDS=0).test_client()
+    assert "Strict-Transport-Security" not in client.get("/login", base_url="https://localhost").headers
+
+
+def test_hsts_follows_x_forwarded_proto_behind_a_proxy(database_url):
+    """Finding 14: behind TRUST_PROXY, HTTPS is what the proxy says it was."""
+    from tests.conftest import make_app
+
+    client = make_app(database_url, TRUST_PROXY=True).test_client()
+    assert "Strict-Transport-Security" in client.get("/login", headers={"X-Forwarded-Proto": "https"}).headers
+    assert "Strict-Transport-Security" not in client.get("/login").headers

@@ -23,7 +23,7 @@ def outbox(session) -> list[OutboxMessage]:
 
 
 def link_in(message: OutboxMessage) -> str:
-    match = re.search(r"http://localhost(/reset-password/\S+)", message.body)
+    match = re.search(r"http://127\.0\.0\.1:5000(/reset-password/\S+)", message.body)
     assert match, message.body
     return match.group(1)
 
@@ -113,3 +113,57 @@ def test_a_password_change_by_other_means_kills_the_link(client, make_user, sess
     user_service.set_password(session, None, session.get(User, user.id), "changed-by-an-admin")
     session.commit()
     assert client.get(url).status_code == 400
+
+
+def test_a_link_sent_before_the_email_changed_no_longer_works(client, make_user, session):
+    """Finding 11: the token's fingerprint covers the e-mail address, so an administrator's change kills the link."""
+    from backoffice.services import users as user_service
+
+    user = make_user(email="before@example.com")
+    client.post("/forgot-password", data={"email": user.email})
+    url = link_in(outbox(session)[0])
+    assert client.get(url).status_code == 200
+    user_service.update_user(session, None, session.get(User, user.id), email="after@example.com")
+    session.commit()
+    assert client.get(url).status_code == 400
+
+
+def test_setting_a_password_by_the_link_tells_the_user_by_email(client, make_user, session):
+    """Finding 11: the reset itself is followed by an e-mail saying the password was changed."""
+    user = make_user(email="pat@example.com")
+    client.post("/forgot-password", data={"email": user.email})
+    url = link_in(outbox(session)[0])
+    assert client.post(url, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    last = outbox(session)[-1]
+    assert last.to_address == "pat@example.com"
+    assert "password was changed" in last.subject and "was just changed" in last.body
+
+
+def _count_calls(monkeypatch, module, name, counts):
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        counts[name] = counts.get(name, 0) + 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+
+
+def test_known_and_unknown_addresses_hash_and_queue_the_same_way(client, make_user, session, monkeypatch):
+    """Finding 15: both answers make and sign a token (hashing the fingerprint) and write an outbox row;
+    only a known, active address keeps its row."""
+    from backoffice.services import mail
+
+    known = make_user(email="known@example.com")
+    inactive = make_user(email="inactive@example.com", active=False)
+    work = {}
+    for email in (known.email, "nobody@example.com", inactive.email):
+        counts: dict[str, int] = {}
+        with monkeypatch.context() as patch:
+            for module, name in ((reset, "make_token"), (reset, "_fingerprint"), (mail, "queue_mail")):
+                _count_calls(patch, module, name, counts)
+            assert client.post("/forgot-password", data={"email": email}).status_code == 302
+        work[email] = counts
+    assert work[known.email] == {"make_token": 1, "_fingerprint": 1, "queue_mail": 1}
+    assert work["nobody@example.com"] == work[known.email] == work[inactive.email]
+    assert [m.to_address for m in outbox(session)] == [known.email]

@@ -217,7 +217,7 @@ def test_session_cookie_is_secure_over_https(make_user, app):
     user = make_user()
     client = fresh_client(app)
     response = client.post(
-        "/login", data={"email": user.email, "password": TEST_PASSWORD}, base_url="https://backoffice.example"
+        "/login", data={"email": user.email, "password": TEST_PASSWORD}, base_url="https://localhost"
     )
     session_cookie = next(c for c in _set_cookie_headers(response) if c.startswith("session="))
     assert "Secure" in session_cookie and "HttpOnly" in session_cookie

@@ -303,3 +303,50 @@ def test_rollback_after_a_guarded_flush_undoes_it(session, admin):
     session.rollback()
     session.expire_all()
     assert session.get(User, user.id).first_name == "Anna"
+
+
+def _outbox(session):
+    from backoffice.models import OutboxMessage
+
+    session.expire_all()
+    return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_an_email_change_is_told_to_the_old_and_the_new_address(session, admin):
+    """Finding 11: both addresses hear of it, in the same transaction as the change."""
+    user = new_user(session, email="old@example.com")
+    session.commit()
+    service.update_user(session, admin, user, email="New@Example.com")
+    session.commit()
+    messages = _outbox(session)
+    assert [m.to_address for m in messages] == ["old@example.com", "new@example.com"]
+    for message in messages:
+        assert "e-mail address was changed" in message.subject
+        assert "from old@example.com to new@example.com" in message.body
+    service.update_user(session, admin, user, first_name="Renamed", email="new@example.com")
+    session.commit()
+    assert len(_outbox(session)) == 2  # no e-mail when the address stays
+
+
+def test_a_refused_email_change_tells_nobody(session, admin):
+    """Finding 11: the e-mail is part of the change: a change rolled back sends nothing."""
+    new_user(session, email="taken@example.com")
+    user = new_user(session, email="mine@example.com")
+    session.commit()
+    with pytest.raises(ServiceError):
+        service.update_user(session, admin, user, email="taken@example.com")
+    session.rollback()
+    assert _outbox(session) == []
+
+
+def test_password_changes_are_told_by_email_in_the_users_language(session, admin):
+    """Finding 11: an administrator's reset and one's own change each send an e-mail, in Swedish for a Swedish user."""
+    user = new_user(session, email="sv@example.com", language="sv")
+    session.commit()
+    service.set_password(session, admin, user, "an-admin-chose-this")
+    service.change_own_password(session, user, "an-admin-chose-this", "and-then-i-chose-this")
+    session.commit()
+    messages = _outbox(session)
+    assert [m.to_address for m in messages] == ["sv@example.com", "sv@example.com"]
+    assert all(m.subject == "Ditt lösenord i Backoffice har ändrats" for m in messages)
+    assert "and-then-i-chose-this" not in messages[1].body

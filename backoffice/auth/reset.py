@@ -2,8 +2,12 @@
 
 - /forgot-password answers the same whether or not the e-mail belongs to an (active) account.
 - The token is itsdangerous URLSafeTimedSerializer(SECRET_KEY, salt) over the user id, the user's
-  session_version and a fingerprint of the password hash; max_age is one hour. Setting the new password bumps
-  session_version and changes the hash, so the link dies after one use (and when the password changes otherwise).
+  session_version and a fingerprint of the password hash and the e-mail address; max_age is one hour. Setting the
+  new password bumps session_version and changes the hash, so the link dies after one use (and when the password
+  or the e-mail address changes otherwise).
+- The link is built from BASE_URL, never from the Host the request named.
+- Known and unknown addresses do the same work (a token is made and signed, the e-mail rendered and written to
+  the outbox); for an address without an active account the outbox row is rolled back, so nothing is sent.
 - Both endpoints are throttled like sign-in (per typed e-mail and per IP).
 """
 
@@ -19,7 +23,7 @@ from backoffice.auth.forms import ForgotPasswordForm, ResetPasswordForm
 from backoffice.auth.throttle import throttled
 from backoffice.auth.views import bp, form_errors_from
 from backoffice.extensions import db
-from backoffice.services import mail
+from backoffice.services import mail, passwords
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError
 
@@ -32,7 +36,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user) -> str:
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{user.password_hash or ''}\x00{user.email or ''}".encode()).hexdigest()[:16]
 
 
 def make_token(user) -> str:
@@ -57,6 +61,38 @@ def user_for_token(token: str):
     return user
 
 
+class _Nobody:
+    """Stands in for an unknown address, so that its answer does exactly the work a known one does."""
+
+    id = 0
+    session_version = 0
+    full_name = ""
+
+    @property
+    def password_hash(self) -> str:
+        return passwords.dummy_hash()
+
+    def __init__(self, email: str):
+        self.email = email
+
+
+def _queue_reset_mail(user) -> None:
+    link = mail.absolute_url(url_for("auth.reset_password", token=make_token(user)))
+    mail.queue_mail(
+        db.session,
+        user.email,
+        _("Choose a new password"),
+        _(
+            "Hello %(name)s,\n\nSomeone (we hope you) asked to choose a new password for %(email)s.\n"
+            "Open this link within an hour to do it; it works once:\n\n%(link)s\n\n"
+            "If you did not ask for this, ignore this message; your password stays as it is.",
+            name=user.full_name,
+            email=user.email,
+            link=link,
+        ),
+    )
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @throttled()
 def forgot_password():
@@ -64,21 +100,13 @@ def forgot_password():
     if form.validate_on_submit():
         user = user_service.get_by_email(db.session, form.email.data)
         if user is not None and user.active:
-            link = url_for("auth.reset_password", token=make_token(user), _external=True)
-            mail.queue_mail(
-                db.session,
-                user.email,
-                _("Choose a new password"),
-                _(
-                    "Hello %(name)s,\n\nSomeone (we hope you) asked to choose a new password for %(email)s.\n"
-                    "Open this link within an hour to do it; it works once:\n\n%(link)s\n\n"
-                    "If you did not ask for this, ignore this message; your password stays as it is.",
-                    name=user.full_name,
-                    email=user.email,
-                    link=link,
-                ),
-            )
-            db.session.commit()
+            _queue_reset_mail(user)
+        else:
+            # The same token, rendering and outbox write, undone: the answer takes as long either way.
+            savepoint = db.session.begin_nested()
+            _queue_reset_mail(_Nobody(user_service.normalize_email(form.email.data)))
+            savepoint.rollback()
+        db.session.commit()
         flash(
             _("If the address belongs to an account, a link for choosing a new password is on its way. It works for an hour."),
             "info",

@@ -6,12 +6,19 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from backoffice.models import OutboxMessage
 from backoffice.models.base import utcnow
 
 MAX_ATTEMPTS = 5
+
+
+def absolute_url(path: str) -> str:
+    """A link for an e-mail: always BASE_URL plus the path, never the Host the request named."""
+    base = (current_app.config.get("BASE_URL") if has_app_context() else None) or ""
+    return base.rstrip("/") + "/" + path.lstrip("/") if base else path
 
 
 def queue_mail(session, to_address: str, subject: str, body: str) -> OutboxMessage:

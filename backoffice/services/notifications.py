@@ -6,7 +6,6 @@ Text is rendered in the recipient's language (pass a lazy string with its parame
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -14,7 +13,7 @@ from sqlalchemy import func, select, update
 from backoffice.models import Notification, User
 from backoffice.models.base import utcnow
 from backoffice.services.errors import ServiceError
-from backoffice.services.mail import queue_mail
+from backoffice.services.mail import absolute_url, queue_mail
 
 PAGE_SIZE = 20
 
@@ -22,8 +21,7 @@ PAGE_SIZE = 20
 def _absolute(link: str | None) -> str | None:
     if not link or "://" in link:
         return link
-    base = current_app.config.get("BASE_URL") if has_app_context() else None
-    return (base or "").rstrip("/") + link if base else link
+    return absolute_url(link)
 
 
 def notify(session, user: User | None, text, link: str | None = None, email: bool = True, subject=None):

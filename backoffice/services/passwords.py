@@ -35,8 +35,13 @@ def verify(password_hash: str | None, password: str) -> bool:
 _DUMMY = None
 
 
-def dummy_verify(password: str) -> None:
+def dummy_hash() -> str:
+    """A hash no password of a real account has (werkzeug's format; computed once, lazily)."""
     global _DUMMY
     if _DUMMY is None:
         _DUMMY = hash_password("dummy-password-for-timing")
-    check_password_hash(_DUMMY, password)
+    return _DUMMY
+
+
+def dummy_verify(password: str) -> None:
+    check_password_hash(dummy_hash(), password)

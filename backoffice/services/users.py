@@ -125,12 +125,62 @@ def update_user(session, actor: User | None, user: User, *, expected_version=Non
         if other is not None and other.id != user.id:
             raise ServiceError(_EMAIL_TAKEN, "email")
     deactivating = user.active and changes.get("active", True) is False
+    old_email = user.email
     with locking.stale_guard(session, actor, user), unique_guard(session, {"email": ("email", _EMAIL_TAKEN)}):
         for name, value in changes.items():
             setattr(user, name, value)
         if deactivating:
             end_sessions(session, actor, user)
+    if "email" in changes and changes["email"] != old_email:
+        _tell_email_changed(session, user, old_email, user.email)
     return user
+
+
+def _tell(session, user: User, to_address: str | None, subject, body) -> None:
+    """An e-mail about the user's own account, in the outbox of the caller's transaction, in their language."""
+    from flask_babel import force_locale
+
+    from backoffice.services.mail import queue_mail
+
+    if not to_address:
+        return
+    with force_locale(user.language or "en"):
+        queue_mail(session, to_address, str(subject), str(body) + "\n")
+
+
+def _tell_password_changed(session, user: User) -> None:
+    _tell(
+        session,
+        user,
+        user.email,
+        _l("Your Backoffice password was changed"),
+        _l(
+            "Hello %(name)s,\n\nThe password of your Backoffice account %(email)s was just changed, and every "
+            "browser signed in with the old one was signed out.\n\n"
+            "If you did not do this, contact your administrator at once.",
+            name=user.full_name,
+            email=user.email,
+        ),
+    )
+
+
+def _tell_email_changed(session, user: User, old: str, new: str) -> None:
+    """To the old address (the one an intruder would want to keep quiet) and to the new one."""
+    for address in (old, new):
+        _tell(
+            session,
+            user,
+            address,
+            _l("Your Backoffice e-mail address was changed"),
+            _l(
+                "Hello %(name)s,\n\nThe e-mail address of your Backoffice account was just changed from %(old)s "
+                "to %(new)s. Sign-in and messages now use %(new)s.\n\n"
+                "If you did not ask for this, contact your administrator at once.",
+                name=user.full_name,
+                old=old,
+                new=new,
+            ),
+        )
 
 
 def end_sessions(session, actor: User | None, user: User) -> None:
@@ -166,6 +216,7 @@ def set_password(session, actor: User | None, user: User, password: str, *, requ
     user.password_hash = passwords.hash_password(passwords.validate(password))
     user.must_change_password = require_change
     end_sessions(session, actor, user)
+    _tell_password_changed(session, user)
 
 
 def change_own_password(session, user: User, current: str, new: str) -> None:
@@ -177,6 +228,7 @@ def change_own_password(session, user: User, current: str, new: str) -> None:
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     end_sessions(session, user, user)
+    _tell_password_changed(session, user)
 
 
 def _refuse_inactive_customer(session, user: User) -> None:
