@@ -5,6 +5,9 @@ from backoffice.models.customer import BillingInfo, Customer, SharedAccount
 from backoffice.models.history import HistoryEntry
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
+from backoffice.models.settings import RegisterSettings
+from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
-__all__ = ["Base", "BillingInfo", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage", "SharedAccount", "User"]
+__all__ = ["Base", "BillingInfo", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage", "RecoveryCode", "RegisterSettings",
+           "SharedAccount", "User", "UserTwoFactor"]
