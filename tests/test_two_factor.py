@@ -275,3 +275,25 @@ def test_wrong_codes_are_throttled_like_the_password(throttled_client, session, 
     response = throttled_client.post("/login/two-factor", data={"code": code_later(session, admin, secret)})
     assert response.status_code == 429
     assert throttled_client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("code", ["12345\x00", "x" * 10_000, "١٢٣٤٥٦", "' OR '1'='1", "", "aaaaa-bbbbb", "<script>"])
+def test_hostile_codes_at_the_code_step(client, session, admin, required, code):
+    """Finding 16: hostile input at the code step (pending sign-in) is refused beside the field, never a 500."""
+    enrolled_admin(client, session, admin)
+    password_step(client, admin)
+    response = client.post("/login/two-factor", data={"code": code, "remember_device": code})
+    assert response.status_code == 400
+    assert client.get("/admin/").status_code == 302
+
+
+def test_demo_admin_signs_in_with_the_published_secret(client, session, make_user, required):
+    """Finding 16: `make run`'s demo admin has two-factor on with the secret seed-demo prints."""
+    from backoffice.services import demo
+
+    user = make_user(role="system-admin", email=demo.DEMO_ADMIN_EMAIL)
+    demo._enrol_demo_admin(session)
+    session.commit()
+    assert password_step(client, user).location.endswith("/login/two-factor")
+    client.post("/login/two-factor", data={"code": pyotp.TOTP(demo.DEMO_TOTP_SECRET).now()})
+    assert client.get("/admin/").status_code == 200
