@@ -90,10 +90,11 @@ def app(database_url):
 def two_factor_not_required() -> None:
     """The suite signs system administrators in with a password only; tests/test_two_factor.py turns the
     register setting "require two-factor for system administrators" (on in a new installation) back on."""
-    from backoffice.services import settings
+    from backoffice.services import history, settings
 
-    settings.update(db.session, None, require_two_factor_for_admins=False)
-    db.session.commit()
+    with history.disabled(db.session):  # (fixture bookkeeping: no history entry in any test)
+        settings.update(db.session, None, require_two_factor_for_admins=False)
+        db.session.commit()
 
 
 def truncate_all(engine) -> None:
