@@ -105,6 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
     sessions.init_app(app)
 
     from backoffice.auth import reset  # noqa: F401  (adds the password-reset routes to the auth blueprint)
+    from backoffice.auth import two_factor  # (adds the two-factor routes to the auth blueprint)
     from backoffice.auth.views import bp as auth_bp
     from backoffice.portal import bp as portal_bp
 
@@ -123,6 +124,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     _register_hooks(app)
+    app.before_request(two_factor.force_enrolment)
     return app
 
 

@@ -86,6 +86,11 @@ def register(app: Flask) -> None:
         click.echo("\nDemo logins (password for all: %s):" % demo.DEMO_PASSWORD)
         for email, _first, _last, _role, _lang, note in demo.DEMO_LOGINS:
             click.echo(f"  {email:<28} {note}")
+        click.echo(
+            f"\n{demo.DEMO_ADMIN_EMAIL} also asks for a two-factor code (TOTP secret {demo.DEMO_TOTP_SECRET}):\n"
+            f"  add the secret to an authenticator app, or: .venv/bin/python -c "
+            f"\"import pyotp; print(pyotp.TOTP('{demo.DEMO_TOTP_SECRET}').now())\""
+        )
 
     register_send_mail(app)
 

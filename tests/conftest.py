@@ -83,7 +83,18 @@ def app(database_url):
     app = make_app(database_url)
     with app.app_context():
         upgrade()
+        two_factor_not_required()
     return app
+
+
+def two_factor_not_required() -> None:
+    """The suite signs system administrators in with a password only; tests/test_two_factor.py turns the
+    register setting "require two-factor for system administrators" (on in a new installation) back on."""
+    from backoffice.services import history, settings
+
+    with history.disabled(db.session):  # (fixture bookkeeping: no history entry in any test)
+        settings.update(db.session, None, require_two_factor_for_admins=False)
+        db.session.commit()
 
 
 def truncate_all(engine) -> None:
@@ -102,6 +113,8 @@ def _clean_db(app):
         yield
         db.session.remove()
         truncate_all(db.engine)
+        two_factor_not_required()
+        db.session.remove()
 
 
 @pytest.fixture

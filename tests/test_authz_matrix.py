@@ -30,6 +30,13 @@ ACCESS: dict[str, tuple[set, set]] = {
     "auth.user_photo": (SIGNED_IN, set()),
     "auth.forgot_password": (PUBLIC, PUBLIC),
     "auth.reset_password": (PUBLIC, PUBLIC),
+    # Two-factor: the code step and enrolment answer anyone (without a pending sign-in they go to sign-in)
+    "auth.two_factor": (PUBLIC, PUBLIC),
+    "auth.two_factor_enrol": (PUBLIC, PUBLIC),
+    "auth.two_factor_settings": (SIGNED_IN, set()),
+    "auth.two_factor_recovery_codes": (SIGNED_IN, SIGNED_IN),
+    "auth.two_factor_disable": (SIGNED_IN, SIGNED_IN),
+    "settings.index": (ADMINS, ADMINS),
     "portal.index": (SIGNED_IN, set()),
     "admin.index": (STAFF, set()),
     # Organizations
@@ -98,6 +105,7 @@ ACCESS: dict[str, tuple[set, set]] = {
     "users.password_view": (ADMINS, ADMINS),
     "users.delete_user_view": (ADMINS, ADMINS),
     "users.sign_out_view": (ADMINS, ADMINS),
+    "users.two_factor_reset_view": (ADMINS, ADMINS),
     "users.action_view": (set(), STAFF),
     "users.ajax_update": (set(), set()),
     "users.export": (set(), set()),

@@ -297,6 +297,40 @@ def _reactivate(w):
     db.session.commit()
 
 
+def _settings_back(w):
+    """An accepted settings post may have required two-factor (the admin would then be sent to enrolment)."""
+    from backoffice.services import settings
+
+    db.session.expire_all()
+    settings.update(db.session, None, require_two_factor_for_admins=False)
+    db.session.commit()
+
+
+def _settings_row(w):
+    from backoffice.models import RegisterSettings
+    from backoffice.services import settings
+
+    row = settings.get(db.session)
+    db.session.commit()
+    return (RegisterSettings, row.id)
+
+
+def _settings_base(w):
+    from backoffice.services import settings
+
+    db.session.expire_all()
+    return {"version": str(settings.get(db.session).version)}
+
+
+def _enrolling(w):
+    """The admin has started enrolment (the secret exists before the fuzzed confirmation)."""
+    from backoffice.services import two_factor
+
+    two_factor.begin_enrolment(db.session, w.admin)
+    db.session.commit()
+    return (User, w.admin.id)
+
+
 def _password_back(w):
     db.session.expire_all()
     user_service.set_password(db.session, None, db.session.get(User, w.admin.id), TEST_PASSWORD)
@@ -416,6 +450,28 @@ FORMS = [
         "portal mark read", lambda w: f"/portal/notifications/{w.notification.id}/read?page=2",
         lambda w: {"csrf_token": "x"}, {"csrf_token": hostile_text}, not_form_fields=("csrf_token",), refuses=False,
         row=lambda w: (Notification, w.notification.id), signed_in="portal_admin", after_accept=lambda w: None,
+    ),
+    FormCase(
+        "register settings", lambda w: "/admin/settings/", _settings_base,
+        {"version": hostile_number, "require_two_factor_for_admins": hostile_any}, row=_settings_row,
+        after_accept=_settings_back,
+    ),
+    FormCase(
+        "two-factor enrolment", lambda w: "/two-factor/enrol", lambda w: {"code": "000000"},
+        {"code": hostile_text}, row=_enrolling, base_valid=False, audited=True,
+    ),
+    FormCase(
+        "two-factor code step (no pending sign-in)", lambda w: "/login/two-factor",
+        lambda w: {"code": "000000", "remember_device": "y"}, {"code": hostile_text, "remember_device": hostile_any},
+        signed_in=None, refuses=False, after_accept=lambda w: None, not_form_fields=("code", "remember_device"),
+    ),  # (with a pending sign-in: tests/test_two_factor.py::test_hostile_codes_at_the_code_step)
+    FormCase(
+        "two-factor turn off", lambda w: "/profile/two-factor/disable", lambda w: {"code": "000000"},
+        {"code": hostile_text, "password": hostile_text}, row=lambda w: (User, w.admin.id), base_valid=False,
+    ),
+    FormCase(
+        "two-factor new recovery codes", lambda w: "/profile/two-factor/recovery-codes", lambda w: {"code": "000000"},
+        {"code": hostile_text}, row=lambda w: (User, w.admin.id), base_valid=False,
     ),
     FormCase(
         "organization note", lambda w: f"/admin/organizations/history/note/?id={w.org.id}",

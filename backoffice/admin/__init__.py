@@ -60,6 +60,8 @@ def _unread_notifications() -> int:
 
 
 def init_admin(app: Flask) -> Admin:
+    from backoffice.admin.settings import SettingsView
+
     admin = Admin(
         name="Backoffice",
         theme=Bootstrap4Theme(base_template="admin/backoffice_base.html", fluid=True),
@@ -80,6 +82,7 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(NotificationsView(name=_l("Notifications"), endpoint="notifications", url="/admin/notifications"))
     admin.add_view(AuditLogView(name=_l("Audit log"), category="SYSTEM", endpoint="audit_log", url="audit-log"))
+    admin.add_view(SettingsView(name=_l("Settings"), category="SYSTEM", endpoint="settings", url="settings"))
     admin.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 

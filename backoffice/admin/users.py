@@ -81,6 +81,7 @@ class UserView(HistoryTabMixin, SecureModelView):
         "delete_user_view": "delete",
         "password_view": "edit",
         "sign_out_view": "edit",
+        "two_factor_reset_view": "edit",
     }
     form = UserForm
     create_label = _l("Add user")
@@ -121,6 +122,10 @@ class UserView(HistoryTabMixin, SecureModelView):
             items.append(MenuItem(_("Set password"), self.get_url(".password_view", id=row.id, url=return_url), dialog=True))
             items.append(
                 MenuItem(_("Sign out everywhere"), self.get_url(".sign_out_view", id=row.id, url=return_url), dialog=True)
+            )
+            items.append(
+                MenuItem(_("Reset two-factor sign-in"), self.get_url(".two_factor_reset_view", id=row.id, url=return_url),
+                         dialog=True)
             )
         if self.allowed("delete") and row.id != self.actor.id:
             items.append(MenuItem(_("Delete"), self.get_url(".delete_user_view", id=row.id, url=return_url), dialog=True, danger=True))
@@ -211,6 +216,27 @@ class UserView(HistoryTabMixin, SecureModelView):
             title=_("Sign out everywhere"),
             messages=messages,
             submit_label=_("Sign out everywhere"),
+            perform=perform,
+        )
+
+    @expose("/two-factor-reset/", methods=("GET", "POST"))
+    def two_factor_reset_view(self):
+        from backoffice.services import two_factor
+
+        user = self.get_one_or_404(request.args.get("id"))
+
+        def perform(form):
+            two_factor.reset(db.session, self.actor, user)
+            return _("Two-factor sign-in of %(name)s was reset.", name=user.full_name)
+
+        return self.confirm(
+            form=PlainConfirmForm(),
+            title=_("Reset two-factor sign-in"),
+            messages=[
+                _("%(name)s's authenticator app, recovery codes and remembered devices stop working; "
+                  "they set up two-factor sign-in again if they need it.", name=user.full_name)
+            ],
+            submit_label=_("Reset two-factor sign-in"),
             perform=perform,
         )
 

@@ -60,6 +60,12 @@ def login():
                 "auth/login.html", form=form, language_form=LanguageForm(language=session.get("language"))
             ), 403
         if user is not None:
+            from backoffice.auth import two_factor  # the second factor, when the user has or needs one
+
+            step = two_factor.after_password(user, remember=form.remember.data, next_url=next_url)
+            if step is not None:
+                db.session.commit()
+                return step
             history.record_security(db.session, "sign_in", user)
             db.session.commit()
             sessions.start(user, remember=form.remember.data)  # a fresh session at sign-in

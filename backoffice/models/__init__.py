@@ -6,6 +6,11 @@ from backoffice.models.history import HistoryEntry
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
 from backoffice.models.session import UserSession
+from backoffice.models.settings import RegisterSettings
+from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
-__all__ = ["Base", "BillingInfo", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage", "SharedAccount", "User", "UserSession"]
+__all__ = [
+    "Base", "BillingInfo", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
+    "RecoveryCode", "RegisterSettings", "SharedAccount", "User", "UserSession", "UserTwoFactor",
+]

@@ -11,6 +11,10 @@ from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
 
 DEMO_PASSWORD = "demo-password-2026"
+# The demo system administrator signs in with two-factor (required for system administrators in a new
+# installation) using this published TOTP secret; `seed-demo` prints how to compute the code. Demo only.
+DEMO_ADMIN_EMAIL = "admin@example.com"
+DEMO_TOTP_SECRET = "DEMOADMINTOTPSECRETDEMOADMINTOTP"
 
 # (e-mail, first, last, role, language, note) — printed by `make run` and `flask seed-demo`.
 DEMO_LOGINS = [
@@ -188,10 +192,22 @@ def seed(session, actor=None) -> dict:
     if not deleted:
         for org in session.scalars(select(Organization).order_by(Organization.org_number_key).offset(60).limit(3)):
             org_service.soft_delete_organization(session, actor, org)
+    _enrol_demo_admin(session)
     added["customers"] = seed_customers(session, actor)
     added["shared accounts"] = seed_sharing(session, actor)
     added["history notes"] = _seed_history(session)
     return added
+
+
+def _enrol_demo_admin(session) -> None:
+    """admin@example.com has two-factor on with DEMO_TOTP_SECRET (no recovery codes), once."""
+    from backoffice.models import UserTwoFactor
+    from backoffice.models.base import utcnow
+
+    admin = user_service.get_by_email(session, DEMO_ADMIN_EMAIL)
+    if admin is not None and session.get(UserTwoFactor, admin.id) is None:
+        session.add(UserTwoFactor(user_id=admin.id, secret=DEMO_TOTP_SECRET, enabled_at=utcnow()))
+        session.flush()
 
 
 def _seed_history(session) -> int:

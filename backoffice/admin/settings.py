@@ -1,0 +1,57 @@
+"""/admin/settings/: the register settings (one row; services/settings.py). Today: the Security section."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import BooleanField
+
+from backoffice.admin.base import SecureBaseView
+from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
+from backoffice.auth.permissions import can
+from backoffice.extensions import db
+from backoffice.forms import Form
+from backoffice.services import settings as service
+from backoffice.services.errors import ConflictError
+
+
+class SettingsForm(Form):
+    version = VersionField()
+    require_two_factor_for_admins = BooleanField(
+        _l("Require two-factor sign-in for system administrators"),
+        description=_l("A system administrator without it is asked to set it up at the next sign-in."),
+    )
+
+
+class SettingsView(SecureBaseView):
+    endpoint_permissions = {"index": "settings.edit"}
+    visible = True
+
+    def is_accessible(self):
+        return can(current_user, "settings.edit")
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        row = service.get(db.session)
+        db.session.commit()  # the row exists from here on
+        form = SettingsForm(obj=row) if request.method == "GET" else SettingsForm()
+        status = 200
+        if request.method == "POST":
+            if form.validate_on_submit():
+                try:
+                    service.update(db.session, self.actor, expected_version=posted_version(form),
+                                   require_two_factor_for_admins=form.require_two_factor_for_admins.data)
+                    db.session.commit()
+                    flash(_("The settings have been saved."), "success")
+                    return redirect(url_for(".index"))
+                except ConflictError as error:
+                    db.session.rollback()
+                    flash(str(error.message), "error")
+                    show_conflict(form, error, {"require_two_factor_for_admins": service.get(db.session).require_two_factor_for_admins})
+                    status = 409
+            else:
+                status = 400
+        return self.render("admin/settings.html", form=form), status
