@@ -12,6 +12,7 @@ from backoffice.models import Customer, User
 from backoffice.services import users as service
 from backoffice.services.errors import ServiceError
 from tests.factories import PASSWORD
+from tests import factories
 
 
 def new_user(session, **kw):
@@ -241,7 +242,8 @@ def test_unreferenced_user_is_deleted(session, admin):
 
 
 def test_referenced_user_is_deactivated_not_deleted(session, admin, make_org):
-    user = new_user(session, role="customer-admin")
+    user = new_user(session, role="guest")
+    user.role = "customer-admin"  # as the customer services make it
     org = make_org()
     session.add(Customer(type="business", organization_id=org.id, admin_user_id=user.id))
     session.commit()
@@ -303,3 +305,35 @@ def test_rollback_after_a_guarded_flush_undoes_it(session, admin):
     session.rollback()
     session.expire_all()
     assert session.get(User, user.id).first_name == "Anna"
+
+
+# --- the role customer-admin (issue 8, finding 10) ------------------------------------------------------
+def test_the_role_customer_admin_is_not_given_by_the_users_service(session, admin):
+    """Finding 10: neither creating nor editing a user gives the role customer-admin (a guest admin of nothing)."""
+    with pytest.raises(ServiceError) as created:
+        new_user(session, role="customer-admin")
+    assert created.value.field == "role"
+    assert "given by choosing the user as a customer's admin" in str(created.value.message)
+    session.rollback()
+    guest = new_user(session, role="guest")
+    with pytest.raises(ServiceError) as edited:
+        service.update_user(session, admin, guest, role="customer-admin")
+    assert edited.value.field == "role"
+    session.rollback()
+    assert session.get(User, guest.id).role == "guest"
+
+
+def test_a_customer_admin_keeps_the_role_while_administering_a_customer(session, admin):
+    """Finding 10: a customer's admin can't be made an editor or a system administrator here."""
+    customer = factories.customer(session, name="Kund AB")
+    person = customer.admin
+    for role in ("editor", "system-admin", "guest"):
+        with pytest.raises(ServiceError) as refused:
+            service.update_user(session, admin, person, role=role)
+        assert refused.value.field == "role"
+        assert "customer admin of Kund AB" in str(refused.value.message)
+        session.rollback()
+    assert session.get(User, person.id).role == "customer-admin"
+    # other fields can still be edited
+    service.update_user(session, admin, person, first_name="Renamed", role="customer-admin")
+    session.commit()

@@ -54,6 +54,35 @@ def _check_fields(values: dict) -> None:
         raise ServiceError(_l("Choose a time zone from the list."), "timezone")
 
 
+CUSTOMER_ADMIN_ROLE = "customer-admin"
+_CUSTOMER_ADMIN_SET_ELSEWHERE = _l(
+    "The role Customer admin is given by choosing the user as a customer's admin, under Customers."
+)
+
+
+def _guard_customer_admin_role(session, user: User | None, role: str) -> None:
+    """The role customer-admin is set (and taken away) only by the customer services: a user can't be
+    given it here, and a customer's admin keeps it while they administer a customer."""
+    from backoffice.models import Customer  # (models import nothing from the services)
+
+    current = user.role if user is not None else None
+    if role == current:
+        return
+    if role == CUSTOMER_ADMIN_ROLE:
+        raise ServiceError(_CUSTOMER_ADMIN_SET_ELSEWHERE, "role")
+    if current == CUSTOMER_ADMIN_ROLE:
+        administers = session.scalar(select(Customer).where(Customer.admin_user_id == user.id))
+        if administers is not None:
+            raise ServiceError(
+                _l(
+                    "This user is the customer admin of %(customer)s. Choose another admin for that customer "
+                    "(under Customers) before changing this user's role.",
+                    customer=administers.organization.name if administers.organization else administers.id,
+                ),
+                "role",
+            )
+
+
 def _active_admins(session) -> int:
     return session.scalar(
         select(func.count()).select_from(User).where(User.role == ADMIN_ROLE, User.active.is_(True))
@@ -95,6 +124,7 @@ def create_user(
         "language": language or "en",
     }
     _check_fields(values)
+    _guard_customer_admin_role(session, None, values["role"])
     if get_by_email(session, values["email"]):
         raise ServiceError(_EMAIL_TAKEN, "email")
     user = User(**values, active=active, must_change_password=must_change_password)
@@ -117,6 +147,8 @@ def update_user(session, actor: User | None, user: User, *, expected_version=Non
         if name in changes:
             changes[name] = (changes[name] or "").strip()
     _check_fields(changes)
+    if "role" in changes:
+        _guard_customer_admin_role(session, user, changes["role"])
     _guard_admin_rules(
         session, actor, user, role=changes.get("role", user.role), active=changes.get("active", user.active)
     )
