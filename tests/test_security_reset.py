@@ -113,3 +113,16 @@ def test_a_password_change_by_other_means_kills_the_link(client, make_user, sess
     user_service.set_password(session, None, session.get(User, user.id), "changed-by-an-admin")
     session.commit()
     assert client.get(url).status_code == 400
+
+
+def test_the_reset_form_refuses_a_common_password_beside_the_field(client, make_user, session):
+    """Finding 7: the reset link's form uses the same rules, beside its new-password field."""
+    user = make_user()
+    client.post("/forgot-password", data={"email": user.email})
+    url = link_in(outbox(session)[0])
+    response = client.post(url, data={"new_password": "password1234", "confirm": "password1234"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "This password is one of the most common ones." in html and "invalid-feedback" in html
+    session.expire_all()
+    assert passwords.verify(session.get(User, user.id).password_hash, TEST_PASSWORD)

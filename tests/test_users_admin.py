@@ -312,3 +312,17 @@ def test_the_users_form_cannot_make_or_unmake_a_customer_admin(client, admin, ma
         assert "customer admin of Kund AB" in field_error(html_of(response), "role")
         session.expire_all()
         assert session.get(User, person.id).role == "customer-admin"
+
+
+def test_weak_passwords_are_refused_beside_the_field(client, admin, make_user, session):
+    """Finding 7: the add form, the edit form and the set-password dialog say why beside the password."""
+    login(client, admin)
+    response = client.post("/admin/users/new/", data={**NEW_USER, "password": "aaaaaaaaaaaa"})
+    assert "repeats characters or a pattern" in field_error(html_of(response), "password")
+    user = make_user(first_name="Petra", last_name="Persson", email="petra.persson@example.com")
+    before = user_row(session, user.id)
+    response = client.post(f"/admin/users/edit/?id={user.id}", data=user_edit_form(user, password="petra.persson"))
+    assert "too similar to the name or e-mail address" in field_error(html_of(response), "password")
+    response = client.post(f"/admin/users/password/?id={user.id}", data={"password": "password1234"})
+    assert "one of the most common ones" in html_of(response)
+    assert user_row(session, user.id) == before

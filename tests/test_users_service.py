@@ -105,8 +105,8 @@ def test_password_shorter_than_12_refused(session, password):
 
 
 def test_password_of_exactly_12_accepted(session):
-    user = new_user(session, password="x" * 12)
-    assert service.authenticate(session, user.email, "x" * 12) is user
+    user = new_user(session, password="kx7-Vq2m-Lp9")
+    assert service.authenticate(session, user.email, "kx7-Vq2m-Lp9") is user
 
 
 def test_admin_reset_password_validates_and_can_require_change(session, admin):
@@ -337,3 +337,41 @@ def test_a_customer_admin_keeps_the_role_while_administering_a_customer(session,
     # other fields can still be edited
     service.update_user(session, admin, person, first_name="Renamed", role="customer-admin")
     session.commit()
+
+
+# --- password strength (issue 8, finding 7) -------------------------------------------------------------
+WEAK = {
+    "aaaaaaaaaaaa": "repeats characters or a pattern",
+    "abcabcabcabc": "repeats characters or a pattern",
+    "123456789012": "repeats characters or a pattern",
+    "password1234": "one of the most common ones",
+    "iloveyou2026": "one of the most common ones",
+    "anna.ek@example.com": "too similar to the name or e-mail address",
+    "Anna.Ek.Example": "too similar to the name or e-mail address",
+}
+
+
+@pytest.mark.parametrize("weak", sorted(WEAK))
+def test_weak_passwords_are_refused_on_every_service_path(session, admin, weak):
+    """Finding 7: creating a user, an administrator setting one, and one's own change all refuse it."""
+    why = WEAK[weak]
+    with pytest.raises(ServiceError) as created:
+        new_user(session, password=weak)
+    assert why in str(created.value.message) and created.value.field == "password"
+    session.rollback()
+    user = new_user(session)
+    with pytest.raises(ServiceError) as set_by_admin:
+        service.set_password(session, admin, user, weak)
+    assert why in str(set_by_admin.value.message) and set_by_admin.value.field == "password"
+    with pytest.raises(ServiceError) as own:
+        service.change_own_password(session, user, PASSWORD, weak)
+    assert why in str(own.value.message) and own.value.field == "new_password"
+
+
+def test_the_common_list_is_shipped_with_the_package():
+    """Finding 7: Django's list of the 20,000 most common passwords, read from the package."""
+    from backoffice.services import passwords
+
+    common = passwords.common_passwords()
+    assert len(common) > 19000 and "qwerty" in common and "password1234" in common
+    assert not passwords._is_common(PASSWORD)

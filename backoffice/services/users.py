@@ -129,7 +129,7 @@ def create_user(
         raise ServiceError(_EMAIL_TAKEN, "email")
     user = User(**values, active=active, must_change_password=must_change_password)
     if password is not None:
-        user.password_hash = passwords.hash_password(passwords.validate(password))
+        user.password_hash = passwords.hash_password(passwords.validate(password, user_inputs=_inputs(user)))
     with unique_guard(session, {"email": ("email", _EMAIL_TAKEN)}):
         session.add(user)
     return user
@@ -183,12 +183,19 @@ def sign_out_everywhere(session, actor: User | None, user: User) -> None:
     history.record_security(session, "signed_out_everywhere", user, actor=actor)
 
 
-def set_password(session, actor: User | None, user: User, password: str, *, require_change: bool = False) -> None:
+def _inputs(user: User) -> tuple:
+    """What a password must not be guessable from: the user's own name and e-mail address."""
+    return (user.first_name, user.last_name, user.email, f"{user.first_name or ''} {user.last_name or ''}")
+
+
+def set_password(
+    session, actor: User | None, user: User, password: str, *, require_change: bool = False, field: str = "password"
+) -> None:
     """An administrator sets or resets someone's password (also the forgotten-password reset).
 
     Every session of the user ends; when it is the actor's own password the caller renews the current one.
     """
-    user.password_hash = passwords.hash_password(passwords.validate(password))
+    user.password_hash = passwords.hash_password(passwords.validate(password, field, _inputs(user)))
     user.must_change_password = require_change
     end_sessions(session, actor, user)
 
@@ -196,7 +203,7 @@ def set_password(session, actor: User | None, user: User, password: str, *, requ
 def change_own_password(session, user: User, current: str, new: str) -> None:
     if not passwords.verify(user.password_hash, current or ""):
         raise ServiceError(_l("The current password is not correct."), "current_password")
-    passwords.validate(new, "new_password")
+    passwords.validate(new, "new_password", _inputs(user))
     if passwords.verify(user.password_hash, new):
         raise ServiceError(_l("Choose a password different from the current one."), "new_password")
     user.password_hash = passwords.hash_password(new)
