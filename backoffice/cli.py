@@ -17,7 +17,7 @@ def register(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--password", required=True)
-    @click.option("--role", required=True, type=click.Choice(sorted(ROLES)))
+    @click.option("--role", required=True, type=click.Choice(sorted(set(ROLES) - {"customer-admin"})))
     @click.option("--first-name", required=True)
     @click.option("--last-name", required=True)
     @click.option("--language", default="en", type=click.Choice(["en", "sv"]))

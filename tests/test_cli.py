@@ -106,3 +106,11 @@ def test_seed_demo_if_empty_loads_into_an_empty_database(app, session):
     result = run(app, "seed-demo", "--if-empty")
     assert result.exit_code == 0
     assert count(session, User) >= 80
+
+
+def test_create_user_refuses_a_common_password(app, session):
+    """Finding 7: the CLI goes through the same password rules as the forms."""
+    result = create_user(app, **{"--password": "password1234"})
+    assert result.exit_code != 0
+    assert "This password is one of the most common ones." in result.output
+    assert count(session, User) == 0

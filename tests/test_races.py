@@ -253,3 +253,53 @@ def test_two_browsers_post_the_same_organization_number_at_once(app, session, ma
     refused = next(r for r in responses if r.status_code == 200)
     assert field_error(html_of(refused), "org_number") == "An organization with this organization number already exists."
     assert count(session, Organization, Organization.org_number_key == "5599001234") == 1
+
+
+# --- an organization deleted while a customer is written for it (issue 8, finding 5) -------------------
+def no_active_customer_on_a_deleted_organization(session, org_id: int) -> Customer | None:
+    session.expire_all()
+    org = session.get(Organization, org_id)
+    customer = session.scalar(select(Customer).where(Customer.organization_id == org_id))
+    assert org.is_deleted, "the soft delete of the organization always goes through"
+    assert customer is None or customer.is_deleted, "an active customer on a deleted organization"
+    return customer
+
+
+def test_soft_delete_organization_while_a_customer_is_created_for_it(app, session, make_org):
+    """Finding 5: the organization is locked by both, so the creation waits and is refused (or comes first
+    and is soft deleted by the cascade); never an active customer on a deleted organization."""
+    org = make_org(name="Doomed AB")
+    guest = factories.user(session, role="guest")
+    outcomes = race(
+        app,
+        lambda s: org_service.soft_delete_organization(s, None, s.get(Organization, org.id)),
+        lambda s: customer_service.create_customer(s, None, organization_id=org.id, admin_user_id=guest.id),
+    )
+    assert outcomes[0] is WON, outcomes
+    if outcomes[1] is not WON:
+        assert isinstance(outcomes[1], ServiceError), repr(outcomes[1])
+        assert outcomes[1].field == "organization_id"
+        assert str(outcomes[1].message) == "This organization is deleted. Choose another one."
+        assert count(session, Customer) == 0
+        assert session.get(User, guest.id).role == "guest"
+    no_active_customer_on_a_deleted_organization(session, org.id)
+
+
+def test_soft_delete_organization_while_its_customer_is_recovered(app, session):
+    """Finding 5: a recovery racing the organization's soft delete waits for it and is refused (or comes
+    first and is soft deleted again by the cascade)."""
+    customer = factories.customer(session)
+    customer_service.soft_delete_customer(session, None, customer)
+    session.commit()
+    org_id, guest = customer.organization_id, factories.user(session, role="guest")
+    outcomes = race(
+        app,
+        lambda s: org_service.soft_delete_organization(s, None, s.get(Organization, org_id)),
+        lambda s: customer_service.recover_customer(s, None, s.get(Customer, customer.id), guest.id),
+    )
+    assert outcomes[0] is WON, outcomes
+    if outcomes[1] is not WON:
+        assert isinstance(outcomes[1], ServiceError), repr(outcomes[1])
+        assert "Recover the organization first" in str(outcomes[1].message)
+        assert session.get(User, guest.id).role == "guest"
+    no_active_customer_on_a_deleted_organization(session, org_id)

@@ -167,3 +167,16 @@ def test_known_and_unknown_addresses_hash_and_queue_the_same_way(client, make_us
     assert work[known.email] == {"make_token": 1, "_fingerprint": 1, "queue_mail": 1}
     assert work["nobody@example.com"] == work[known.email] == work[inactive.email]
     assert [m.to_address for m in outbox(session)] == [known.email]
+
+
+def test_the_reset_form_refuses_a_common_password_beside_the_field(client, make_user, session):
+    """Finding 7: the reset link's form uses the same rules, beside its new-password field."""
+    user = make_user()
+    client.post("/forgot-password", data={"email": user.email})
+    url = link_in(outbox(session)[0])
+    response = client.post(url, data={"new_password": "password1234", "confirm": "password1234"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "This password is one of the most common ones." in html and "invalid-feedback" in html
+    session.expire_all()
+    assert passwords.verify(session.get(User, user.id).password_hash, TEST_PASSWORD)

@@ -249,7 +249,7 @@ def test_session_cookie_secure_behind_a_trusted_proxy(make_user, database_url, a
 
 def test_which_service_calls_bump_the_session_version(session, make_user, admin):
     user = make_user()
-    user_service.update_user(session, admin, user, first_name="Renamed", role="customer-admin")
+    user_service.update_user(session, admin, user, first_name="Renamed", role="editor")
     assert user.session_version == 0  # permissions are read on every request; no need to sign out
     user_service.update_user(session, admin, user, active=False)
     assert user.session_version == 1

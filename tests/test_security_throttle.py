@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 import pytest
@@ -141,3 +143,118 @@ def test_an_unreachable_redis_does_not_break_sign_in(database_url, app, make_use
         with down.app_context():
             db.engine.dispose()
         limiter.init_app(app)
+
+
+# --- bursts (issue 8, finding 6) and bodies that are not forms (finding 13) ----------------------------
+@pytest.fixture(params=["memory", "redis"])
+def burst_app(request, database_url, app):
+    """An app with small limits (3 per e-mail, 4 per IP), throttling ON, counters unique to this run."""
+    storage = "memory://" if request.param == "memory" else REDIS_URL
+    prefix = f"{PREFIX}-burst-{uuid.uuid4().hex[:8]}"
+    burst = create_app(
+        config_for(
+            database_url,
+            RATELIMIT_ENABLED=True,
+            RATELIMIT_STORAGE_URI=storage,
+            RATELIMIT_KEY_PREFIX=prefix,
+            LOGIN_LIMIT_PER_EMAIL="3 per minute",
+            LOGIN_LIMIT_PER_IP="4 per minute",
+        )
+    )
+    limiter.reset() if request.param == "memory" else None
+    yield burst
+    with burst.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if request.param == "memory":
+        limiter.reset()
+    else:
+        conn = redis.Redis.from_url(REDIS_URL)
+        keys = list(conn.scan_iter(f"*{prefix}*"))
+        if keys:
+            conn.delete(*keys)
+    limiter.init_app(app)
+
+
+def burst(app, monkeypatch, posts) -> tuple[int, list[int]]:
+    """Send ``posts`` (email, ip) all at once from threads released by a barrier.
+
+    Every password check is held until each request has either reached one or been answered, so on
+    code that counts only after the check, every request of the burst would be evaluated.
+    Returns (how many passwords were checked, the status codes).
+    """
+    from backoffice.services import users as user_service
+
+    real = user_service.authenticate
+    lock, evaluated, answered = threading.Lock(), [0], [0]
+    go_on = threading.Event()
+
+    def held_authenticate(*args, **kwargs):
+        with lock:
+            evaluated[0] += 1
+        go_on.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(user_service, "authenticate", held_authenticate)
+    start = threading.Barrier(len(posts), timeout=30)
+    statuses: list = [None] * len(posts)
+
+    def send(i, email, ip):
+        client = app.test_client()
+        start.wait()
+        try:
+            statuses[i] = attempt(client, email, ip=ip).status_code
+        finally:
+            with lock:
+                answered[0] += 1
+
+    threads = [threading.Thread(target=send, args=(i, *post)) for i, post in enumerate(posts)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with lock:
+            if evaluated[0] + answered[0] >= len(posts):
+                break
+        time.sleep(0.01)
+    go_on.set()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads)
+    return evaluated[0], statuses
+
+
+def test_a_burst_of_wrong_passwords_for_one_email_is_cut_at_the_limit(burst_app, monkeypatch):
+    """Finding 6: 12 concurrent wrong passwords for one e-mail (each from its own IP): at most 3 are checked."""
+    evaluated, statuses = burst(burst_app, monkeypatch, [("burst@example.com", f"10.7.0.{n}") for n in range(12)])
+    assert evaluated <= 3, f"{evaluated} passwords checked past a limit of 3"
+    assert statuses.count(429) == 12 - evaluated, statuses
+    assert statuses.count(200) == evaluated
+
+
+def test_a_burst_from_one_ip_is_cut_at_the_limit(burst_app, monkeypatch):
+    """Finding 6: 12 concurrent attempts from one IP for 12 e-mails: at most 4 are checked."""
+    evaluated, statuses = burst(burst_app, monkeypatch, [(f"ip-burst{n}@example.com", "10.7.1.1") for n in range(12)])
+    assert evaluated <= 4, f"{evaluated} passwords checked past a limit of 4"
+    assert statuses.count(429) == 12 - evaluated, statuses
+
+
+def test_a_json_body_does_not_dodge_the_per_email_counter(burst_app, make_user):
+    """Finding 13: once an e-mail is throttled, a JSON body (even with the right password) signs nobody in
+    and checks nothing: the throttled forms take form bodies only (400, never a 500)."""
+    user = make_user(email="json@example.com")
+    client = burst_app.test_client()
+    for n in range(3):
+        assert attempt(client, user.email, ip=f"10.7.2.{n}").status_code == 200
+    assert attempt(client, user.email, TEST_PASSWORD, ip="10.7.2.9").status_code == 429
+    for url, body in (
+        ("/login", {"email": user.email, "password": TEST_PASSWORD}),
+        ("/forgot-password", {"email": user.email}),
+    ):
+        response = client.post(url, json=body, environ_base={"REMOTE_ADDR": "10.7.3.1"})
+        assert response.status_code == 400, (url, response.status_code)
+        assert "The request could not be understood." in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302  # still not signed in
+    # and a JSON body with an e-mail nobody throttled is refused the same way, not checked
+    response = client.post("/login", json={"email": "fresh@example.com", "password": "x"})
+    assert response.status_code == 400

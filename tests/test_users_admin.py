@@ -284,3 +284,45 @@ def test_last_sign_in_shown_in_the_list(client, admin, make_user):
     assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", html)  # formatted, not Python's repr
     html = html_of(client.get(f"/admin/users/details/?id={admin.id}"))
     assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", html)
+
+
+# --- the role customer-admin (issue 8, finding 10) ------------------------------------------------------
+def test_the_users_form_cannot_make_or_unmake_a_customer_admin(client, admin, make_user, session):
+    """Finding 10: the role list has no Customer admin; a guest posted as customer-admin stays a guest; a
+    customer's admin can't be made an editor or a system administrator, and the form says why beside the role."""
+    from tests import factories
+
+    guest = make_user(role="guest", first_name="Gus", last_name="Guest")
+    customer = factories.customer(session, name="Kund AB")
+    person = customer.admin
+    login(client, admin)
+    html = html_of(client.get("/admin/users/new/"))
+    assert 'value="customer-admin"' not in html
+    response = client.post(f"/admin/users/edit/?id={guest.id}", data=user_edit_form(guest, role="customer-admin"))
+    assert response.status_code == 200
+    assert field_error(html_of(response), "role")
+    session.expire_all()
+    assert session.get(User, guest.id).role == "guest"
+
+    html = html_of(client.get(f"/admin/users/edit/?id={person.id}"))
+    assert "A customer admin keeps this role while they administer a customer" in html
+    for role in ("editor", "system-admin"):
+        response = client.post(f"/admin/users/edit/?id={person.id}", data=user_edit_form(person, role=role))
+        assert response.status_code == 200
+        assert "customer admin of Kund AB" in field_error(html_of(response), "role")
+        session.expire_all()
+        assert session.get(User, person.id).role == "customer-admin"
+
+
+def test_weak_passwords_are_refused_beside_the_field(client, admin, make_user, session):
+    """Finding 7: the add form, the edit form and the set-password dialog say why beside the password."""
+    login(client, admin)
+    response = client.post("/admin/users/new/", data={**NEW_USER, "password": "aaaaaaaaaaaa"})
+    assert "repeats characters or a pattern" in field_error(html_of(response), "password")
+    user = make_user(first_name="Petra", last_name="Persson", email="petra.persson@example.com")
+    before = user_row(session, user.id)
+    response = client.post(f"/admin/users/edit/?id={user.id}", data=user_edit_form(user, password="petra.persson"))
+    assert "too similar to the name or e-mail address" in field_error(html_of(response), "password")
+    response = client.post(f"/admin/users/password/?id={user.id}", data={"password": "password1234"})
+    assert "one of the most common ones" in html_of(response)
+    assert user_row(session, user.id) == before

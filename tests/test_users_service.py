@@ -12,6 +12,7 @@ from backoffice.models import Customer, User
 from backoffice.services import users as service
 from backoffice.services.errors import ServiceError
 from tests.factories import PASSWORD
+from tests import factories
 
 
 def new_user(session, **kw):
@@ -104,8 +105,8 @@ def test_password_shorter_than_12_refused(session, password):
 
 
 def test_password_of_exactly_12_accepted(session):
-    user = new_user(session, password="x" * 12)
-    assert service.authenticate(session, user.email, "x" * 12) is user
+    user = new_user(session, password="kx7-Vq2m-Lp9")
+    assert service.authenticate(session, user.email, "kx7-Vq2m-Lp9") is user
 
 
 def test_admin_reset_password_validates_and_can_require_change(session, admin):
@@ -241,7 +242,8 @@ def test_unreferenced_user_is_deleted(session, admin):
 
 
 def test_referenced_user_is_deactivated_not_deleted(session, admin, make_org):
-    user = new_user(session, role="customer-admin")
+    user = new_user(session, role="guest")
+    user.role = "customer-admin"  # as the customer services make it
     org = make_org()
     session.add(Customer(type="business", organization_id=org.id, admin_user_id=user.id))
     session.commit()
@@ -350,3 +352,73 @@ def test_password_changes_are_told_by_email_in_the_users_language(session, admin
     assert [m.to_address for m in messages] == ["sv@example.com", "sv@example.com"]
     assert all(m.subject == "Ditt lösenord i Backoffice har ändrats" for m in messages)
     assert "and-then-i-chose-this" not in messages[1].body
+
+
+# --- the role customer-admin (issue 8, finding 10) ------------------------------------------------------
+def test_the_role_customer_admin_is_not_given_by_the_users_service(session, admin):
+    """Finding 10: neither creating nor editing a user gives the role customer-admin (a guest admin of nothing)."""
+    with pytest.raises(ServiceError) as created:
+        new_user(session, role="customer-admin")
+    assert created.value.field == "role"
+    assert "given by choosing the user as a customer's admin" in str(created.value.message)
+    session.rollback()
+    guest = new_user(session, role="guest")
+    with pytest.raises(ServiceError) as edited:
+        service.update_user(session, admin, guest, role="customer-admin")
+    assert edited.value.field == "role"
+    session.rollback()
+    assert session.get(User, guest.id).role == "guest"
+
+
+def test_a_customer_admin_keeps_the_role_while_administering_a_customer(session, admin):
+    """Finding 10: a customer's admin can't be made an editor or a system administrator here."""
+    customer = factories.customer(session, name="Kund AB")
+    person = customer.admin
+    for role in ("editor", "system-admin", "guest"):
+        with pytest.raises(ServiceError) as refused:
+            service.update_user(session, admin, person, role=role)
+        assert refused.value.field == "role"
+        assert "customer admin of Kund AB" in str(refused.value.message)
+        session.rollback()
+    assert session.get(User, person.id).role == "customer-admin"
+    # other fields can still be edited
+    service.update_user(session, admin, person, first_name="Renamed", role="customer-admin")
+    session.commit()
+
+
+# --- password strength (issue 8, finding 7) -------------------------------------------------------------
+WEAK = {
+    "aaaaaaaaaaaa": "repeats characters or a pattern",
+    "abcabcabcabc": "repeats characters or a pattern",
+    "123456789012": "repeats characters or a pattern",
+    "password1234": "one of the most common ones",
+    "iloveyou2026": "one of the most common ones",
+    "anna.ek@example.com": "too similar to the name or e-mail address",
+    "Anna.Ek.Example": "too similar to the name or e-mail address",
+}
+
+
+@pytest.mark.parametrize("weak", sorted(WEAK))
+def test_weak_passwords_are_refused_on_every_service_path(session, admin, weak):
+    """Finding 7: creating a user, an administrator setting one, and one's own change all refuse it."""
+    why = WEAK[weak]
+    with pytest.raises(ServiceError) as created:
+        new_user(session, password=weak)
+    assert why in str(created.value.message) and created.value.field == "password"
+    session.rollback()
+    user = new_user(session)
+    with pytest.raises(ServiceError) as set_by_admin:
+        service.set_password(session, admin, user, weak)
+    assert why in str(set_by_admin.value.message) and set_by_admin.value.field == "password"
+    with pytest.raises(ServiceError) as own:
+        service.change_own_password(session, user, PASSWORD, weak)
+    assert why in str(own.value.message) and own.value.field == "new_password"
+
+
+def test_the_common_list_is_shipped_with_the_package():
+    """Finding 7: Django's list of the 20,000 most common passwords, read from the package."""
+    from backoffice.services import passwords
+
+    common = passwords.common_passwords()
+    assert len(common) > 19000 and "qwerty" in common and "password1234" in common
+    assert not passwords._is_common(PASSWORD)

@@ -20,7 +20,18 @@ from backoffice.services.errors import ServiceError
 
 
 def role_choices():
-    return [(code, str(label)) for code, label in ROLE_LABELS.items()]
+    """Every role but customer-admin: that one is given by the customer services (a customer's admin)."""
+    return [(code, str(label)) for code, label in ROLE_LABELS.items() if code != service.CUSTOMER_ADMIN_ROLE]
+
+
+def _role_choices_for(form, user) -> None:
+    """Editing a customer admin: their role is listed (so the form shows it) and the field says why it stays."""
+    if user is not None and user.role == service.CUSTOMER_ADMIN_ROLE:
+        form.role.choices = [(code, str(label)) for code, label in ROLE_LABELS.items()]
+        form.role.description = _l(
+            "A customer admin keeps this role while they administer a customer; choose another admin "
+            "for the customer (under Customers) to change it."
+        )
 
 
 class UserForm(Form):
@@ -133,6 +144,12 @@ class UserView(HistoryTabMixin, SecureModelView):
 
     def on_form_prefill(self, form, id):
         form.password.data = ""
+        _role_choices_for(form, self.get_one(id))
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        _role_choices_for(form, obj)
+        return form
 
     def _photo(self, form, user):
         upload = form.photo_upload.data

@@ -124,7 +124,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user_service.set_password(db.session, user, user, form.new_password.data)  # ends every session
+            user_service.set_password(db.session, user, user, form.new_password.data, field="new_password")  # ends every session
             db.session.commit()
             flash(_("Your password has been changed. Sign in with the new password."), "success")
             return redirect(url_for("auth.login"))

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from backoffice.auth import sessions
 from backoffice.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm, ProfileForm
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
+from backoffice.auth import throttle
 from backoffice.auth.throttle import throttled
 from backoffice.extensions import db
 from backoffice.services import history
@@ -44,10 +45,11 @@ def form_errors_from(form, error: ServiceError) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@throttled(failures_only=True)
+@throttled()
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
+        throttle.release()
         return redirect(next_url or landing_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
@@ -69,6 +71,7 @@ def login():
             history.record_security(db.session, "sign_in", user)
             db.session.commit()
             sessions.start(user, remember=form.remember.data)  # a fresh session at sign-in
+            throttle.release()  # only failed attempts count
             return redirect(next_url or landing_for(user))
         db.session.rollback()
         _record_failed_sign_in(form.email.data)

@@ -214,6 +214,16 @@ def _end_admin_sessions(session, actor: User | None, admin: User | None) -> None
         user_service.end_sessions(session, actor, admin)
 
 
+def _lock_organization_alive(session, org_id: int | None) -> None:
+    """After this request's own write: lock the organization (serialises with its soft delete) and
+    refuse when it was deleted meanwhile, so there is never an active customer on a deleted organization."""
+    if org_id is None:
+        return
+    session.flush()
+    if org_service.lock_organization(session, org_id) is not None:
+        raise ServiceError(_l("This organization is deleted. Choose another one."), "organization_id")
+
+
 def _refuse_if_deleted(customer: Customer) -> None:
     if customer.is_deleted:
         raise ServiceError(_l("A deleted customer can't be changed. Recover it first."))
@@ -248,6 +258,7 @@ def create_customer(
     with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
         admin.role = CUSTOMER_ADMIN
+    _lock_organization_alive(session, org.id)
     if billing:
         set_billing(session, actor, customer, **billing)
     return customer
@@ -306,6 +317,8 @@ def update_customer(
                 new_admin.role = CUSTOMER_ADMIN
             if deactivating:
                 _end_admin_sessions(session, actor, customer.admin)
+        if new_org is not None:
+            _lock_organization_alive(session, customer.organization_id)
         if sharing_disabled:
             for hook in on_sharing_disabled:
                 hook(session, actor, customer, confirm_unshare)
@@ -360,6 +373,12 @@ def recover_customer(session, actor: User | None, customer: Customer, admin_user
         customer.admin_user_id = admin.id
         customer.admin = admin
         admin.role = CUSTOMER_ADMIN
+    if org is not None:
+        session.flush()
+        if org_service.lock_organization(session, org.id) is not None:
+            raise ServiceError(
+                _l("The organization %(name)s is deleted. Recover the organization first.", name=org.name)
+            )
     return customer
 
 
@@ -423,7 +442,10 @@ def clear_billing(session, actor: User | None, customer: Customer) -> None:
 
 # --- organizations: the cascade and the purge blocker live beside the customer rules ---------------
 def _soft_delete_with_organization(session, actor, org: Organization) -> None:
-    customer = session.scalar(select(Customer).where(Customer.organization_id == org.id))
+    # Read afresh (the organization is locked): a customer recovered just before is seen as it is now.
+    customer = session.scalar(
+        select(Customer).where(Customer.organization_id == org.id).execution_options(populate_existing=True)
+    )
     if customer is not None and not customer.is_deleted:
         soft_delete_customer(session, actor, customer)
 

@@ -178,6 +178,8 @@ def seed(session, actor=None) -> dict:
     added = {"users": 0, "organizations": 0, "customers": 0}
     for i, row in enumerate(demo_users() + demo_customer_admins()):
         if user_service.get_by_email(session, row["email"]) is None:
+            # a customer admin is made one by becoming a customer's admin (seed_sharing, below)
+            row = {**row, "role": "guest" if row["role"] == "customer-admin" else row["role"]}
             user = user_service.create_user(session, actor, **row, password=DEMO_PASSWORD)
             if i % 4 == 1:  # some have a photo (a round avatar), the others show their initials
                 user_service.set_photo(session, actor, user, demo_photo(i))
@@ -300,6 +302,7 @@ def seed_sharing(session, actor=None) -> int:
                 session, actor, name="Kundportalen Demo AB", org_number="559999-0001", address="Portalvägen 1",
                 post_number="111 22", municipality="Stockholm", region="Stockholms län", country="Sverige",
             )
+        demo_admin.role = "customer-admin"
         mine = Customer(organization=org, admin=demo_admin, status="ACTIVE", allow_shared_billing=True,
                         customer_number="2026")
         session.add(mine)

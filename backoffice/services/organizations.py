@@ -102,9 +102,24 @@ soft_delete_cascades: list = []
 purge_blockers: list = []
 
 
+def lock_organization(session, org_id: int):
+    """Lock the organization's row until the transaction ends; returns its ``deleted_at`` as committed.
+
+    ``SELECT … FOR UPDATE`` on PostgreSQL: a soft delete and a customer written for the organization
+    (created, recovered, moved to it) take this lock, so they run one after the other and the second
+    sees what the first committed. SQLite has no row locks (SQLAlchemy leaves FOR UPDATE out) but takes
+    one writer at a time: callers lock after their own first write, so the read is in the write transaction.
+    """
+    return session.execute(
+        select(Organization.deleted_at).where(Organization.id == org_id).with_for_update()
+    ).scalar_one_or_none()
+
+
 def soft_delete_organization(session, actor: User | None, org: Organization) -> None:
     locking.remember_actor(session, actor)
-    if org.is_deleted:
+    # Lock first: a customer being created or recovered for it at this instant either committed
+    # before (the cascade below sees it) or waits and then sees the organization deleted.
+    if org.is_deleted or lock_organization(session, org.id) is not None:
         raise ServiceError(_l("This organization is already deleted."))
     org.deleted_at = utcnow()
     for cascade in soft_delete_cascades:

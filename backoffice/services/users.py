@@ -54,6 +54,35 @@ def _check_fields(values: dict) -> None:
         raise ServiceError(_l("Choose a time zone from the list."), "timezone")
 
 
+CUSTOMER_ADMIN_ROLE = "customer-admin"
+_CUSTOMER_ADMIN_SET_ELSEWHERE = _l(
+    "The role Customer admin is given by choosing the user as a customer's admin, under Customers."
+)
+
+
+def _guard_customer_admin_role(session, user: User | None, role: str) -> None:
+    """The role customer-admin is set (and taken away) only by the customer services: a user can't be
+    given it here, and a customer's admin keeps it while they administer a customer."""
+    from backoffice.models import Customer  # (models import nothing from the services)
+
+    current = user.role if user is not None else None
+    if role == current:
+        return
+    if role == CUSTOMER_ADMIN_ROLE:
+        raise ServiceError(_CUSTOMER_ADMIN_SET_ELSEWHERE, "role")
+    if current == CUSTOMER_ADMIN_ROLE:
+        administers = session.scalar(select(Customer).where(Customer.admin_user_id == user.id))
+        if administers is not None:
+            raise ServiceError(
+                _l(
+                    "This user is the customer admin of %(customer)s. Choose another admin for that customer "
+                    "(under Customers) before changing this user's role.",
+                    customer=administers.organization.name if administers.organization else administers.id,
+                ),
+                "role",
+            )
+
+
 def _active_admins(session) -> int:
     return session.scalar(
         select(func.count()).select_from(User).where(User.role == ADMIN_ROLE, User.active.is_(True))
@@ -95,11 +124,12 @@ def create_user(
         "language": language or "en",
     }
     _check_fields(values)
+    _guard_customer_admin_role(session, None, values["role"])
     if get_by_email(session, values["email"]):
         raise ServiceError(_EMAIL_TAKEN, "email")
     user = User(**values, active=active, must_change_password=must_change_password)
     if password is not None:
-        user.password_hash = passwords.hash_password(passwords.validate(password))
+        user.password_hash = passwords.hash_password(passwords.validate(password, user_inputs=_inputs(user)))
     with unique_guard(session, {"email": ("email", _EMAIL_TAKEN)}):
         session.add(user)
     return user
@@ -117,6 +147,8 @@ def update_user(session, actor: User | None, user: User, *, expected_version=Non
         if name in changes:
             changes[name] = (changes[name] or "").strip()
     _check_fields(changes)
+    if "role" in changes:
+        _guard_customer_admin_role(session, user, changes["role"])
     _guard_admin_rules(
         session, actor, user, role=changes.get("role", user.role), active=changes.get("active", user.active)
     )
@@ -208,12 +240,19 @@ def sign_out_everywhere(session, actor: User | None, user: User) -> None:
     history.record_security(session, "signed_out_everywhere", user, actor=actor)
 
 
-def set_password(session, actor: User | None, user: User, password: str, *, require_change: bool = False) -> None:
+def _inputs(user: User) -> tuple:
+    """What a password must not be guessable from: the user's own name and e-mail address."""
+    return (user.first_name, user.last_name, user.email, f"{user.first_name or ''} {user.last_name or ''}")
+
+
+def set_password(
+    session, actor: User | None, user: User, password: str, *, require_change: bool = False, field: str = "password"
+) -> None:
     """An administrator sets or resets someone's password (also the forgotten-password reset).
 
     Every session of the user ends; when it is the actor's own password the caller renews the current one.
     """
-    user.password_hash = passwords.hash_password(passwords.validate(password))
+    user.password_hash = passwords.hash_password(passwords.validate(password, field, _inputs(user)))
     user.must_change_password = require_change
     end_sessions(session, actor, user)
     _tell_password_changed(session, user)
@@ -222,7 +261,7 @@ def set_password(session, actor: User | None, user: User, password: str, *, requ
 def change_own_password(session, user: User, current: str, new: str) -> None:
     if not passwords.verify(user.password_hash, current or ""):
         raise ServiceError(_l("The current password is not correct."), "current_password")
-    passwords.validate(new, "new_password")
+    passwords.validate(new, "new_password", _inputs(user))
     if passwords.verify(user.password_hash, new):
         raise ServiceError(_l("Choose a password different from the current one."), "new_password")
     user.password_hash = passwords.hash_password(new)
