@@ -288,6 +288,7 @@ class SecureModelView(ModelView):
             text = str(id if id is not None else "")
             if not re.fullmatch(r"[0-9]{1,19}", text) or int(text) > limit:
                 return None
+            id = text  # (Flask-Admin decodes the id as text; an id from parsers.Id is an int)
         return super().get_one(id)
 
     def get_one_or_404(self, id_value):
