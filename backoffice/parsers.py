@@ -43,7 +43,24 @@ class Id(Param):
 
 
 class Ids(Id):
+    """Repeated ids: None when none was sent; else the valid ones (possibly none, which selects nothing)."""
+
     many = True
+
+    def read(self, values):
+        return super().read(values) if values else None
+
+
+class Page(Param):
+    """A 1-based page number (text, 10,000 digits, a negative number: page 1 or the last page served)."""
+
+    def parse(self, text):
+        from backoffice.forms import page_number
+
+        return page_number(text)
+
+    def read(self, values):
+        return self.parse(values[0] if values else None)
 
 
 class Cursor(Id):
@@ -132,4 +149,4 @@ def arg(name: str):
 
 
 __all__ = ["ID_MAX", "accepts", "arg", "declared", "Id", "Ids", "Cursor", "Date", "Choice", "Flag", "Text",
-           "ActorFilter"]
+           "ActorFilter", "Page"]
