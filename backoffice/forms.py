@@ -1,8 +1,14 @@
 """The base classes of every form in the app: one place for the checks every field gets.
 
+- A text field sent as a file part (multipart) is refused beside its field before any validator sees
+  it (a validator calling len() on the file got a TypeError: a 500, even on the sign-in page).
 - A NUL character (\\0) is refused beside its field: PostgreSQL can't store one in text, and SQLite would
   store what PostgreSQL later can't restore. Checked on the raw submitted values, so no validator of a
   single field can forget it.
+- A one-line field (a StringField, as Flask-Admin scaffolds for a String(n) column) refuses every control
+  character (CR/LF, tab, ...); a multi-line field (a TextAreaField, for a Text column) refuses all but
+  line breaks and tabs. Passwords are not checked (never shown, never put in a header). The characters are
+  defined once, in services/validation.py, which the services check too.
 
 `Form` is the base of the app's own forms (Flask-WTF, CSRF); `AdminForm` is the base of the forms
 Flask-Admin scaffolds (`SecureModelView.form_base_class`). tests/test_fuzz_forms.py checks that every
@@ -14,25 +20,77 @@ from __future__ import annotations
 from flask_admin.form import BaseForm as FlaskAdminBaseForm
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import FileField, MultipleFileField, PasswordField, StringField, TextAreaField
+
+from backoffice.services.validation import control_character_message
 
 NUL_MESSAGE = _l("This field can't contain a NUL character (\\0).")
+FILE_PART_MESSAGE = _l("This field takes text, not a file.")
 
 
 def has_nul(field) -> bool:
     return any(isinstance(value, str) and "\x00" in value for value in (field.raw_data or ()))
 
 
+def takes_files(field) -> bool:
+    return isinstance(field, (FileField, MultipleFileField))
+
+
+def is_one_line(field) -> bool | None:
+    """True for a one-line text field, False for a multi-line one, None for a field not checked."""
+    if isinstance(field, TextAreaField):
+        return False
+    if isinstance(field, PasswordField):
+        return None
+    if isinstance(field, StringField):
+        return True
+    return None
+
+
 class RefuseNulMixin:
-    """Refuses a NUL character in any submitted field, after the field's own validators ran."""
+    """Refuses a file where text is expected (before validation), and a NUL or a control character in
+    any submitted field (after the field's own validators ran)."""
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        self._file_parts = set()
+        formdata = self.meta.wrap_formdata(self, formdata)
+        if formdata is not None and hasattr(formdata, "items"):
+            text_names = {field.name for field in self if not takes_files(field)}
+            kept = MultiDict()
+            for key, value in formdata.items(multi=True):
+                if key in text_names and not isinstance(value, str):
+                    self._file_parts.add(key)  # dropped: to every validator the field is simply missing
+                    continue
+                kept.add(key, value)
+            if self._file_parts:
+                formdata = kept
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for field in self:
-            if has_nul(field):
+            message = field_problem(field, field.name in getattr(self, "_file_parts", ()))
+            if message is not None:
                 # A plain str: Flask-Admin's templates show only errors that are str instances.
-                field.errors = [*field.errors, str(NUL_MESSAGE)]
+                field.errors = [*field.errors, str(message)]
                 valid = False
         return valid
+
+
+def field_problem(field, sent_as_file: bool = False):
+    if sent_as_file:
+        return FILE_PART_MESSAGE
+    if has_nul(field):
+        return NUL_MESSAGE
+    one_line = is_one_line(field)
+    if one_line is None:
+        return None
+    for value in field.raw_data or ():
+        message = control_character_message(value, one_line)
+        if message is not None:
+            return message
+    return None
 
 
 class Form(RefuseNulMixin, FlaskForm):

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 
 from backoffice.auth.permissions import can
 from backoffice.extensions import db
-from backoffice.forms import Form, page_number
+from backoffice.forms import Form
+from backoffice.parsers import Page, accepts, arg
 from backoffice.services import notifications as notification_service
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
@@ -25,12 +26,13 @@ def _allowed() -> bool:
 
 @bp.route("/")
 @login_required
+@accepts(page=Page())
 def index():
     if not _allowed():
         return render_template("portal/index.html", no_access=True), 200
     user = current_user._get_current_object()
     customer = sharing.customer_of(db.session, user)
-    page = page_number(request.args.get("page"))
+    page = arg("page")
     size = notification_service.PAGE_SIZE
     return render_template(
         "portal/index.html",
@@ -49,6 +51,7 @@ def index():
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @login_required
+@accepts(page=Page())
 def read(notification_id: int):
     if not _allowed():
         abort(403)
@@ -59,7 +62,7 @@ def read(notification_id: int):
         except ServiceError as error:
             db.session.rollback()
             flash(str(error.message), "error")
-    return redirect(url_for(".index", page=request.args.get("page") or None))
+    return redirect(url_for(".index", page=arg("page") if arg("page") > 1 else None))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])

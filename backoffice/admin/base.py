@@ -26,6 +26,7 @@ from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
 from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, record_gone, show_conflict
 from backoffice.forms import PAGE_MAX, AdminForm, Form
+from backoffice.parsers import Flag, Id, Page, Text
 from backoffice.services.errors import ConflictError, ServiceError
 from backoffice.services.validation import search_text
 
@@ -106,6 +107,16 @@ class SecureModelView(ModelView):
         "create_view": "create",
         "edit_view": "edit",
         "action_view": "view",  # each action checks its own permission in is_action_allowed
+    }
+    # The query parameters of Flask-Admin's own endpoints (Flask-Admin parses them; get_one checks ids):
+    # declared like the app's own endpoints' (@accepts), for tests/test_fuzz_params.py.
+    _record_params = {"id": Id(), "url": Text(2000), "modal": Flag(), "panel": Flag()}
+    query_params = {
+        "index_view": {"search": Text(), "page": Page(), "page_size": Page(), "sort": Page(), "desc": Flag(),
+                       "url": Text(2000)},
+        "details_view": _record_params,
+        "edit_view": _record_params,
+        "create_view": {"url": Text(2000), "modal": Flag(), "panel": Flag()},
     }
     list_template = "admin/backoffice_list.html"
     form_base_class = AdminForm  # scaffolded forms refuse NUL like the app's own forms
@@ -288,6 +299,7 @@ class SecureModelView(ModelView):
             text = str(id if id is not None else "")
             if not re.fullmatch(r"[0-9]{1,19}", text) or int(text) > limit:
                 return None
+            id = text  # (Flask-Admin decodes the id as text; an id from parsers.Id is an int)
         return super().get_one(id)
 
     def get_one_or_404(self, id_value):

@@ -21,6 +21,7 @@ from backoffice.auth.views import safe_next
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.models import Customer, Organization, User
+from backoffice.parsers import Text, accepts, arg
 from backoffice.services import customers as service
 from backoffice.services import sharing
 from backoffice.services.errors import ConflictError, ServiceError
@@ -246,14 +247,16 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
 
     # --- pickers (searched on the server; at most PICKER_LIMIT rows) ------------------------------
     @expose("/admin-search/")
+    @accepts(q=Text(100))
     def admin_search_view(self):
-        q = request.args.get("q", "")[:100]
+        q = arg("q")
         users = db.session.scalars(service.eligible_admins_query(db.session, q).limit(PICKER_LIMIT))
         return jsonify(results=[{"id": u.id, "text": user_label(u)} for u in users])
 
     @expose("/organization-search/")
+    @accepts(q=Text(100))
     def organization_search_view(self):
-        q = request.args.get("q", "")[:100]
+        q = arg("q")
         orgs = db.session.scalars(service.available_organizations_query(db.session, q).limit(PICKER_LIMIT))
         return jsonify(results=[{"id": o.id, "text": org_label(o)} for o in orgs])
 

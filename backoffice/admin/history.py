@@ -33,6 +33,7 @@ from backoffice.auth.permissions import can
 from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
 from backoffice.models import HistoryEntry, User
+from backoffice.parsers import ActorFilter, Choice, Cursor, Date, Flag, Id, Text, accepts, arg
 from backoffice.services import history
 from backoffice.services.errors import ServiceError
 from backoffice.services.spreadsheet import stream_csv
@@ -154,10 +155,9 @@ class HistoryTabMixin:
     def timeline_context(self, model) -> dict:
         """Everything the _timeline.html partial needs (a customers details page can call this too)."""
         pk = self.get_pk_value(model)
-        group = request.args.get("group") or None
+        group = arg("group")
         group = group if group in self.history_groups else None
-        before = request.args.get("before", "")
-        before = int(before) if before.isdigit() else None
+        before = arg("before")  # (a value no id can be: the newest entries, never int() of it)
         entries, more = history.timeline(db.session, self.history_record_type, int(pk), group=group, before=before)
         here = self.get_url(".history_view", id=pk, group=group)
         groups = [{"key": None, "label": _("All"), "url": self.get_url(".history_view", id=pk),
@@ -181,17 +181,19 @@ class HistoryTabMixin:
         }
 
     @expose("/history/")
+    @accepts(id=Id(), group=Choice(*history.KIND_GROUPS), before=Cursor(), fragment=Flag())
     def history_view(self):
-        model = self.get_one_or_404(request.args.get("id"))
+        model = self.get_one_or_404(arg("id"))
         tl = self.timeline_context(model)
-        if request.args.get("fragment") == "1":
+        if arg("fragment"):
             return render_template("admin/_timeline_entries.html", tl=tl)
         return self.render(self.history_template, model=model, tl=tl, record_tabs=self.record_tabs(model, "history"),
                            return_url=self.get_url(".index_view"))
 
     @expose("/history/note/", methods=("POST",))
+    @accepts(id=Id(), group=Choice(*history.KIND_GROUPS), before=Cursor())
     def history_note_view(self):
-        model = self.get_one_or_404(request.args.get("id"))
+        model = self.get_one_or_404(arg("id"))
         form = NoteForm()
         back = self.get_url(".history_view", id=self.get_pk_value(model))
         if form.validate_on_submit():
@@ -212,16 +214,17 @@ class HistoryTabMixin:
         return page, 400
 
     def _entry_of(self, model) -> HistoryEntry:
-        entry_id = request.args.get("entry", "")
-        entry = db.session.get(HistoryEntry, int(entry_id)) if entry_id.isdigit() else None
+        entry_id = arg("entry")
+        entry = db.session.get(HistoryEntry, entry_id) if entry_id is not None else None
         types = history.timeline_types(self.history_record_type)
         if entry is None or entry.record_type not in types or entry.record_id != int(self.get_pk_value(model)):
             abort(404)
         return entry
 
     @expose("/history/note/delete/", methods=("GET", "POST"))
+    @accepts(id=Id(), entry=Id(), url=Text(2000), modal=Flag(), panel=Flag())
     def history_note_delete_view(self):
-        model = self.get_one_or_404(request.args.get("id"))
+        model = self.get_one_or_404(arg("id"))
         entry = self._entry_of(model)
         if entry.kind != "note":
             abort(404)
@@ -240,12 +243,13 @@ class HistoryTabMixin:
         )
 
     @expose("/history/restore/", methods=("GET", "POST"))
+    @accepts(id=Id(), entry=Id(), field=Text(100), url=Text(2000), modal=Flag(), panel=Flag())
     def history_restore_view(self):
         if not can(current_user, "history.restore"):
             abort(403)
-        model = self.get_one_or_404(request.args.get("id"))
+        model = self.get_one_or_404(arg("id"))
         entry = self._entry_of(model)
-        field = request.args.get("field", "")
+        field = arg("field")
         change = next((c for c in entry.changes or [] if c.get("field") == field), None)
         if change is None or not history.restorable(entry, change):
             abort(404)
@@ -303,33 +307,36 @@ class AuditLogView(SecureBaseView):
     def is_accessible(self):
         return can(current_user, "audit.view")
 
-    def _filters(self) -> dict:
-        args = request.args
-        return {
-            "user": args.get("user", ""),
-            "record_type": args.get("record_type", ""),
-            "kind": args.get("kind", ""),
-            "date_from": args.get("date_from", ""),
-            "date_to": args.get("date_to", ""),
-            "q": args.get("q", "").strip()[:200],
-        }
+    # What the list and its export read; a value a parser can't read is an ignored filter.
+    filter_params = {
+        "user": ActorFilter(),
+        "record_type": Choice(*history.RECORD_TYPE_LABELS),
+        "kind": Choice(*history.KIND_LABELS),
+        "date_from": Date(),
+        "date_to": Date(),
+        "q": Text(200),
+    }
 
-    def _day(self, text: str, end: bool = False):
+    def _filters(self) -> dict:
+        """Every filter read and checked here, before a query is built (or an export's first byte)."""
+        values = {name: arg(name) for name in self.filter_params}
+        return {name: ("" if value is None else str(value) if name == "user" else value)
+                for name, value in values.items()}
+
+    def _day(self, day, end: bool = False):
         """A date typed in the viewer's time zone, as a UTC instant (the next midnight for "to")."""
-        try:
-            day = datetime.strptime(text, "%Y-%m-%d").date()
-        except ValueError:
+        if not day:
             return None
         zone = get_timezone()
         zone = ZoneInfo(str(zone)) if zone is not None else UTC
-        local = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=zone)
+        local = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=zone)  # (Date(): no overflow)
         return local.astimezone(UTC)
 
     def _query(self, f: dict):
         query = select(HistoryEntry)
         if f["user"] == "system":
             query = query.where(HistoryEntry.actor_id.is_(None))
-        elif f["user"].isdigit():
+        elif f["user"]:
             query = query.where(HistoryEntry.actor_id == int(f["user"]))
         if f["record_type"]:
             query = query.where(HistoryEntry.record_type == f["record_type"])
@@ -349,12 +356,13 @@ class AuditLogView(SecureBaseView):
         return query.order_by(HistoryEntry.occurred_at.desc(), HistoryEntry.id.desc())
 
     @expose("/")
+    @accepts(**filter_params, before=Cursor())
     def index(self):
         f = self._filters()
         query = self._query(f)
-        before = request.args.get("before", "")
-        if before.isdigit():
-            cursor = db.session.get(HistoryEntry, int(before))
+        before = arg("before")
+        if before is not None:
+            cursor = db.session.get(HistoryEntry, before)
             if cursor is not None:
                 query = query.where(
                     (HistoryEntry.occurred_at < cursor.occurred_at)
@@ -383,7 +391,10 @@ class AuditLogView(SecureBaseView):
         )
 
     @expose("/export.csv")
+    @accepts(**filter_params)
     def export(self):
+        # Everything is read and checked, and the query built, before the response starts: a bad value
+        # can't end the stream midway (a 200 and a truncated file).
         query = self._query(self._filters()).execution_options(yield_per=1000)
 
         def rows():

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
 from backoffice.extensions import db
-from backoffice.forms import page_number
+from backoffice.parsers import Page, accepts, arg
 from backoffice.services import notifications as service
 from backoffice.services.errors import ServiceError
 
@@ -19,8 +19,9 @@ class NotificationsView(SecureBaseView):
     endpoint_permissions = {"index": "admin.access", "read": "admin.access", "read_all": "admin.access"}
 
     @expose("/")
+    @accepts(page=Page())
     def index(self):
-        page = page_number(request.args.get("page"))
+        page = arg("page")
         items = service.list_for(db.session, self.actor, limit=service.PAGE_SIZE, offset=(page - 1) * service.PAGE_SIZE)
         total = service.total_count(db.session, self.actor)
         return self.render(
@@ -34,6 +35,7 @@ class NotificationsView(SecureBaseView):
         )
 
     @expose("/<int:notification_id>/read", methods=("POST",))
+    @accepts(page=Page())
     def read(self, notification_id: int):
         if PlainConfirmForm().validate_on_submit():
             try:
@@ -42,7 +44,7 @@ class NotificationsView(SecureBaseView):
             except ServiceError as error:
                 db.session.rollback()
                 flash(str(error.message), "error")
-        return redirect(url_for(".index", page=request.args.get("page") or None))
+        return redirect(url_for(".index", page=arg("page") if arg("page") > 1 else None))
 
     @expose("/read-all", methods=("POST",))
     def read_all(self):

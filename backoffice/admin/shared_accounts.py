@@ -18,6 +18,7 @@ from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.models import Customer
+from backoffice.parsers import Text, accepts, arg
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
 from backoffice.services.validation import parse_id
@@ -73,7 +74,7 @@ class SharedAccountsView(SecureBaseView):
             return redirect(url_for("admin.index"))
 
     def _page(self, customer, form=None, status=200):
-        search = (request.args.get("search") or "").strip()
+        search = arg("search")
         can_edit = self.can_edit()
         refusal = sharing.refusal(customer)
         form = form or AddSharedAccountForm()
@@ -104,19 +105,22 @@ class SharedAccountsView(SecureBaseView):
         return can(current_user, "customers.edit")
 
     @expose("/<int:customer_id>/")
+    @accepts(search=Text(200))
     def index(self, customer_id: int):
         return self._page(self._customer(customer_id))
 
     @expose("/<int:customer_id>/lookup")
+    @accepts(q=Text(200))
     def lookup(self, customer_id: int):
         """Eligible customers matching ?q=, at most 20, as JSON for the searchable select."""
         customer = self._customer(customer_id)
         if sharing.refusal(customer) is not None:
             return jsonify(results=[])
-        found = sharing.eligible(db.session, customer, request.args.get("q"))
+        found = sharing.eligible(db.session, customer, arg("q"))
         return jsonify(results=[{"id": c.id, "text": option_label(c)} for c in found])
 
     @expose("/<int:customer_id>/add/", methods=("POST",))
+    @accepts(search=Text(200))
     def add(self, customer_id: int):
         customer = self._customer(customer_id)
         form = AddSharedAccountForm()

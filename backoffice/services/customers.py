@@ -19,7 +19,7 @@ from backoffice.services import locking
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError, unique_guard
-from backoffice.services.validation import search_text
+from backoffice.services.validation import check_text, is_one_line_column, search_text
 
 GUEST = "guest"
 CUSTOMER_ADMIN = "customer-admin"
@@ -416,6 +416,9 @@ def set_billing(session, actor: User | None, customer: Customer, **values) -> Bi
             raise ServiceError(_l("This field contains a character that is not allowed."), f"billing_{name}")
         if value and len(value) > BILLING_MAX[name]:
             raise ServiceError(_l("At most %(n)d characters.", n=BILLING_MAX[name]), f"billing_{name}")
+        if value and isinstance(value, str):
+            column = BillingInfo.__table__.columns[name]
+            check_text(value, f"billing_{name}", one_line=is_one_line_column(column))
         cleaned[name] = value or None
     if cleaned.get("email") and not _EMAIL_RE.match(cleaned["email"]):
         raise ServiceError(_l("Enter a valid e-mail address."), "billing_email")

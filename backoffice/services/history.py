@@ -596,6 +596,9 @@ def add_note(session, actor, record_type: str, record_id: int, record_name: str,
         raise ServiceError(_l("Write the note first."), "text")
     if len(text) > 5000:
         raise ServiceError(_l("A note can be at most 5000 characters."), "text")
+    from backoffice.services.validation import check_text
+
+    check_text(text, "text", one_line=False)  # a note is several lines: line breaks and tabs only
     return record(session, "note", record_type, record_id, record_name, note=text, actor=actor)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -63,11 +64,20 @@ class MailSettings:
         )
 
 
+_HEADER_BREAKS = re.compile("[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def header_text(value) -> str:
+    """A value fit for one header line: any CR/LF or other control character becomes a space (a
+    subject naming "Evil\\r\\nBcc: ..." made EmailMessage raise ValueError, and the message was never sent)."""
+    return " ".join(_HEADER_BREAKS.sub(" ", str(value or "")).split())
+
+
 def as_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
+    email["From"] = header_text(sender)
+    email["To"] = header_text(message.to_address)
+    email["Subject"] = header_text(message.subject)
     email.set_content(message.body)
     return email
 
@@ -112,7 +122,7 @@ class PrintTransport:
 
     def send(self, message: OutboxMessage) -> None:
         self.echo(
-            f"From: {self.settings.sender}\nTo: {message.to_address}\nSubject: {message.subject}\n\n"
+            f"From: {self.settings.sender}\nTo: {message.to_address}\nSubject: {header_text(message.subject)}\n\n"
             f"{message.body.rstrip()}\n{'-' * 60}"
         )
 

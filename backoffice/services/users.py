@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
@@ -324,11 +325,15 @@ def delete_user(session, actor: User | None, user: User) -> str:
 
 
 PHOTO_SIZE = 256
+PHOTO_MAX_PIXELS = 40_000_000  # 40 megapixels: more than any camera photo, far less than a decompression bomb
 _PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/png", "WEBP": "image/png"}
 
 
 def set_photo(session, actor: User | None, user: User, data: bytes | None, max_bytes: int = 2 * 1024 * 1024) -> None:
-    """Store a photo re-encoded by Pillow (type checked by content, never by name); None removes it."""
+    """Store a photo re-encoded by Pillow (type checked by content, never by name); None removes it.
+
+    Refused before anything is decoded: more than ``max_bytes``, or (from the header alone) more than
+    PHOTO_MAX_PIXELS pixels — a 641 KB PNG of 13,000 x 13,000 pixels once took the server to 1.46 GB."""
     locking.remember_actor(session, actor)
     if data is None:
         user.photo, user.photo_mime = None, None
@@ -338,11 +343,23 @@ def set_photo(session, actor: User | None, user: User, data: bytes | None, max_b
         raise ServiceError(_l("The photo must be at most %(n)d MB.", n=max_bytes // (1024 * 1024)), "photo")
     from PIL import Image, UnidentifiedImageError
 
+    too_large = ServiceError(_l("The photo can be at most %(n)d megapixels.", n=PHOTO_MAX_PIXELS // 1_000_000), "photo")
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # (a bomb is refused, never decoded)
+            img = Image.open(io.BytesIO(data))  # reads the header only
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ServiceError(_l("Upload a JPEG, PNG, GIF or WebP image."), "photo") from exc
+    try:
+        with img:
             kind = img.format
             if kind not in _PHOTO_TYPES:
                 raise ServiceError(_l("Upload a JPEG, PNG, GIF or WebP image."), "photo")
+            width, height = img.size
+            if width * height > PHOTO_MAX_PIXELS:
+                raise too_large
             img.thumbnail((PHOTO_SIZE, PHOTO_SIZE))
             out = io.BytesIO()
             if kind == "JPEG":
