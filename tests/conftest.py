@@ -70,6 +70,15 @@ class FreshGlobalsClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+def make_throttled_app(database_url: str, **extra):
+    """An app with throttling ON (the suite's app has it off). The limiter is one object for every app of this
+    process and Flask-Limiter keeps the first key prefix it was given; clear it so this app's prefix counts."""
+    from backoffice.extensions import limiter
+
+    limiter._key_prefix = None
+    return create_app(test_config(database_url, RATELIMIT_ENABLED=True, **extra))
+
+
 def make_app(database_url: str, **extra):
     app = create_app(test_config(database_url, **extra))
     app.test_client_class = FreshGlobalsClient

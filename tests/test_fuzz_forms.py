@@ -323,11 +323,7 @@ def _settings_base(w):
 
 
 def _enrolling(w):
-    """The admin has started enrolment (the secret exists before the fuzzed confirmation)."""
-    from backoffice.services import two_factor
-
-    two_factor.begin_enrolment(db.session, w.admin)
-    db.session.commit()
+    """The admin is enrolling (the page keeps the secret in the browser's session until a code confirms it)."""
     return (User, w.admin.id)
 
 

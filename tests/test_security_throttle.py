@@ -9,10 +9,8 @@ import uuid
 import pytest
 import redis
 
-from backoffice import create_app
 from backoffice.extensions import db, limiter
-from tests.conftest import TEST_PASSWORD
-from tests.conftest import test_config as config_for
+from tests.conftest import TEST_PASSWORD, make_throttled_app
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # One prefix per test run so parallel runs (and other apps on this Redis) never share counters.
@@ -23,9 +21,7 @@ PREFIX = f"bo-test-{uuid.uuid4().hex}"
 def throttled_client(request, database_url, app):
     """A client of an app with throttling ON (the suite's app has it off)."""
     storage = "memory://" if request.param == "memory" else REDIS_URL
-    throttled_app = create_app(
-        config_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage, RATELIMIT_KEY_PREFIX=PREFIX)
-    )
+    throttled_app = make_throttled_app(database_url, RATELIMIT_STORAGE_URI=storage, RATELIMIT_KEY_PREFIX=PREFIX)
     if request.param == "memory":
         limiter.reset()  # (on Redis, reset() would clear every app's counters; our keys are unique instead)
     # No app context of its own around the test: each request then gets a fresh one (fresh g).
@@ -124,14 +120,11 @@ def test_the_429_page_is_translated(throttled_client, make_user):
 def test_an_unreachable_redis_does_not_break_sign_in(database_url, app, make_user):
     """RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: throttling goes on per process instead of failing with a 500."""
     user = make_user()
-    down = create_app(
-        config_for(
-            database_url,
-            RATELIMIT_ENABLED=True,
-            RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
-            RATELIMIT_KEY_PREFIX=PREFIX,
-            RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-        )
+    down = make_throttled_app(
+        database_url,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+        RATELIMIT_KEY_PREFIX=PREFIX,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
     )
     try:
         assert attempt(down.test_client(), user.email, TEST_PASSWORD).status_code == 302
@@ -151,15 +144,12 @@ def burst_app(request, database_url, app):
     """An app with small limits (3 per e-mail, 4 per IP), throttling ON, counters unique to this run."""
     storage = "memory://" if request.param == "memory" else REDIS_URL
     prefix = f"{PREFIX}-burst-{uuid.uuid4().hex[:8]}"
-    burst = create_app(
-        config_for(
-            database_url,
-            RATELIMIT_ENABLED=True,
-            RATELIMIT_STORAGE_URI=storage,
-            RATELIMIT_KEY_PREFIX=prefix,
-            LOGIN_LIMIT_PER_EMAIL="3 per minute",
-            LOGIN_LIMIT_PER_IP="4 per minute",
-        )
+    burst = make_throttled_app(
+        database_url,
+        RATELIMIT_STORAGE_URI=storage,
+        RATELIMIT_KEY_PREFIX=prefix,
+        LOGIN_LIMIT_PER_EMAIL="3 per minute",
+        LOGIN_LIMIT_PER_IP="4 per minute",
     )
     limiter.reset() if request.param == "memory" else None
     yield burst

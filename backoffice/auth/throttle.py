@@ -60,17 +60,20 @@ def _form_bodies_only(view):
     return wrapper
 
 
-def throttled(*, per_email: bool = True):
-    """Decorate a view: the limits, POST only, in the view's own scope, counted before the view runs.
+def throttled(*, per_email: bool = True, key=email_key, scope: str | None = None):
+    """Decorate a view: the limits, POST only, in the view's own scope (or ``scope``), counted before the view runs.
+
+    ``key`` names whose attempts the per-account limit counts: the typed e-mail, or (two-factor) the pending user.
 
     (No ``deduct_when``: Flask-Limiter would then test before the view and count after it, and concurrent
     attempts would all pass the test. A view that counts failures only calls ``release()`` on success.)
     """
 
     def decorate(view):
-        view = limiter.limit(_per_ip, key_func=ip_key, methods=["POST"])(view)
+        ip_scope = f"{scope}-ip" if scope else None
+        view = limiter.limit(_per_ip, key_func=ip_key, methods=["POST"], scope=ip_scope)(view)
         if per_email:
-            view = limiter.limit(_per_email, key_func=email_key, methods=["POST"])(view)
+            view = limiter.limit(_per_email, key_func=key, methods=["POST"], scope=scope)(view)
         return _form_bodies_only(view)
 
     return decorate

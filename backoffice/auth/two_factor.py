@@ -17,7 +17,7 @@ import time
 from io import BytesIO
 
 import segno
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,10 +26,9 @@ from markupsafe import Markup
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from backoffice.auth import sessions
-from backoffice.auth.throttle import _per_email, _per_ip, ip_key
+from backoffice.auth import sessions, throttle
 from backoffice.auth.views import bp, form_errors_from, landing_for, safe_next
-from backoffice.extensions import db, limiter
+from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.models import User
 from backoffice.services import history
@@ -38,6 +37,7 @@ from backoffice.services.errors import ServiceError
 
 PENDING = "_2fa_pending"
 PENDING_SECONDS = 5 * 60
+ENROL_SECRET, ENROL_USER = "_2fa_enrol_secret", "_2fa_enrol_user"  # a secret shown, not yet confirmed
 DEVICE_COOKIE = "bo_2fa_device"
 DEVICE_SALT = "two-factor-device"
 MAX_REMEMBER_DAYS = 30
@@ -113,15 +113,9 @@ def _pending_key() -> str:
     return "2fa-user:none"
 
 
-def _failed(response) -> bool:
-    return response.status_code != 302 and not g.get("two_factor_ok")
-
-
-def throttled_code(view):
-    """Wrong codes count like wrong passwords: per user and per client IP, the same limits."""
-    view = limiter.limit(_per_ip, key_func=ip_key, methods=["POST"], deduct_when=_failed, scope="two-factor-ip")(view)
-    return limiter.limit(_per_email, key_func=_pending_key, methods=["POST"], deduct_when=_failed,
-                         scope="two-factor-user")(view)
+# Wrong codes count like wrong passwords: per user and per client IP, the same limits, counted before the code
+# is checked (throttle.throttled); an accepted code gives its count back (throttle.release).
+throttled_code = throttle.throttled(key=_pending_key, scope="two-factor")
 
 
 # --- the remembered device -------------------------------------------------------------------------------
@@ -197,7 +191,7 @@ def two_factor():
         else:
             next_url = safe_next(marker.get("next"))
             _finish_sign_in(user, marker)
-            g.two_factor_ok = True
+            throttle.release()
             response = redirect(next_url or landing_for(user))
             if form.remember_device.data:
                 remember_device(response, user)
@@ -227,17 +221,21 @@ def two_factor_enrol():
             return redirect(url_for("auth.login"))
     if service.is_enabled(db.session, user):
         return redirect(url_for("auth.two_factor_settings") if current_user.is_authenticated else url_for("auth.login"))
-    row = service.begin_enrolment(db.session, user)
-    db.session.commit()
+    secret = session.get(ENROL_SECRET)
+    if not isinstance(secret, str) or session.get(ENROL_USER) != user.id:
+        secret = service.new_secret()  # shown on this page, stored only when the first code confirms it
+        session[ENROL_SECRET], session[ENROL_USER] = secret, user.id
     form = EnrolForm()
     if form.validate_on_submit():
         try:
-            codes = service.confirm_enrolment(db.session, user, form.code.data)
+            codes = service.confirm_enrolment(db.session, user, secret, form.code.data)
         except ServiceError as error:
             db.session.commit()
             form_errors_from(form, error)
         else:
-            g.two_factor_ok = True
+            throttle.release()
+            session.pop(ENROL_SECRET, None)
+            session.pop(ENROL_USER, None)
             if marker:
                 next_url = safe_next(marker.get("next"))
                 _finish_sign_in(user, marker)
@@ -249,7 +247,7 @@ def two_factor_enrol():
                                    continue_url=next_url or landing_for(user))
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "auth/two_factor_enrol.html", form=form, secret=row.secret, qr=_qr_svg(service.provisioning_uri(row, user)),
+        "auth/two_factor_enrol.html", form=form, secret=secret, qr=_qr_svg(service.provisioning_uri(secret, user)),
         forced=service.required_for(db.session, user),
     ), status
 
@@ -280,7 +278,7 @@ def two_factor_recovery_codes():
             form_errors_from(form, error)
         else:
             db.session.commit()
-            g.two_factor_ok = True
+            throttle.release()
             return render_template("auth/recovery_codes.html", codes=codes, continue_url=url_for("auth.two_factor_settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/two_factor_confirm.html", form=form, title=_("New recovery codes"),
@@ -301,7 +299,7 @@ def two_factor_disable():
             form_errors_from(form, error)
         else:
             db.session.commit()
-            g.two_factor_ok = True
+            throttle.release()
             flash(_("Two-factor sign-in is off."), "success")
             return redirect(url_for("auth.two_factor_settings"))
     status = 400 if request.method == "POST" else 200

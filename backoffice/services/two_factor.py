@@ -75,20 +75,14 @@ def fingerprint(session, user: User) -> str:
 # --- enrolment ---------------------------------------------------------------------------------------
 
 
-def begin_enrolment(session, user: User) -> UserTwoFactor:
-    """A secret waiting for its first code (kept across page loads until confirmed)."""
-    row = state(session, user)
-    if row is not None and row.enabled_at is not None:
-        raise ServiceError(_l("Two-factor sign-in is already on."))
-    if row is None:
-        row = UserTwoFactor(user_id=user.id, secret=pyotp.random_base32(32))
-        session.add(row)
-        session.flush()
-    return row
+def new_secret() -> str:
+    """A fresh TOTP secret for an enrolment; kept by the caller (the browser's session) until confirmed, so
+    showing the set-up page writes nothing."""
+    return pyotp.random_base32(32)
 
 
-def provisioning_uri(row: UserTwoFactor, user: User) -> str:
-    return pyotp.TOTP(row.secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+def provisioning_uri(secret: str, user: User) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def _accept_totp(row: UserTwoFactor, code: str | None) -> bool:
@@ -107,14 +101,22 @@ def _accept_totp(row: UserTwoFactor, code: str | None) -> bool:
     return False
 
 
-def confirm_enrolment(session, user: User, code: str | None) -> list[str]:
-    """The first code proves the app has the secret: two-factor is on; returns the recovery codes (once)."""
+def confirm_enrolment(session, user: User, secret: str | None, code: str | None) -> list[str]:
+    """The first code proves the app has ``secret``: two-factor is on; returns the recovery codes (once)."""
     row = state(session, user)
-    if row is None or row.enabled_at is not None:
+    if row is not None and row.enabled_at is not None:
+        raise ServiceError(_l("Two-factor sign-in is already on."))
+    if not (isinstance(secret, str) and len(secret) == 32 and secret.isascii() and secret.isalnum()):
         raise ServiceError(_l("Start the set-up again."))
-    if not _accept_totp(row, code):
+    candidate = UserTwoFactor(user_id=user.id, secret=secret)  # stored only once its first code is right
+    if not _accept_totp(candidate, code):
         _record(session, "two_factor_failed", user)
         raise ServiceError(WRONG_CODE, "code")
+    if row is None:
+        session.add(candidate)
+        row = candidate
+    else:
+        row.secret, row.last_counter = secret, candidate.last_counter
     row.enabled_at = utcnow()
     session.flush()
     _record(session, "two_factor_enabled", user)
