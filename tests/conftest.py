@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
+from contextlib import contextmanager
 
 import pytest
 from flask import g, has_app_context
@@ -70,13 +72,41 @@ class FreshGlobalsClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def make_throttled_app(database_url: str, **extra):
-    """An app with throttling ON (the suite's app has it off). The limiter is one object for every app of this
-    process and Flask-Limiter keeps the first key prefix it was given; clear it so this app's prefix counts."""
+@contextmanager
+def throttled_app(database_url: str, suite_app, storage: str = "memory://", prefix: str | None = None, **extra):
+    """An app with throttling ON (the suite's app has it off), its counters under a prefix of its own; afterwards
+    its counters are gone and the one process-wide limiter is back on the suite's app (throttling off).
+
+    Flask-Limiter keeps the first key prefix it was ever given, so it is cleared before this app's is set."""
+    import redis
     from backoffice.extensions import limiter
 
+    prefix = prefix or f"bo-test-{uuid.uuid4().hex}"
     limiter._key_prefix = None
-    return create_app(test_config(database_url, RATELIMIT_ENABLED=True, **extra))
+    app = create_app(
+        test_config(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage, RATELIMIT_KEY_PREFIX=prefix,
+                    **extra)
+    )
+    if storage.startswith("memory"):
+        limiter.reset()  # (on Redis, reset() would clear every app's counters; the prefix keeps ours apart)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if storage.startswith("memory"):
+            limiter.reset()
+        else:
+            try:
+                conn = redis.Redis.from_url(storage)
+                keys = list(conn.scan_iter(f"*{prefix}*"))
+                if keys:
+                    conn.delete(*keys)
+            except redis.ConnectionError:
+                pass  # a deliberately unreachable Redis holds nothing
+        limiter.init_app(suite_app)
+        assert limiter.enabled is False
 
 
 def make_app(database_url: str, **extra):

@@ -9,8 +9,7 @@ import uuid
 import pytest
 import redis
 
-from backoffice.extensions import db, limiter
-from tests.conftest import TEST_PASSWORD, make_throttled_app
+from tests.conftest import TEST_PASSWORD, throttled_app
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # One prefix per test run so parallel runs (and other apps on this Redis) never share counters.
@@ -19,29 +18,14 @@ PREFIX = f"bo-test-{uuid.uuid4().hex}"
 
 @pytest.fixture(params=["memory", "redis"])
 def throttled_client(request, database_url, app):
-    """A client of an app with throttling ON (the suite's app has it off)."""
+    """A client of an app with throttling ON, in memory or in the real Redis."""
     storage = "memory://" if request.param == "memory" else REDIS_URL
-    throttled_app = make_throttled_app(database_url, RATELIMIT_STORAGE_URI=storage, RATELIMIT_KEY_PREFIX=PREFIX)
-    if request.param == "memory":
-        limiter.reset()  # (on Redis, reset() would clear every app's counters; our keys are unique instead)
-    # No app context of its own around the test: each request then gets a fresh one (fresh g).
-    client = throttled_app.test_client()
-    client.storage = request.param
-    yield client
-    with throttled_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if request.param == "memory":
-        limiter.reset()
-    else:
-        conn = redis.Redis.from_url(REDIS_URL)
-        keys = list(conn.scan_iter(f"*{PREFIX}*"))
-        if keys:
-            conn.delete(*keys)
-        assert not list(conn.scan_iter(f"*{PREFIX}*"))
-    # Back to the suite's configuration: throttling off.
-    limiter.init_app(app)
-    assert limiter.enabled is False
+    with throttled_app(database_url, app, storage, PREFIX) as throttled:
+        # No app context of its own around the test: each request then gets a fresh one (fresh g).
+        client = throttled.test_client()
+        client.storage = request.param
+        yield client
+    assert not list(redis.Redis.from_url(REDIS_URL).scan_iter(f"*{PREFIX}*"))
 
 
 def attempt(client, email, password="wrong-password-123", ip="10.0.0.1"):
@@ -120,22 +104,13 @@ def test_the_429_page_is_translated(throttled_client, make_user):
 def test_an_unreachable_redis_does_not_break_sign_in(database_url, app, make_user):
     """RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: throttling goes on per process instead of failing with a 500."""
     user = make_user()
-    down = make_throttled_app(
-        database_url,
-        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
-        RATELIMIT_KEY_PREFIX=PREFIX,
-        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-    )
-    try:
+    with throttled_app(database_url, app, "redis://127.0.0.1:1/0", PREFIX,
+                       RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True) as down:
         assert attempt(down.test_client(), user.email, TEST_PASSWORD).status_code == 302
         client = down.test_client()
         for n in range(5):
             assert attempt(client, "fallback@example.com", ip=f"10.6.0.{n}").status_code == 200
         assert attempt(client, "fallback@example.com", ip="10.6.1.1").status_code == 429
-    finally:
-        with down.app_context():
-            db.engine.dispose()
-        limiter.init_app(app)
 
 
 # --- bursts (issue 8, finding 6) and bodies that are not forms (finding 13) ----------------------------
@@ -143,27 +118,9 @@ def test_an_unreachable_redis_does_not_break_sign_in(database_url, app, make_use
 def burst_app(request, database_url, app):
     """An app with small limits (3 per e-mail, 4 per IP), throttling ON, counters unique to this run."""
     storage = "memory://" if request.param == "memory" else REDIS_URL
-    prefix = f"{PREFIX}-burst-{uuid.uuid4().hex[:8]}"
-    burst = make_throttled_app(
-        database_url,
-        RATELIMIT_STORAGE_URI=storage,
-        RATELIMIT_KEY_PREFIX=prefix,
-        LOGIN_LIMIT_PER_EMAIL="3 per minute",
-        LOGIN_LIMIT_PER_IP="4 per minute",
-    )
-    limiter.reset() if request.param == "memory" else None
-    yield burst
-    with burst.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if request.param == "memory":
-        limiter.reset()
-    else:
-        conn = redis.Redis.from_url(REDIS_URL)
-        keys = list(conn.scan_iter(f"*{prefix}*"))
-        if keys:
-            conn.delete(*keys)
-    limiter.init_app(app)
+    with throttled_app(database_url, app, storage, f"{PREFIX}-burst-{uuid.uuid4().hex[:8]}",
+                       LOGIN_LIMIT_PER_EMAIL="3 per minute", LOGIN_LIMIT_PER_IP="4 per minute") as burst:
+        yield burst
 
 
 def burst(app, monkeypatch, posts) -> tuple[int, list[int]]:

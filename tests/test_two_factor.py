@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from backoffice.auth.two_factor import DEVICE_COOKIE
-from backoffice.extensions import db, limiter
+from backoffice.extensions import db
 from backoffice.models import HistoryEntry, RecoveryCode
 from backoffice.services import settings
 from backoffice.services import two_factor as service
 from backoffice.services import users as user_service
-from tests.conftest import TEST_PASSWORD, make_throttled_app
+from tests.conftest import TEST_PASSWORD, throttled_app
 
 
 @pytest.fixture
@@ -254,14 +254,8 @@ def test_settings_page_saves_and_detects_conflicts(client, session, admin):
 
 @pytest.fixture
 def throttled_client(database_url, app):
-    throttled_app = make_throttled_app(database_url, RATELIMIT_STORAGE_URI="memory://")
-    limiter.reset()
-    yield throttled_app.test_client()
-    with throttled_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    limiter.reset()
-    limiter.init_app(app)  # back to the suite's app (throttling off)
+    with throttled_app(database_url, app) as throttled:
+        yield throttled.test_client()
 
 
 def test_wrong_codes_are_throttled_like_the_password(throttled_client, session, admin, required):
