@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from backoffice import config as config_module
 from backoffice.auth.permissions import LANGUAGES
 from backoffice.extensions import babel, csrf, db, limiter, login_manager, migrate
+from backoffice.parsers import accepts
 
 ROOT = Path(__file__).resolve().parent.parent
 ID_MAX = 2**31 - 1  # the largest id an INTEGER primary key holds on PostgreSQL
@@ -161,6 +162,7 @@ def _register_hooks(app: Flask) -> None:
         history.clear_actor(db.session)
 
     @app.route("/")
+    @accepts()
     def home():
         if current_user.is_authenticated:
             from backoffice.auth.permissions import can

@@ -111,11 +111,26 @@ class Text(Param):
         return search_text(text, self.max_length)
 
 
+class ReturnUrl(Param):
+    """A return address (``?next=``, ``?url=``): kept only when ``safe_next`` accepts it (a plain path on
+    this site), else None, so the view goes to its default page. safe_next stays the one rule."""
+
+    def parse(self, text):
+        from backoffice.auth.views import safe_next  # (auth.views reads through this module)
+
+        return safe_next(text)
+
+
 class ActorFilter(Param):
     """An audit-log actor: "system" or a user id."""
 
     def parse(self, text):
         return "system" if text == "system" else parse_id(text)
+
+
+# What a record's confirmation dialog or side panel reads: the record, the return address, and whether
+# it was fetched by script as a dialog (?modal=1) or a side panel (?panel=1).
+DIALOG = {"id": Id(), "url": ReturnUrl(), "modal": Flag(), "panel": Flag()}
 
 
 def accepts(**params: Param):
@@ -148,5 +163,12 @@ def arg(name: str):
     return params[name].read(request.args.getlist(name))
 
 
-__all__ = ["ID_MAX", "accepts", "arg", "declared", "Id", "Ids", "Cursor", "Date", "Choice", "Flag", "Text",
+def form_text(name: str) -> str:
+    """A posted form field read before its form validates (the sign-in throttle's e-mail): its text, or ""
+    when it is missing or was sent as a file part."""
+    value = request.form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+__all__ = ["DIALOG", "ReturnUrl", "form_text", "ID_MAX", "accepts", "arg", "declared", "Id", "Ids", "Cursor", "Date", "Choice", "Flag", "Text",
            "ActorFilter", "Page"]

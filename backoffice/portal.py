@@ -66,6 +66,7 @@ def read(notification_id: int):
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
+@accepts()
 @login_required
 def read_all():
     if not _allowed():

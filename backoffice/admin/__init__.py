@@ -22,6 +22,7 @@ from backoffice.extensions import db
 
 from backoffice.security import csp_nonce
 from backoffice.models import Customer, Organization, User
+from backoffice.parsers import accepts
 
 # Sidebar sections; the names are translated where the sidebar renders them.
 SECTIONS = {"CUSTOMERS": _l("CUSTOMERS"), "REGISTERS": _l("REGISTERS"), "SYSTEM": _l("SYSTEM")}
@@ -35,6 +36,7 @@ class HomeView(AdminIndexView):
         return deny()
 
     @expose("/")
+    @accepts()
     def index(self):
         counts = {}
         if can(current_user, "organizations.view"):

@@ -26,7 +26,7 @@ from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
 from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, record_gone, show_conflict
 from backoffice.forms import PAGE_MAX, AdminForm, Form
-from backoffice.parsers import Flag, Id, Page, Text
+from backoffice.parsers import DIALOG, Flag, Page, ReturnUrl, Text, accepts, arg
 from backoffice.services.errors import ConflictError, ServiceError
 from backoffice.services.validation import search_text
 
@@ -65,11 +65,16 @@ def redirect_after_post(url: str):
     """A redirect, or for a form posted by script from a dialog or side panel (?modal=1 / ?panel=1)
     a 200 naming the next page in X-Redirect: fetch would follow a 302 itself and use up the
     flashed message before the page that shows it loads."""
-    if request.args.get("modal") == "1" or request.args.get("panel") == "1":
+    if fetched_by_script():
         response = make_response("", 200)
         response.headers["X-Redirect"] = url
         return response
     return redirect(url)
+
+
+def fetched_by_script() -> bool:
+    """A dialog (?modal=1) or side panel (?panel=1) fetched by script (the endpoint declares both)."""
+    return bool(arg("modal") or arg("panel"))
 
 
 def drop_unsafe_return_url() -> None:
@@ -110,13 +115,19 @@ class SecureModelView(ModelView):
     }
     # The query parameters of Flask-Admin's own endpoints (Flask-Admin parses them; get_one checks ids):
     # declared like the app's own endpoints' (@accepts), for tests/test_fuzz_params.py.
-    _record_params = {"id": Id(), "url": Text(2000), "modal": Flag(), "panel": Flag()}
+    # Flask-Admin's internals read their arguments themselves (a filter's flt0_0=..., an export's
+    # search and sort): declared with what their list reads, so the walk gives each hostile values.
+    _list_params = {"search": Text(), "page": Page(), "page_size": Page(), "sort": Page(), "desc": Flag(),
+                    "url": ReturnUrl()}
     query_params = {
-        "index_view": {"search": Text(), "page": Page(), "page_size": Page(), "sort": Page(), "desc": Flag(),
-                       "url": Text(2000)},
-        "details_view": _record_params,
-        "edit_view": _record_params,
-        "create_view": {"url": Text(2000), "modal": Flag(), "panel": Flag()},
+        "index_view": _list_params,
+        "details_view": DIALOG,
+        "edit_view": DIALOG,
+        "create_view": {"url": ReturnUrl(), "modal": Flag(), "panel": Flag()},
+        "export": _list_params,
+        "ajax_lookup": {"name": Text(), "query": Text(), "offset": Page(), "limit": Page()},
+        "ajax_update": {},  # POST: the list's inline edit, a form body Flask-Admin's form validates
+        "action_view": {"url": ReturnUrl()},  # POST: the selected rows are the form body
     }
     list_template = "admin/backoffice_list.html"
     form_base_class = AdminForm  # scaffolded forms refuse NUL like the app's own forms
@@ -240,9 +251,10 @@ class SecureModelView(ModelView):
         return not getattr(row, "deleted_at", None)
 
     @expose("/edit/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
     def edit_view(self):
         """Refuse the edit page for a row that can't be edited, whatever URL was typed."""
-        model = self.get_one(request.args.get("id", ""))
+        model = self.get_one(arg("id"))
         if model is not None and not self.is_editable_row(model):
             flash(_("A deleted record can't be edited. Recover it first."), "error")
             return redirect(self.get_url(".details_view", id=self.get_pk_value(model)))
@@ -254,7 +266,7 @@ class SecureModelView(ModelView):
         return response
 
     def list_url(self) -> str:
-        return safe_next(request.values.get("url")) or self.get_url(".index_view")
+        return arg("url") or self.get_url(".index_view")
 
     # --- confirmation dialogs ---------------------------------------------------------------
     def confirm(self, *, form, title, messages, submit_label, perform, danger=False, confirm_text=None, items=None):
@@ -286,7 +298,7 @@ class SecureModelView(ModelView):
     def fragment_or_page(self, fragment: str, page: str, status: int, **context):
         """A dialog or side panel fetched by script (?modal=1 / ?panel=1) gets just its fragment;
         without JavaScript the same form is a page of its own."""
-        if request.args.get("modal") == "1" or request.args.get("panel") == "1":
+        if fetched_by_script():
             return render_template(fragment, **context), status
         return self.render(page, **context), status
 
@@ -366,8 +378,9 @@ class SoftDeleteViews:
         return redirect(self.list_url())
 
     @expose("/soft-delete/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
     def soft_delete_view(self):
-        obj = self.get_one_or_404(request.args.get("id"))
+        obj = self.get_one_or_404(arg("id"))
         if obj.deleted_at is not None:
             return self._refuse_state(_("“%(name)s” is already deleted.", name=obj))
         return self.confirm(
@@ -381,8 +394,9 @@ class SoftDeleteViews:
         )
 
     @expose("/recover/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
     def recover_view(self):
-        obj = self.get_one_or_404(request.args.get("id"))
+        obj = self.get_one_or_404(arg("id"))
         if obj.deleted_at is None:
             return self._refuse_state(_("“%(name)s” is not deleted, so there is nothing to recover.", name=obj))
         return self.confirm(
@@ -394,8 +408,9 @@ class SoftDeleteViews:
         )
 
     @expose("/purge/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
     def purge_view(self):
-        obj = self.get_one_or_404(request.args.get("id"))
+        obj = self.get_one_or_404(arg("id"))
         if obj.deleted_at is None:
             return self._refuse_state(_("Only a deleted record can be permanently deleted. Delete it first."))
         name = str(obj)
@@ -442,7 +457,7 @@ class SecureBaseView(BaseView):
         return None
 
     def list_url(self) -> str:
-        return safe_next(request.values.get("url")) or self.get_url(".index")
+        return arg("url") or self.get_url(".index")
 
     # The same dialog as the model views: a page without JS, a modal fragment with ?modal=1.
     confirm = SecureModelView.confirm

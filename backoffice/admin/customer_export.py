@@ -16,6 +16,7 @@ class CustomerExportView(SecureBaseView):
     endpoint_permissions = {"index": "customers.export", "download": "customers.export"}
 
     @expose("/")
+    @accepts()
     def index(self):
         return self.render("admin/customer_export.html")
 

@@ -17,11 +17,10 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, redirect_after_post, status_badge
 from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, show_conflict
 from backoffice.admin.history import HistoryTabMixin
-from backoffice.auth.views import safe_next
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.models import Customer, Organization, User
-from backoffice.parsers import Text, accepts, arg
+from backoffice.parsers import DIALOG, Flag, Ids, ReturnUrl, Text, accepts, arg, form_text
 from backoffice.services import customers as service
 from backoffice.services import sharing
 from backoffice.services.errors import ConflictError, ServiceError
@@ -335,6 +334,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             return None, error.message
 
     @expose("/new/", methods=("GET", "POST"))
+    @accepts(url=ReturnUrl(), modal=Flag(), panel=Flag())
     def create_view(self):
         form = CustomerForm()
         created, form_error = self._submit(
@@ -342,7 +342,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         )
         if created:
             flash(_("The customer account %(name)s was created.", name=created.display_name), "success")
-            if request.form.get("_add_another"):
+            if form_text("_add_another"):  # the second submit button of the form
                 return redirect_after_post(self.get_url(".create_view", url=self.list_url()))
             return redirect_after_post(self.list_url())
         self._organization_choices(form.organization_id)
@@ -357,8 +357,9 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         )
 
     @expose("/edit/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
     def edit_view(self):
-        customer = self.get_one(request.args.get("id"))
+        customer = self.get_one(arg("id"))
         if customer is None:
             abort(404)
         if customer.is_deleted:
@@ -426,8 +427,9 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
 
     # --- details -------------------------------------------------------------------------------------
     @expose("/details/")
+    @accepts(**DIALOG)
     def details_view(self):
-        customer = self.get_one_or_404(request.args.get("id"))
+        customer = self.get_one_or_404(arg("id"))
         shared = []
         if customer.allow_shared_billing:
             shared = [link.shared_customer for link in sharing.shared_with(db.session, customer)]
@@ -533,7 +535,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     @action("soft_delete", _l("Delete"))
     def action_soft_delete(self, ids):
         numbers = [n for n in map(as_id, ids) if n is not None]
-        return redirect(self.get_url(".bulk_delete_view", ids=numbers, url=safe_next(request.form.get("url"))))
+        return redirect(self.get_url(".bulk_delete_view", ids=numbers, url=ReturnUrl().parse(form_text("url"))))
 
     @action("export_csv", _l("Download selected as CSV"))
     def action_export_csv(self, ids):
@@ -544,8 +546,9 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return redirect(url)
 
     @expose("/bulk-delete/", methods=("GET", "POST"))
+    @accepts(ids=Ids(), url=ReturnUrl(), modal=Flag(), panel=Flag())
     def bulk_delete_view(self):
-        customers = self._selected(request.args.getlist("ids"))
+        customers = self._selected(arg("ids") or [])
         if not customers:
             flash(_("Select at least one customer account."), "error")
             return redirect(self.list_url())

@@ -33,7 +33,7 @@ from backoffice.auth.permissions import can
 from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
 from backoffice.models import HistoryEntry, User
-from backoffice.parsers import ActorFilter, Choice, Cursor, Date, Flag, Id, Text, accepts, arg
+from backoffice.parsers import ReturnUrl, ActorFilter, Choice, Cursor, Date, Flag, Id, Text, accepts, arg
 from backoffice.services import history
 from backoffice.services.errors import ServiceError
 from backoffice.services.spreadsheet import stream_csv
@@ -222,7 +222,7 @@ class HistoryTabMixin:
         return entry
 
     @expose("/history/note/delete/", methods=("GET", "POST"))
-    @accepts(id=Id(), entry=Id(), url=Text(2000), modal=Flag(), panel=Flag())
+    @accepts(id=Id(), entry=Id(), url=ReturnUrl(), modal=Flag(), panel=Flag())
     def history_note_delete_view(self):
         model = self.get_one_or_404(arg("id"))
         entry = self._entry_of(model)
@@ -243,7 +243,7 @@ class HistoryTabMixin:
         )
 
     @expose("/history/restore/", methods=("GET", "POST"))
-    @accepts(id=Id(), entry=Id(), field=Text(100), url=Text(2000), modal=Flag(), panel=Flag())
+    @accepts(id=Id(), entry=Id(), field=Text(100), url=ReturnUrl(), modal=Flag(), panel=Flag())
     def history_restore_view(self):
         if not can(current_user, "history.restore"):
             abort(403)

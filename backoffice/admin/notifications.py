@@ -47,6 +47,7 @@ class NotificationsView(SecureBaseView):
         return redirect(url_for(".index", page=arg("page") if arg("page") > 1 else None))
 
     @expose("/read-all", methods=("POST",))
+    @accepts()
     def read_all(self):
         if PlainConfirmForm().validate_on_submit():
             count = service.mark_all_read(db.session, self.actor)

@@ -16,6 +16,7 @@ from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.services import settings as service
 from backoffice.services.errors import ConflictError
+from backoffice.parsers import accepts
 
 
 class SettingsForm(Form):
@@ -34,6 +35,7 @@ class SettingsView(SecureBaseView):
         return can(current_user, "settings.edit")
 
     @expose("/", methods=("GET", "POST"))
+    @accepts()
     def index(self):
         row = service.get(db.session)
         db.session.commit()  # the row exists from here on

@@ -18,7 +18,7 @@ from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.models import Customer
-from backoffice.parsers import Text, accepts, arg
+from backoffice.parsers import Flag, ReturnUrl, Text, accepts, arg
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
 from backoffice.services.validation import parse_id
@@ -67,6 +67,7 @@ class SharedAccountsView(SecureBaseView):
         return url_for(".index", customer_id=request.view_args["customer_id"])
 
     @expose("/")
+    @accepts()
     def home(self):
         try:
             return redirect(url_for("customers.index_view"))
@@ -139,6 +140,7 @@ class SharedAccountsView(SecureBaseView):
         return self._page(customer, form=form, status=400)
 
     @expose("/<int:customer_id>/remove/<int:link_id>/", methods=("GET", "POST"))
+    @accepts(url=ReturnUrl(), modal=Flag(), panel=Flag())
     def remove(self, customer_id: int, link_id: int):
         customer = self._customer(customer_id)
         try:

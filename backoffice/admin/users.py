@@ -17,6 +17,7 @@ from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.services import users as service
 from backoffice.services.errors import ServiceError
+from backoffice.parsers import DIALOG, accepts, arg
 
 
 def role_choices():
@@ -202,8 +203,9 @@ class UserView(HistoryTabMixin, SecureModelView):
         return model
 
     @expose("/password/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
     def password_view(self):
-        user = self.get_one_or_404(request.args.get("id"))
+        user = self.get_one_or_404(arg("id"))
         return self.confirm(
             form=SetPasswordForm(),
             title=_("Set password"),
@@ -217,8 +219,9 @@ class UserView(HistoryTabMixin, SecureModelView):
         )
 
     @expose("/sign-out/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
     def sign_out_view(self):
-        user = self.get_one_or_404(request.args.get("id"))
+        user = self.get_one_or_404(arg("id"))
 
         def perform(form):
             service.sign_out_everywhere(db.session, self.actor, user)
@@ -237,10 +240,11 @@ class UserView(HistoryTabMixin, SecureModelView):
         )
 
     @expose("/two-factor-reset/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
     def two_factor_reset_view(self):
         from backoffice.services import two_factor
 
-        user = self.get_one_or_404(request.args.get("id"))
+        user = self.get_one_or_404(arg("id"))
 
         def perform(form):
             two_factor.reset(db.session, self.actor, user)
@@ -258,8 +262,9 @@ class UserView(HistoryTabMixin, SecureModelView):
         )
 
     @expose("/remove/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
     def delete_user_view(self):
-        user = self.get_one_or_404(request.args.get("id"))
+        user = self.get_one_or_404(arg("id"))
         name = user.full_name
 
         def perform(form):

@@ -26,6 +26,7 @@ from backoffice.extensions import db
 from backoffice.services import mail, passwords
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError
+from backoffice.parsers import accepts
 
 SALT = "backoffice.password-reset"
 MAX_AGE_SECONDS = 3600
@@ -94,6 +95,7 @@ def _queue_reset_mail(user) -> None:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@accepts()
 @throttled()
 def forgot_password():
     form = ForgotPasswordForm()
@@ -116,6 +118,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@accepts()
 @throttled(per_email=False)
 def reset_password(token: str):
     user = user_for_token(token)

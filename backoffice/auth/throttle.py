@@ -26,11 +26,12 @@ from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 
 from backoffice.extensions import limiter
+from backoffice.parsers import form_text
 from backoffice.services.users import normalize_email
 
 
 def email_key() -> str:
-    return "email:" + normalize_email(request.form.get("email"))[:254]
+    return "email:" + normalize_email(form_text("email"))[:254]
 
 
 def ip_key() -> str:

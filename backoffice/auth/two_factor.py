@@ -34,6 +34,7 @@ from backoffice.models import User
 from backoffice.services import history
 from backoffice.services import two_factor as service
 from backoffice.services.errors import ServiceError
+from backoffice.parsers import accepts
 
 PENDING = "_2fa_pending"
 PENDING_SECONDS = 5 * 60
@@ -175,6 +176,7 @@ def _finish_sign_in(user: User, marker: dict) -> None:
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
+@accepts()
 @throttled_code
 def two_factor():
     user, marker = pending_user()
@@ -208,6 +210,7 @@ def _qr_svg(uri: str) -> Markup:
 
 
 @bp.route("/two-factor/enrol", methods=["GET", "POST"])
+@accepts()
 @throttled_code
 def two_factor_enrol():
     """Set up an authenticator app: for a signed-in user, or right after the password when it is required."""
@@ -253,6 +256,7 @@ def two_factor_enrol():
 
 
 @bp.route("/profile/two-factor")
+@accepts()
 @login_required
 def two_factor_settings():
     user = current_user._get_current_object()
@@ -266,6 +270,7 @@ def two_factor_settings():
 
 
 @bp.route("/profile/two-factor/recovery-codes", methods=["GET", "POST"])
+@accepts()
 @login_required
 @throttled_code
 def two_factor_recovery_codes():
@@ -286,6 +291,7 @@ def two_factor_recovery_codes():
 
 
 @bp.route("/profile/two-factor/disable", methods=["GET", "POST"])
+@accepts()
 @login_required
 @throttled_code
 def two_factor_disable():

@@ -17,6 +17,7 @@ from backoffice.extensions import db
 from backoffice.services import history
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError
+from backoffice.parsers import ReturnUrl, accepts, arg, form_text
 
 bp = Blueprint("auth", __name__)
 
@@ -45,9 +46,10 @@ def form_errors_from(form, error: ServiceError) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@accepts(next=ReturnUrl())
 @throttled()
 def login():
-    next_url = safe_next(request.args.get("next"))
+    next_url = arg("next")
     if current_user.is_authenticated:
         throttle.release()
         return redirect(next_url or landing_for(current_user))
@@ -89,6 +91,7 @@ def _record_failed_sign_in(email: str | None) -> None:
 
 
 @bp.route("/logout", methods=["GET", "POST"])
+@accepts()
 def logout():
     """POST signs out; GET only asks (a link or a prefetch must not sign anyone out)."""
     form = LogoutForm()
@@ -107,6 +110,7 @@ def logout():
 
 
 @bp.route("/language", methods=["POST"])
+@accepts()
 def set_language():
     form = LanguageForm()
     if not form.validate_on_submit() or form.language.data not in LANGUAGES:
@@ -115,10 +119,11 @@ def set_language():
     if current_user.is_authenticated:
         user_service.update_user(db.session, current_user, current_user, language=form.language.data)
         db.session.commit()
-    return redirect(safe_next(request.form.get("next")) or url_for("home"))
+    return redirect(ReturnUrl().parse(form_text("next")) or url_for("home"))  # (the page's hidden field)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
+@accepts()
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
@@ -145,6 +150,7 @@ def profile():
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
+@accepts()
 @login_required
 def change_password():
     form = ChangePasswordForm()
@@ -162,6 +168,7 @@ def change_password():
 
 
 @bp.route("/users/<int:user_id>/photo")
+@accepts()
 @login_required
 def user_photo(user_id: int):
     from backoffice.models import User
