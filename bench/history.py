@@ -33,6 +33,7 @@ def main() -> None:
     from backoffice.models import HistoryEntry
     from backoffice.services import history
     from backoffice.services import organizations as org_service
+    from backoffice.services import settings
     from backoffice.services import users as user_service
 
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench-history.db"
@@ -48,6 +49,8 @@ def main() -> None:
             session, None, email="bench@example.com", first_name="Bench", last_name="Mark", role="system-admin",
             password="bench-password-123",
         )
+        # The edit is measured, not sign-in: the bench admin signs in with a password only.
+        settings.update(session, None, require_two_factor_for_admins=False)
         org = org_service.create_organization(session, actor, name="Bench AB", org_number="556000-0001")
         session.commit()
         org_id = org.id
@@ -61,11 +64,16 @@ def main() -> None:
         client = app.test_client()
         client.post("/login", data={"email": "bench@example.com", "password": "bench-password-123"})
 
+        def version() -> str:
+            """The version the edit form would carry (optimistic locking: a save without it saves nothing)."""
+            session.expire(org)
+            return str(org.version)
+
         def request_edit() -> None:
             i = next(counter)
             response = client.post(
                 f"/admin/organizations/edit/?id={org_id}",
-                data={"name": f"Bench AB {i}", "org_number": "556000-0001", "phone": f"+46 8 {i}"},
+                data={"name": f"Bench AB {i}", "org_number": "556000-0001", "phone": f"+46 8 {i}", "version": version()},
             )
             assert response.status_code == 302, response.status_code
 
