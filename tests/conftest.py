@@ -77,12 +77,15 @@ def throttled_app(database_url: str, suite_app, storage: str = "memory://", pref
     """An app with throttling ON (the suite's app has it off), its counters under a prefix of its own; afterwards
     its counters are gone and the one process-wide limiter is back on the suite's app (throttling off).
 
-    Flask-Limiter keeps the first key prefix it was ever given, so it is cleared before this app's is set."""
+    Flask-Limiter keeps the first key prefix it was ever given, so it is cleared before this app's is set; and it
+    keeps "the storage is down" across init_app (a test of an unreachable Redis sets it), which would send the
+    next app's first requests to its in-memory fallback and split its counts, so that is cleared too."""
     import redis
     from backoffice.extensions import limiter
 
     prefix = prefix or f"bo-test-{uuid.uuid4().hex}"
     limiter._key_prefix = None
+    limiter._storage_dead = False
     app = create_app(
         test_config(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage, RATELIMIT_KEY_PREFIX=prefix,
                     **extra)
@@ -105,6 +108,7 @@ def throttled_app(database_url: str, suite_app, storage: str = "memory://", pref
                     conn.delete(*keys)
             except redis.ConnectionError:
                 pass  # a deliberately unreachable Redis holds nothing
+        limiter._storage_dead = False
         limiter.init_app(suite_app)
         assert limiter.enabled is False
 
