@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from backoffice import config as config_module
-from backoffice.auth.permissions import LANGUAGES
+from backoffice.models.roles import LANGUAGES
 from backoffice.extensions import babel, csrf, db, limiter, login_manager, migrate
 from backoffice.parsers import accepts
 
@@ -165,7 +165,7 @@ def _register_hooks(app: Flask) -> None:
     @accepts()
     def home():
         if current_user.is_authenticated:
-            from backoffice.auth.permissions import can
+            from backoffice.models.roles import can
 
             if can(current_user, "admin.access"):
                 return redirect(url_for("admin.index"))

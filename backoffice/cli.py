@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from backoffice.auth.permissions import ROLES
+from backoffice.models.roles import ROLES
 from backoffice.extensions import db
 from backoffice.services import demo
 from backoffice.services import mail as mail_service

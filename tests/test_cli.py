@@ -6,7 +6,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from backoffice.auth.permissions import ROLES
+from backoffice.models.roles import ROLES
 from backoffice.models import Organization, User
 from backoffice.services import demo, users as user_service
 

@@ -21,7 +21,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from backoffice.auth.permissions import PERMISSIONS, can
+from backoffice.models.roles import PERMISSIONS, can
 from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
 from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, record_gone, show_conflict

@@ -29,7 +29,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
-from backoffice.auth.permissions import can
+from backoffice.models.roles import can, roles_with
 from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
 from backoffice.models import HistoryEntry, User
@@ -373,7 +373,7 @@ class AuditLogView(SecureBaseView):
         active = {k: v for k, v in f.items() if v}
         users = db.session.execute(
             select(User.id, User.first_name, User.last_name, User.email)
-            .where(User.role.in_(("system-admin", "editor", "staff")))
+            .where(User.role.in_(roles_with("admin.access")))
             .order_by(User.last_name, User.first_name)
         ).all()
         return self.render(

@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from backoffice.auth.permissions import LANGUAGES, ROLES
+from backoffice.models.roles import LANGUAGES, ROLES
 from backoffice.models.base import Base, Timestamps
 from backoffice.models.versioned import Versioned
 

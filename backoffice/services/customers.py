@@ -14,6 +14,7 @@ from sqlalchemy import Select, exists, func, or_, select, union
 
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
+from backoffice.models import roles
 from backoffice.models.customer import STATUSES
 from backoffice.services import locking
 from backoffice.services import organizations as org_service
@@ -21,8 +22,6 @@ from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_text, is_one_line_column, search_text
 
-GUEST = "guest"
-CUSTOMER_ADMIN = "customer-admin"
 FIELDS = ("organization_id", "admin_user_id", "status", "customer_number", "allow_shared_billing")
 BILLING_FIELDS = ("digital_address", "address", "post_number", "municipality", "phone", "email", "responsible_person")
 BILLING_MAX = {
@@ -77,7 +76,7 @@ def _like(word: str) -> str:
 def eligible_admins_query(session=None, search: str | None = None) -> Select:
     """Users with the role guest who are nobody's customer admin, by name (searched by name or e-mail)."""
     stmt = select(User).where(
-        User.role == GUEST,
+        User.role == roles.GUEST_ROLE,
         User.active.is_(True),
         ~exists().where(Customer.admin_user_id == User.id),
     )
@@ -195,7 +194,7 @@ def _admin_for(session, admin_user_id, own: Customer | None = None) -> User:
     taken = session.scalar(select(Customer.id).where(Customer.admin_user_id == user.id))
     if taken is not None:
         raise ServiceError(_ADMIN_TAKEN, "admin_user_id")
-    if user.role != GUEST:
+    if not roles.is_guest(user):
         raise ServiceError(_l("Only a user with the role Guest can become a customer admin."), "admin_user_id")
     if not user.active:
         raise ServiceError(_l("This user is deactivated. Choose another one."), "admin_user_id")
@@ -203,8 +202,8 @@ def _admin_for(session, admin_user_id, own: Customer | None = None) -> User:
 
 
 def _release(user: User | None) -> None:
-    if user is not None and user.role == CUSTOMER_ADMIN:
-        user.role = GUEST
+    if user is not None and roles.is_customer_admin(user):
+        user.role = roles.GUEST_ROLE
 
 
 def _end_admin_sessions(session, actor: User | None, admin: User | None) -> None:
@@ -257,7 +256,7 @@ def create_customer(
     )
     with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
-        admin.role = CUSTOMER_ADMIN
+        admin.role = roles.CUSTOMER_ADMIN_ROLE
     _lock_organization_alive(session, org.id)
     if billing:
         set_billing(session, actor, customer, **billing)
@@ -314,7 +313,7 @@ def update_customer(
                 _release(old_admin)
                 customer.admin_user_id = new_admin.id
                 customer.admin = new_admin
-                new_admin.role = CUSTOMER_ADMIN
+                new_admin.role = roles.CUSTOMER_ADMIN_ROLE
             if deactivating:
                 _end_admin_sessions(session, actor, customer.admin)
         if new_org is not None:
@@ -372,7 +371,7 @@ def recover_customer(session, actor: User | None, customer: Customer, admin_user
         customer.deleted_at = None
         customer.admin_user_id = admin.id
         customer.admin = admin
-        admin.role = CUSTOMER_ADMIN
+        admin.role = roles.CUSTOMER_ADMIN_ROLE
     if org is not None:
         session.flush()
         if org_service.lock_organization(session, org.id) is not None:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.models import BillingInfo, Customer, HistoryEntry, Organization, SharedAccount, User
 from backoffice.models.base import utcnow
+from backoffice.models.roles import can
 from backoffice.services.errors import ServiceError
 
 SYSTEM = "system"
@@ -603,11 +604,9 @@ def add_note(session, actor, record_type: str, record_id: int, record_name: str,
 
 
 def can_delete_note(actor, entry: HistoryEntry) -> bool:
-    from backoffice.auth.permissions import ADMIN_ROLE
-
     if actor is None or entry.kind != "note" or entry.note_deleted_at is not None:
         return False
-    return actor.role == ADMIN_ROLE or (entry.actor_id is not None and entry.actor_id == actor.id)
+    return (entry.actor_id is not None and entry.actor_id == actor.id) or can(actor, "history.delete_any_note")
 
 
 def delete_note(session, actor, entry: HistoryEntry) -> HistoryEntry:

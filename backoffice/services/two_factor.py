@@ -14,8 +14,7 @@ import pyotp
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
-from backoffice.auth.permissions import ADMIN_ROLE
-from backoffice.models import RecoveryCode, User, UserTwoFactor
+from backoffice.models import RecoveryCode, User, UserTwoFactor, roles
 from backoffice.models.base import utcnow
 from backoffice.services import history, passwords
 from backoffice.services import settings as settings_service
@@ -55,7 +54,7 @@ def is_enabled(session, user: User) -> bool:
 
 def required_for(session, user: User) -> bool:
     """System administrators must use two-factor sign-in while the register setting says so."""
-    return user.role == ADMIN_ROLE and settings_service.get(session).require_two_factor_for_admins
+    return roles.is_system_admin(user) and settings_service.get(session).require_two_factor_for_admins
 
 
 def must_enrol(session, user: User) -> bool:
