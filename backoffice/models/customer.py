@@ -66,6 +66,7 @@ class BillingInfo(Timestamps, Base):
     customer's version (models/versioned.py), so the one version the form carries covers both."""
 
     __tablename__ = "billing_info"
+    bumps_version_of = "customer"  # (models/versioned.py)
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
     digital_address: Mapped[str | None] = mapped_column(String(200))

@@ -16,8 +16,8 @@ from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
 from backoffice.models import roles
 from backoffice.models.customer import STATUSES
+from backoffice.models.organization import lock_organization, org_number_key
 from backoffice.services import locking
-from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_text, is_one_line_column, search_text
@@ -48,18 +48,17 @@ _STALE_ADMIN = {"user": ("admin_user_id", _ADMIN_TAKEN)}
 _NUMBER_RE = re.compile(r"[0-9]{1,64}")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# Functions (session, customer) -> list of messages naming what keeps a customer from being
-# permanently deleted. Later issues (documents, invoices) append theirs.
+# The one extension point of the customer transitions: functions (session, customer) -> list of messages
+# naming what keeps a customer from being permanently deleted. Nothing adds one yet; the documents (a later
+# issue) will, by calling add_purge_blocker from their own service module. Everything else a transition
+# does is called directly below.
 purge_blockers: list = []
-# Functions (session, actor, customer) called just before a permanent delete, in its transaction
-# (the sharing module notifies the admins of the accounts whose links disappear).
-before_purge: list = []
-# Functions (session, actor, customer) called inside a soft delete's transaction.
-after_soft_delete: list = []
-# Functions (session, actor, customer, confirmed) called when an edit turns "Allow shared billing
-# accounts" off (the sharing module refuses unless confirmed while shares exist, else removes them
-# and notifies the admins they touched).
-on_sharing_disabled: list = []
+
+
+def add_purge_blocker(check) -> None:
+    """``check(session, customer) -> list of messages``; an empty list lets the purge go ahead."""
+    if check not in purge_blockers:
+        purge_blockers.append(check)
 
 
 # --- queries the pickers and the list use ----------------------------------------------------
@@ -106,7 +105,7 @@ def available_organizations_query(session=None, search: str | None = None) -> Se
 def organization_matches(word: str):
     """One search word against an organization: its name, or its number with spaces and dashes ignored."""
     conditions = [Organization.name.ilike(_like(word), escape="\\")]
-    key = org_service.org_number_key(word)
+    key = org_number_key(word)
     if key:
         conditions.append(Organization.org_number_key.like(_like(key), escape="\\"))
     return or_(*conditions)
@@ -219,7 +218,7 @@ def _lock_organization_alive(session, org_id: int | None) -> None:
     if org_id is None:
         return
     session.flush()
-    if org_service.lock_organization(session, org_id) is not None:
+    if lock_organization(session, org_id) is not None:
         raise ServiceError(_l("This organization is deleted. Choose another one."), "organization_id")
 
 
@@ -319,8 +318,8 @@ def update_customer(
         if new_org is not None:
             _lock_organization_alive(session, customer.organization_id)
         if sharing_disabled:
-            for hook in on_sharing_disabled:
-                hook(session, actor, customer, confirm_unshare)
+            # the shares go (confirmed), or the edit is refused while there are any
+            _sharing().set_allow_shared_billing(session, actor, customer, False, confirmed=confirm_unshare)
             session.flush()
         if billing is not None:
             set_billing(session, actor, customer, **billing)
@@ -352,8 +351,6 @@ def soft_delete_customer(session, actor: User | None, customer: Customer) -> Non
     customer.admin_user_id = None
     customer.admin = None
     _release(admin)
-    for hook in after_soft_delete:
-        hook(session, actor, customer)
     session.flush()
 
 
@@ -374,7 +371,7 @@ def recover_customer(session, actor: User | None, customer: Customer, admin_user
         admin.role = roles.CUSTOMER_ADMIN_ROLE
     if org is not None:
         session.flush()
-        if org_service.lock_organization(session, org.id) is not None:
+        if lock_organization(session, org.id) is not None:
             raise ServiceError(
                 _l("The organization %(name)s is deleted. Recover the organization first.", name=org.name)
             )
@@ -392,8 +389,7 @@ def purge_customer(session, actor: User | None, customer: Customer) -> None:
     blockers = what_blocks_purge(session, customer)
     if blockers:
         raise ServiceError(_l("It can't be permanently deleted: %(why)s", why="; ".join(map(str, blockers))))
-    for hook in before_purge:
-        hook(session, actor, customer)
+    _sharing().notify_purge(session, actor, customer)  # tells the admins whose shared accounts it leaves
     session.delete(customer)  # billing_info and shared_account rows go by their ON DELETE CASCADE
     session.flush()
 
@@ -443,7 +439,9 @@ def clear_billing(session, actor: User | None, customer: Customer) -> None:
 
 
 # --- organizations: the cascade and the purge blocker live beside the customer rules ---------------
-def _soft_delete_with_organization(session, actor, org: Organization) -> None:
+# (services/organizations.py calls these two directly.)
+def soft_delete_with_organization(session, actor, org: Organization) -> None:
+    """The organization is being soft-deleted (and is locked): its customer is soft-deleted with it."""
     # Read afresh (the organization is locked): a customer recovered just before is seen as it is now.
     customer = session.scalar(
         select(Customer).where(Customer.organization_id == org.id).execution_options(populate_existing=True)
@@ -452,7 +450,8 @@ def _soft_delete_with_organization(session, actor, org: Organization) -> None:
         soft_delete_customer(session, actor, customer)
 
 
-def _organization_has_customer(session, org: Organization) -> list:
+def organization_purge_blockers(session, org: Organization) -> list:
+    """What keeps the organization from being permanently deleted: a customer account, deleted or not."""
     if session.scalar(select(func.count()).select_from(Customer).where(Customer.organization_id == org.id)):
         return [_l("a customer account refers to it")]
     return []
@@ -462,7 +461,14 @@ def customer_of_organization(session, org: Organization) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.organization_id == org.id))
 
 
-if _soft_delete_with_organization not in org_service.soft_delete_cascades:
-    org_service.soft_delete_cascades.append(_soft_delete_with_organization)
-if _organization_has_customer not in org_service.purge_blockers:
-    org_service.purge_blockers.append(_organization_has_customer)
+
+def _sharing():
+    """The sharing service, imported when called: it imports this module (the customer search) at load time.
+
+    A function-local import until the customer search moves to its own module (services/customer_list.py,
+    another change of issue 9); then this becomes a module-level import and tests/test_layers.py's
+    DEFERRED_CYCLES entry goes.
+    """
+    from backoffice.services import sharing
+
+    return sharing

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from backoffice.models import Customer, Organization, SharedAccount, User
+from backoffice.models.organization import org_number_key
 from backoffice.services import customers as customer_service
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
@@ -185,7 +186,7 @@ def seed(session, actor=None) -> dict:
                 user_service.set_photo(session, actor, user, demo_photo(i))
             added["users"] += 1
     for row in demo_organizations():
-        key = org_service.org_number_key(row["org_number"])
+        key = org_number_key(row["org_number"])
         if session.scalar(select(Organization.id).where(Organization.org_number_key == key)) is None:
             org_service.create_organization(session, actor, **row)
             added["organizations"] += 1

@@ -209,8 +209,7 @@ def set_allow_shared_billing(session, actor, customer: Customer, allow: bool, *,
 def notify_purge(session, actor, customer: Customer) -> None:
     """Before ``customer`` is permanently deleted: tell the admins of the customers its links touched,
     and remove the links (the foreign keys would cascade anyway; this keeps the session honest).
-
-    Register as ``customers.before_purge.append(sharing.notify_purge)``.
+    (``customers.purge_customer`` calls it.)
     """
     links = session.scalars(
         select(SharedAccount).where(
@@ -244,19 +243,3 @@ def customer_of(session, user) -> Customer | None:
         return None
     return session.scalar(select(Customer).where(Customer.admin_user_id == user.id))
 
-
-def _on_sharing_disabled(session, actor, customer: Customer, confirmed: bool) -> None:
-    set_allow_shared_billing(session, actor, customer, False, confirmed=confirmed)
-
-
-def _register_hooks() -> None:
-    """Plug into the customer transitions: purge and unticking sharing tell the affected admins."""
-    from backoffice.services import customers
-
-    if notify_purge not in customers.before_purge:
-        customers.before_purge.append(notify_purge)
-    if _on_sharing_disabled not in customers.on_sharing_disabled:
-        customers.on_sharing_disabled.append(_on_sharing_disabled)
-
-
-_register_hooks()
