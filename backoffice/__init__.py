@@ -143,24 +143,6 @@ def _register_hooks(app: Flask) -> None:
             return redirect(url_for("auth.change_password"))
         return None
 
-    @app.before_request
-    def history_actor():
-        """Changes made while handling a request are recorded as the signed-in user's (CLI: "system")."""
-        from backoffice.services import history
-
-        if (request.endpoint or "").endswith("static"):
-            return
-        if current_user.is_authenticated:
-            history.set_actor(db.session, current_user._get_current_object())
-        else:
-            history.clear_actor(db.session)
-
-    @app.teardown_request
-    def history_actor_done(exc=None):
-        from backoffice.services import history
-
-        history.clear_actor(db.session)
-
     @app.route("/")
     @accepts()
     def home():

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backoffice.models.base import Base, SoftDelete, Timestamps
+from backoffice.models.history import BOOKKEEPING, Tracked, track
 from backoffice.models.versioned import Versioned
 
 
@@ -40,6 +41,8 @@ class Organization(Versioned, Timestamps, SoftDelete, Base):
     def __str__(self) -> str:
         return self.name
 
+
+track(Organization, Tracked("organization", name=lambda o: o.name, ignore=BOOKKEEPING | {"org_number_key"}))  # (derived)
 
 # Substring search by name or number (customers list, pickers): pg_trgm GIN indexes on PostgreSQL.
 Index("ix_organization_name_trgm", Organization.name, postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"})

@@ -11,6 +11,10 @@ bumps the parent's version: the form shows both, and carries one version. This m
 
 ``updated_by_id`` (who) and ``updated_at`` (when) are stamped with the bump, so a refused save can
 say who changed the record and when.
+
+Who acts travels one way: a service names its ``actor`` with ``remember_actor(session, actor)`` (every
+service does, first thing), and everything that records who acted in that transaction reads it here:
+the version stamp and History (services/history/actor.py). Nothing reads a request.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from backoffice.models.base import utcnow
 
-ACTOR_KEY = "versioned_actor_id"
+ACTOR_KEY = "acting_user"
 _BUMPED_KEY = "versioned_bumped"
 # Columns whose change is no edit of the record (and never bumps its version).
 _ALWAYS_UNVERSIONED = frozenset({"version", "updated_at", "updated_by_id", "created_at"})
@@ -47,8 +51,21 @@ class Versioned:
 
 
 def remember_actor(session: Session, actor) -> None:
-    """The services name who acts; a bump in this transaction is stamped with that user."""
-    session.info[ACTOR_KEY] = getattr(actor, "id", None)
+    """The services name who acts (a User, or None for the system); what this transaction writes is
+    stamped with that user, in the version and in History. Forgotten when the transaction ends."""
+    session.info[ACTOR_KEY] = actor
+
+
+def acting_user(session: Session):
+    """The actor the services named for this transaction (None: the system, or nobody named one)."""
+    return session.info.get(ACTOR_KEY)
+
+
+def _acting_user_id(session: Session) -> int | None:
+    actor = session.info.get(ACTOR_KEY)
+    if isinstance(actor, tuple):  # (id, name), see services/history/actor.py
+        return actor[0]
+    return getattr(actor, "id", None)
 
 
 def _content_changed(obj) -> bool:
@@ -76,7 +93,7 @@ def _bump(session: Session, obj) -> None:
     obj.version = (state.committed_state.get("version", obj.version) or 0) + 1
     obj.updated_at = utcnow()
     if not state.attrs.updated_by_id.history.has_changes():
-        obj.updated_by_id = session.info.get(ACTOR_KEY)
+        obj.updated_by_id = _acting_user_id(session)
 
 
 def _parent(session: Session, obj, relationship: str):
@@ -96,7 +113,7 @@ def _parent(session: Session, obj, relationship: str):
 def _version_changes(session: Session, flush_context, instances) -> None:
     for obj in session.new:
         if isinstance(obj, Versioned) and obj.updated_by_id is None:
-            obj.updated_by_id = session.info.get(ACTOR_KEY)
+            obj.updated_by_id = _acting_user_id(session)
     for obj in list(session.dirty):
         if not isinstance(obj, Versioned):
             continue

@@ -384,6 +384,7 @@ def what_blocks_purge(session, customer: Customer) -> list:
 
 def purge_customer(session, actor: User | None, customer: Customer) -> None:
     """Remove a soft-deleted customer for good, with its billing information and shared-account links."""
+    locking.remember_actor(session, actor)
     if not customer.is_deleted:
         raise ServiceError(_l("Only a deleted customer can be permanently deleted. Delete it first."))
     blockers = what_blocks_purge(session, customer)
@@ -432,6 +433,7 @@ def set_billing(session, actor: User | None, customer: Customer, **values) -> Bi
 
 
 def clear_billing(session, actor: User | None, customer: Customer) -> None:
+    locking.remember_actor(session, actor)
     if customer.billing is not None:
         session.delete(customer.billing)
         customer.billing = None

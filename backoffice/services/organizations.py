@@ -116,6 +116,7 @@ def what_blocks_purge(session, org: Organization) -> list:
 
 
 def purge_organization(session, actor: User | None, org: Organization) -> None:
+    locking.remember_actor(session, actor)
     if not org.is_deleted:
         raise ServiceError(_l("Only a deleted organization can be permanently deleted."))
     blockers = what_blocks_purge(session, org)

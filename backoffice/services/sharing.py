@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from backoffice.models import Customer, Organization, SharedAccount
 from backoffice.services.customers import search_condition as customer_search
+from backoffice.services import locking
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.notifications import notify
 from backoffice.services.validation import search_text
@@ -101,6 +102,7 @@ def _check_can_change(customer: Customer) -> None:
 
 def add_shared_account(session, actor, customer: Customer, shared_customer: Customer | None) -> SharedAccount:
     """Share ``shared_customer`` with ``customer``; its customer admin is notified."""
+    locking.remember_actor(session, actor)
     _check_can_change(customer)
     if shared_customer is None:
         raise ServiceError(_l("Choose a customer account from the list."), "shared_customer")
@@ -167,6 +169,7 @@ def get_link(session, customer: Customer, link_id) -> SharedAccount:
 def remove_shared_account(session, actor, customer: Customer, link_or_id) -> Customer:
     """Remove one account shared with ``customer``; its customer admin is notified. Returns the
     customer account that was removed."""
+    locking.remember_actor(session, actor)
     _check_can_change(customer)
     link = link_or_id if isinstance(link_or_id, SharedAccount) else get_link(session, customer, link_or_id)
     if link.customer_id != customer.id:
@@ -185,6 +188,7 @@ def set_allow_shared_billing(session, actor, customer: Customer, allow: bool, *,
     must have asked for confirmation first (``confirmed=True``), otherwise this refuses. Returns the
     customer accounts whose link was removed.
     """
+    locking.remember_actor(session, actor)
     allow = bool(allow)
     removed = []
     if not allow:
@@ -211,6 +215,7 @@ def notify_purge(session, actor, customer: Customer) -> None:
     and remove the links (the foreign keys would cascade anyway; this keeps the session honest).
     (``customers.purge_customer`` calls it.)
     """
+    locking.remember_actor(session, actor)
     links = session.scalars(
         select(SharedAccount).where(
             or_(SharedAccount.customer_id == customer.id, SharedAccount.shared_customer_id == customer.id)

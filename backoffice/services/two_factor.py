@@ -24,21 +24,6 @@ RECOVERY_CODE_COUNT = 10
 ISSUER = "Backoffice"
 WRONG_CODE = _l("The code is not correct.")
 
-for _kind, _label in {
-    "two_factor_enabled": _l("Two-factor sign-in turned on"),
-    "two_factor_disabled": _l("Two-factor sign-in turned off"),
-    "two_factor_reset": _l("Two-factor sign-in reset by an administrator"),
-    "two_factor_failed": _l("Wrong two-factor code"),
-    "two_factor_passed": _l("Two-factor code accepted"),
-    "two_factor_recovery_used": _l("Recovery code used"),
-    "two_factor_remembered": _l("Two-factor step skipped on a remembered device"),
-    "recovery_codes_regenerated": _l("New recovery codes made"),
-}.items():
-    history.KIND_LABELS.setdefault(_kind, _label)
-    if _kind not in history.KIND_GROUPS["security"]:
-        history.KIND_GROUPS["security"] = (*history.KIND_GROUPS["security"], _kind)
-
-
 def _record(session, kind: str, user: User, actor=...) -> None:
     history.record_security(session, kind, user, actor=actor)
 

@@ -222,6 +222,7 @@ def end_sessions(session, actor: User | None, user: User) -> None:
     (A browser that must stay signed in, e.g. the one changing its own password, is re-issued by
     auth/sessions.renew after the commit.)
     """
+    locking.remember_actor(session, actor)
     from backoffice.models import UserSession
 
     user.session_version = (user.session_version or 0) + 1
@@ -252,6 +253,7 @@ def set_password(
 
     Every session of the user ends; when it is the actor's own password the caller renews the current one.
     """
+    locking.remember_actor(session, actor)
     user.password_hash = passwords.hash_password(passwords.validate(password, field, _inputs(user)))
     user.must_change_password = require_change
     end_sessions(session, actor, user)
