@@ -442,7 +442,7 @@ def test_two_admins_racing_for_the_same_user(app, session, make_org):
 
 # --- demo ---------------------------------------------------------------------------------------
 def test_demo_has_customers_in_every_state_and_free_guests(session):
-    from backoffice.services import demo
+    from backoffice import demo
 
     added = demo.seed(session)
     session.commit()

@@ -5,9 +5,9 @@
   included. A function-local import is deferred, so it can't break loading, but a cycle through one is
   still two modules that need each other: the second graph allows only the cycles named in
   ``DEFERRED_CYCLES``, each with the reason it is still there.
-* Nothing in ``models/`` or ``services/`` imports from ``admin/``, ``auth/``, ``portal.py`` (or Flask's
-  request machinery: the layers below the views know no request), and nothing in ``models/`` imports
-  from ``services/``.
+* Nothing in ``models/``, ``services/`` or ``infra/`` imports from ``admin/``, ``auth/``, ``portal.py`` or
+  ``demo.py`` (or Flask's request machinery: the layers below the views know no request), and nothing in
+  ``models/`` or ``infra/`` imports from ``services/``.
 """
 
 from __future__ import annotations
@@ -161,11 +161,11 @@ def _wrong_layers(package: Path | None = None) -> list[str]:
     modules = _modules(package)
     wrong = []
     for name, path in modules.items():
-        if _layer(name) not in ("models", "services"):
+        if _layer(name) not in ("models", "services", "infra"):
             continue
         for target, _top in _imports(path, name, modules):
-            if _layer(target) in ("admin", "auth", "portal") or (
-                _layer(name) == "models" and _layer(target) == "services"
+            if _layer(target) in ("admin", "auth", "portal", "demo") or (
+                _layer(name) in ("models", "infra") and _layer(target) == "services"
             ):
                 wrong.append(f"{name} imports {target}")
     return sorted(set(wrong))

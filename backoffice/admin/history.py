@@ -38,7 +38,7 @@ from backoffice.parsers import ReturnUrl, ActorFilter, Choice, Cursor, Date, Fla
 from backoffice.services import history
 from backoffice.services.history import restore
 from backoffice.services.errors import ServiceError
-from backoffice.services.spreadsheet import stream_csv
+from backoffice.infra.spreadsheet import stream_csv
 
 
 class NoteForm(Form):

@@ -1,4 +1,8 @@
-"""Deterministic demo data: the same records every time, and nothing added twice."""
+"""Deterministic demo data: the same records every time, and nothing added twice.
+
+A client of the services (like the CLI that runs it: `flask seed-demo`), not one of them: it makes records
+through the same service functions a user would.
+"""
 
 from __future__ import annotations
 
