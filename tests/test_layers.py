@@ -206,3 +206,26 @@ def test_the_checker_sees_a_cycle_and_a_wrong_layer(tmp_path):
         ("backoffice.admin.view", "backoffice.services.a", "backoffice.services.b")
     ]
     assert _wrong_layers(root) == ["backoffice.services.b imports backoffice.admin.view"]
+
+
+def test_no_rule_compares_a_role_by_its_name_outside_the_roles_module():
+    """Rules about roles use the predicates and names of models/roles.py (is_guest, roles_with, ADMIN_ROLE…),
+    so a roles editor sees which roles the code relies on: no role name is written into a comparison
+    anywhere else (the demo data, which only names the roles its users get, is not a rule)."""
+    from backoffice.models.roles import ROLES
+
+    wrong = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.relative_to(PACKAGE).as_posix() in ("models/roles.py", "demo.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            operands = []
+            if isinstance(node, ast.Compare):
+                operands = [node.left, *node.comparators]
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ("in_", "not_in"):
+                operands = list(node.args)
+            for operand in operands:
+                for leaf in ast.walk(operand):
+                    if isinstance(leaf, ast.Constant) and leaf.value in ROLES:
+                        wrong.append(f"{path.relative_to(PACKAGE)}:{leaf.lineno} {leaf.value!r}")
+    assert wrong == []
