@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from backoffice import config as config_module
-from backoffice.auth.permissions import LANGUAGES
+from backoffice.models.roles import LANGUAGES
 from backoffice.extensions import babel, csrf, db, limiter, login_manager, migrate
 from backoffice.parsers import accepts
 
@@ -143,29 +143,11 @@ def _register_hooks(app: Flask) -> None:
             return redirect(url_for("auth.change_password"))
         return None
 
-    @app.before_request
-    def history_actor():
-        """Changes made while handling a request are recorded as the signed-in user's (CLI: "system")."""
-        from backoffice.services import history
-
-        if (request.endpoint or "").endswith("static"):
-            return
-        if current_user.is_authenticated:
-            history.set_actor(db.session, current_user._get_current_object())
-        else:
-            history.clear_actor(db.session)
-
-    @app.teardown_request
-    def history_actor_done(exc=None):
-        from backoffice.services import history
-
-        history.clear_actor(db.session)
-
     @app.route("/")
     @accepts()
     def home():
         if current_user.is_authenticated:
-            from backoffice.auth.permissions import can
+            from backoffice.models.roles import can
 
             if can(current_user, "admin.access"):
                 return redirect(url_for("admin.index"))

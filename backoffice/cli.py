@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from backoffice.auth.permissions import ROLES
+from backoffice.models.roles import CUSTOMER_ADMIN_ROLE, ROLES
 from backoffice.extensions import db
-from backoffice.services import demo
-from backoffice.services import mail as mail_service
+from backoffice import demo
+from backoffice.infra import mail as mail_service
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError
 
@@ -17,7 +17,7 @@ def register(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--password", required=True)
-    @click.option("--role", required=True, type=click.Choice(sorted(set(ROLES) - {"customer-admin"})))
+    @click.option("--role", required=True, type=click.Choice(sorted(set(ROLES) - {CUSTOMER_ADMIN_ROLE})))
     @click.option("--first-name", required=True)
     @click.option("--last-name", required=True)
     @click.option("--language", default="en", type=click.Choice(["en", "sv"]))
@@ -44,7 +44,7 @@ def register(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path):
         """Back up the whole database to PATH (SQLite online backup, or pg_dump custom format)."""
-        from backoffice.services import backup
+        from backoffice.infra import backup
 
         try:
             written = backup.backup(app.config["SQLALCHEMY_DATABASE_URI"], path)
@@ -57,7 +57,7 @@ def register(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
     def restore_command(path, yes):
         """Replace EVERY record in the database with the backup at PATH."""
-        from backoffice.services import backup
+        from backoffice.infra import backup
 
         url = app.config["SQLALCHEMY_DATABASE_URI"]
         if not yes:

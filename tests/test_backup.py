@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from backoffice.extensions import db
 from backoffice.models import Organization, OutboxMessage, User
-from backoffice.services import backup
+from backoffice.infra import backup
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
 from backoffice.services.mail import queue_mail

@@ -6,9 +6,10 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from backoffice.auth.permissions import ROLES
+from backoffice.models.roles import ROLES
 from backoffice.models import Organization, User
-from backoffice.services import demo, users as user_service
+from backoffice import demo
+from backoffice.services import users as user_service
 
 
 def run(app, *args):

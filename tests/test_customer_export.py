@@ -14,7 +14,7 @@ from backoffice.models import BillingInfo, Customer, Organization
 from backoffice.models.base import utcnow
 from backoffice.services import customer_export
 from backoffice.services.customer_export import headers, iter_customer_csv
-from backoffice.services.spreadsheet import neutralise
+from backoffice.infra.spreadsheet import neutralise
 from tests import factories
 
 

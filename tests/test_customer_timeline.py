@@ -52,3 +52,37 @@ def test_the_top_bar_shows_the_signed_in_user_not_the_customer_admin_on_the_page
     html = client.get(f"/admin/customers/details/?id={c.id}").get_data(as_text=True)
     top_bar = html.split('class="bo-topbar"')[1].split("</header>")[0]
     assert ">RA</span>" in top_bar and f">{c.admin.initials}</span>" not in top_bar
+
+
+def test_every_enumerated_value_in_the_timeline_is_shown_translated(client, make_user, session, make_org):
+    """Issue 9: the Timeline said "Typ: business", "Status: INACTIVE" in Swedish; each value has its label."""
+    admin = make_user(role="system-admin", email="rot@example.com", first_name="Rut", last_name="Admin",
+                      language="sv")
+    c = factories.customer(session, organization=make_org(name="Uppräknad AB"))
+    customer_service.set_status(session, admin, c, "INACTIVE")
+    session.commit()
+    login(client, admin)
+    html = client.get(f"/admin/customers/history/?id={c.id}").get_data(as_text=True)
+    assert "Företag" in html and "Inaktiv" in html and "Aktiv" in html
+    assert "business" not in html and "INACTIVE" not in html and ">ACTIVE<" not in html
+
+
+def test_user_timeline_shows_roles_and_languages_by_their_names(client, admin, make_user, session):
+    from backoffice.services import users as user_service
+
+    user = make_user(role="guest", language="en", first_name="Ulla", last_name="User")
+    user_service.update_user(session, admin, user, role="staff", language="sv")
+    session.commit()
+    login(client, admin)
+    html = client.get(f"/admin/users/history/?id={user.id}").get_data(as_text=True)
+    assert "Guest" in html and "Staff" in html and "Svenska" in html and "English" in html
+    assert "→ staff" not in html and ">staff<" not in html and ">sv<" not in html
+
+
+def test_the_value_labels_cover_every_value_the_models_allow():
+    from backoffice.admin.history_labels import VALUE_LABELS
+    from backoffice.models.customer import STATUSES, TYPES
+    from backoffice.models.roles import LANGUAGES, ROLES
+
+    assert set(VALUE_LABELS["type"]) == set(TYPES) and set(VALUE_LABELS["status"]) == set(STATUSES)
+    assert set(VALUE_LABELS["role"]) == set(ROLES) and set(VALUE_LABELS["language"]) == set(LANGUAGES)

@@ -267,11 +267,13 @@ def test_purge_only_a_deleted_customer_and_it_takes_billing_and_shares(session):
     assert session.get(Customer, other.id) is not None
 
 
-def test_purge_blockers_and_before_purge_hooks(session, monkeypatch):
+def test_purge_blockers_refuse_before_the_sharing_partners_are_told(session, monkeypatch):
+    from backoffice.services import sharing
+
     c = customer(session, deleted=True)
     called = []
     monkeypatch.setattr(service, "purge_blockers", [lambda s, cust: ["an invoice refers to it"]])
-    monkeypatch.setattr(service, "before_purge", [lambda s, actor, cust: called.append(cust.id)])
+    monkeypatch.setattr(sharing, "notify_purge", lambda s, actor, cust: called.append(cust.id))
     with pytest.raises(ServiceError) as error:
         service.purge_customer(session, None, c)
     assert "an invoice refers to it" in str(error.value.message) and called == []
@@ -440,7 +442,7 @@ def test_two_admins_racing_for_the_same_user(app, session, make_org):
 
 # --- demo ---------------------------------------------------------------------------------------
 def test_demo_has_customers_in_every_state_and_free_guests(session):
-    from backoffice.services import demo
+    from backoffice import demo
 
     added = demo.seed(session)
     session.commit()

@@ -3,7 +3,8 @@
 from sqlalchemy import func, select
 
 from backoffice.models import Customer, SharedAccount
-from backoffice.services import demo, notifications, sharing
+from backoffice import demo
+from backoffice.services import notifications, sharing
 from backoffice.services import users as user_service
 
 

@@ -306,7 +306,8 @@ def test_a_multi_line_field_still_takes_line_breaks(admin_client, session):
 
 def test_send_mail_delivers_a_subject_with_a_line_break(app, session, monkeypatch):
     """Finding 9: a subject with CR/LF (stored before the fix) made send-mail fail with ValueError, for ever."""
-    from backoffice.services.mail import as_email, queue_mail
+    from backoffice.infra.mail import as_email
+    from backoffice.services.mail import queue_mail
 
     message = queue_mail(session, "a@example.com", "Backoffice: Evil\r\nBcc: victim@example.com", "Body")
     session.commit()

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from backoffice.models import BillingInfo, Customer, HistoryEntry, SharedAccount
 from backoffice.models.base import utcnow
 from backoffice.services import history
+from backoffice.services.history import restore
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError
@@ -93,19 +94,21 @@ def test_a_refused_change_in_a_savepoint_leaves_no_entry(session, make_org):
 def test_nothing_is_committed_without_its_entry(app, session, make_org):
     """A failing entry insert fails the whole transaction: the change is not committed either."""
     org = make_org(name="Kept")
-    original = history._insert
+    from backoffice.services.history import recorder
+
+    original = recorder._insert
 
     def broken(*args, **kwargs):
         raise RuntimeError("entry could not be written")
 
-    history._insert = broken
+    recorder._insert = broken
     try:
         org.name = "Lost"
         with pytest.raises(RuntimeError):
             session.commit()
         session.rollback()
     finally:
-        history._insert = original
+        recorder._insert = original
     assert session.get(type(org), org.id).name == "Kept"
 
 
@@ -266,7 +269,7 @@ def test_restore_sets_the_old_value_through_the_service_and_refuses_a_taken_numb
         org_service.update_organization(session, admin, org, name="Gamma 2", org_number="444444-4444")
         session.commit()
     change = entries(session, "organization", org.id, "update")[0]
-    history.restore_value(session, admin, change, "name")
+    restore.restore_value(session, admin, change, "name")
     session.commit()
     assert org.name == "Gamma"
     restored = entries(session, "organization", org.id, "update")[-1]
@@ -274,7 +277,7 @@ def test_restore_sets_the_old_value_through_the_service_and_refuses_a_taken_numb
     assert "Restored" in restored.note
     make_org(name="Taker", org_number="3333333333")
     with pytest.raises(ServiceError, match="already exists"):
-        history.restore_value(session, admin, change, "org_number")
+        restore.restore_value(session, admin, change, "org_number")
     session.rollback()
     assert session.get(type(org), org.id).org_number == "444444-4444"
 
@@ -306,12 +309,42 @@ def test_deleting_a_user_keeps_their_entries_with_their_name(session, admin, mak
     assert entries(session, "user", editor.id)[-1].kind == "purge"
 
 
-def test_an_actor_put_in_session_info_under_actor_is_used_too(session, admin, make_org):
+def test_the_services_actor_is_the_one_history_records_with_no_request_and_no_second_channel(
+    session, admin, make_user, make_org
+):
+    """One channel (issue 9): the actor a service is given is who the entry and the version stamp name."""
+    editor = make_user(role="editor", first_name="Edda", last_name="Editor")
     org = make_org()
-    session.info["actor"] = admin
+    session.info["actor"] = admin  # the old second channel: read by nothing now
     try:
-        org.name = "Set by someone"
+        org_service.update_organization(session, editor, org, name="Set by the editor")
         session.commit()
     finally:
         session.info.pop("actor")
-    assert entries(session, "organization", org.id, "update")[0].actor_id == admin.id
+    entry = entries(session, "organization", org.id, "update")[0]
+    assert (entry.actor_id, entry.actor_name) == (editor.id, "Edda Editor")
+    assert org.updated_by_id == editor.id
+    org.name = "Changed by a script"  # no service, nobody named: the system
+    session.commit()
+    entry = entries(session, "organization", org.id, "update")[-1]
+    assert (entry.actor_id, entry.actor_name) == (None, "system")
+
+
+def test_shares_and_purges_name_the_services_actor(session, admin):
+    """Every transition that writes a tracked record names its actor itself (no request sets one)."""
+    from backoffice.services import customers as customer_service
+    from backoffice.services import sharing
+    from tests.customer_helpers import customer
+
+    one, other = customer(session, allow_shared_billing=True), customer(session)
+    sharing.add_shared_account(session, admin, one, other)
+    session.commit()
+    share = entries(session, "customer", one.id, "share")[0]
+    assert (share.actor_id, share.actor_name) == (admin.id, admin.full_name)
+    customer_service.soft_delete_customer(session, admin, other)
+    session.commit()
+    customer_service.purge_customer(session, admin, other)
+    session.commit()
+    unshare = entries(session, "customer", one.id, "unshare")[0]
+    purge = entries(session, "customer", other.id, "purge")[0]
+    assert unshare.actor_id == admin.id and purge.actor_id == admin.id

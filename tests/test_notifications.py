@@ -12,7 +12,8 @@ from sqlalchemy import select
 from backoffice.models import Notification, OutboxMessage
 from backoffice.services import notifications
 from backoffice.services.errors import ServiceError
-from backoffice.services.mail import MAX_ATTEMPTS, queue_mail
+from backoffice.infra.mail import MAX_ATTEMPTS
+from backoffice.services.mail import queue_mail
 
 
 @pytest.fixture(autouse=True)

@@ -169,7 +169,9 @@ def test_purge_only_a_deleted_one(session):
 def test_purge_blockers_refuse(session, monkeypatch):
     org = create(session)
     service.soft_delete_organization(session, None, org)
-    monkeypatch.setattr(service, "purge_blockers", [lambda s, o: ["a customer refers to it"]])
+    from backoffice.services import customers
+
+    monkeypatch.setattr(customers, "organization_purge_blockers", lambda s, o: ["a customer refers to it"])
     with pytest.raises(ServiceError) as exc:
         service.purge_organization(session, None, org)
     assert "a customer refers to it" in str(exc.value.message)

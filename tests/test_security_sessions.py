@@ -446,7 +446,7 @@ def test_customer_made_inactive_in_the_edit_form_ends_its_admins_session(browser
 def test_restore_ends_every_session(browser, make_user, admin, app, session, tmp_path):
     """Finding 4: after a restore nobody is signed in, not even with a session ended after the backup."""
     from backoffice.extensions import db
-    from backoffice.services import backup
+    from backoffice.infra import backup
 
     user = make_user()
     ended_later, still_open = browser(), browser()

@@ -281,7 +281,7 @@ def test_hostile_codes_at_the_code_step(client, session, admin, required, code):
 
 def test_demo_admin_signs_in_with_the_published_secret(client, session, make_user, required):
     """Finding 16: `make run`'s demo admin has two-factor on with the secret seed-demo prints."""
-    from backoffice.services import demo
+    from backoffice import demo
 
     user = make_user(role="system-admin", email=demo.DEMO_ADMIN_EMAIL)
     demo._enrol_demo_admin(session)

@@ -326,3 +326,14 @@ def test_weak_passwords_are_refused_beside_the_field(client, admin, make_user, s
     response = client.post(f"/admin/users/password/?id={user.id}", data={"password": "password1234"})
     assert "one of the most common ones" in html_of(response)
     assert user_row(session, user.id) == before
+
+
+def test_user_details_show_the_first_name_and_the_last_name(client, admin, make_user, session):
+    """Issue 9: the details showed "Name" (the full name) and "Last name", but no first name."""
+    user = make_user(role="staff", first_name="Fredrika", last_name="Förnamn")
+    login(client, admin)
+    html = html_of(client.get(f"/admin/users/details/?id={user.id}"))
+    first = re.search(r"<b>First name</b>\s*</td>\s*<td>\s*(.*?)\s*</td>", html, re.S)
+    last = re.search(r"<b>Last name</b>\s*</td>\s*<td>\s*(.*?)\s*</td>", html, re.S)
+    assert first and first.group(1) == "Fredrika"
+    assert last and last.group(1) == "Förnamn"

@@ -17,7 +17,7 @@ from backoffice.admin.customers import CustomerView
 from backoffice.admin.history import AuditLogView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
-from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
+from backoffice.models.roles import LANGUAGES, ROLE_LABELS, can
 from backoffice.extensions import db
 
 from backoffice.security import csp_nonce

@@ -21,7 +21,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from backoffice.auth.permissions import PERMISSIONS, can
+from backoffice.models.roles import PERMISSIONS, can
 from backoffice.auth.views import form_errors_from, safe_next
 from backoffice.extensions import db
 from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, record_gone, show_conflict
@@ -100,7 +100,45 @@ def datetime_formatter(view, value, name) -> str:
     return format_datetime(value, "short")
 
 
-class SecureModelView(ModelView):
+class DialogViews:
+    """The confirmation dialog and the fragment-or-page rendering both kinds of view share (model views and
+    plain pages); the view supplies ``list_url`` (where Cancel and a done dialog go) and ``render``."""
+
+    def confirm(self, *, form, title, messages, submit_label, perform, danger=False, confirm_text=None, items=None):
+        """GET shows the dialog (a fragment with ?modal=1); POST checks the form and performs."""
+        cancel_url = self.list_url()
+        if request.method == "POST" and form.validate_on_submit():
+            try:
+                message = perform(form)
+                db.session.commit()
+                flash(message, "success")
+                return redirect_after_post(cancel_url)
+            except ServiceError as error:
+                db.session.rollback()
+                form_errors_from(form, error)
+        context = dict(
+            form=form,
+            title=title,
+            messages=messages,
+            submit_label=submit_label,
+            danger=danger,
+            confirm_text=confirm_text,
+            items=items,
+            action_url=request.full_path.rstrip("?"),
+            cancel_url=cancel_url,
+        )
+        status = 400 if request.method == "POST" else 200
+        return self.fragment_or_page("admin/_confirm_form.html", "admin/confirm.html", status, **context)
+
+    def fragment_or_page(self, fragment: str, page: str, status: int, **context):
+        """A dialog or side panel fetched by script (?modal=1 / ?panel=1) gets just its fragment;
+        without JavaScript the same form is a page of its own."""
+        if fetched_by_script():
+            return render_template(fragment, **context), status
+        return self.render(page, **context), status
+
+
+class SecureModelView(DialogViews, ModelView):
     """A model view where every endpoint names the permission it needs (fail closed)."""
 
     permission_prefix: str = ""
@@ -268,40 +306,6 @@ class SecureModelView(ModelView):
     def list_url(self) -> str:
         return arg("url") or self.get_url(".index_view")
 
-    # --- confirmation dialogs ---------------------------------------------------------------
-    def confirm(self, *, form, title, messages, submit_label, perform, danger=False, confirm_text=None, items=None):
-        """GET shows the dialog (a fragment with ?modal=1); POST checks the form and performs."""
-        cancel_url = self.list_url()
-        if request.method == "POST" and form.validate_on_submit():
-            try:
-                message = perform(form)
-                db.session.commit()
-                flash(message, "success")
-                return redirect_after_post(cancel_url)
-            except ServiceError as error:
-                db.session.rollback()
-                form_errors_from(form, error)
-        context = dict(
-            form=form,
-            title=title,
-            messages=messages,
-            submit_label=submit_label,
-            danger=danger,
-            confirm_text=confirm_text,
-            items=items,
-            action_url=request.full_path.rstrip("?"),
-            cancel_url=cancel_url,
-        )
-        status = 400 if request.method == "POST" else 200
-        return self.fragment_or_page("admin/_confirm_form.html", "admin/confirm.html", status, **context)
-
-    def fragment_or_page(self, fragment: str, page: str, status: int, **context):
-        """A dialog or side panel fetched by script (?modal=1 / ?panel=1) gets just its fragment;
-        without JavaScript the same form is a page of its own."""
-        if fetched_by_script():
-            return render_template(fragment, **context), status
-        return self.render(page, **context), status
-
     def get_one(self, id):
         """None for an id that can't be an integer primary key: PostgreSQL would fail the query
         (a 500) for ?id=abc or an out-of-range number where SQLite merely finds nothing."""
@@ -425,7 +429,7 @@ class SoftDeleteViews:
         )
 
 
-class SecureBaseView(BaseView):
+class SecureBaseView(DialogViews, BaseView):
     """A plain (non-model) admin page where every exposed endpoint names its permission (fail closed).
 
     ``endpoint_permissions`` maps the exposed method name to a full permission string; a method not
@@ -458,7 +462,3 @@ class SecureBaseView(BaseView):
 
     def list_url(self) -> str:
         return arg("url") or self.get_url(".index")
-
-    # The same dialog as the model views: a page without JS, a modal fragment with ?modal=1.
-    confirm = SecureModelView.confirm
-    fragment_or_page = SecureModelView.fragment_or_page

@@ -29,14 +29,16 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
-from backoffice.auth.permissions import can
+from backoffice.admin import history_labels as labels
+from backoffice.models.roles import can, roles_with
 from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
 from backoffice.models import HistoryEntry, User
 from backoffice.parsers import ReturnUrl, ActorFilter, Choice, Cursor, Date, Flag, Id, Text, accepts, arg
 from backoffice.services import history
+from backoffice.services.history import restore
 from backoffice.services.errors import ServiceError
-from backoffice.services.spreadsheet import stream_csv
+from backoffice.infra.spreadsheet import stream_csv
 
 
 class NoteForm(Form):
@@ -62,7 +64,8 @@ def change_lines(entry: HistoryEntry) -> list[dict]:
     """Each change as the timeline shows it: label, old, new (or only "changed" for a secret)."""
     lines = []
     for change in entry.changes or []:
-        label = history.field_label(change.get("field", ""))
+        field = change.get("field", "")
+        label = labels.field_label(field)
         if change.get("changed"):
             lines.append({"field": change.get("field"), "label": label, "secret": True})
             continue
@@ -70,8 +73,8 @@ def change_lines(entry: HistoryEntry) -> list[dict]:
             {
                 "field": change.get("field"),
                 "label": label,
-                "old": _show(change.get("old"), change.get("old_label")),
-                "new": _show(change.get("new"), change.get("new_label")),
+                "old": _show(change.get("old"), change.get("old_label") or labels.value_label(field, change.get("old"))),
+                "new": _show(change.get("new"), change.get("new_label") or labels.value_label(field, change.get("new"))),
                 "created": entry.kind == "create",
                 "restorable": history.restorable(entry, change),
             }
@@ -91,7 +94,7 @@ def iso(entry: HistoryEntry) -> str:
 
 
 def kind_label(kind: str) -> str:
-    return str(history.KIND_LABELS.get(kind, kind.replace("_", " ").capitalize()))
+    return str(labels.KIND_LABELS.get(kind, kind.replace("_", " ").capitalize()))
 
 
 def actor_label(entry: HistoryEntry) -> str:
@@ -109,7 +112,7 @@ def timeline_helpers() -> dict:
         "when": when,
         "iso": iso,
         "kind_label": kind_label,
-        "record_type_label": lambda t: str(history.RECORD_TYPE_LABELS.get(t, t)),
+        "record_type_label": lambda t: str(labels.RECORD_TYPE_LABELS.get(t, t)),
     }
 
 
@@ -163,7 +166,7 @@ class HistoryTabMixin:
         groups = [{"key": None, "label": _("All"), "url": self.get_url(".history_view", id=pk),
                    "active": group is None}]
         for key in self.history_groups:
-            groups.append({"key": key, "label": history.KIND_GROUP_LABELS[key],
+            groups.append({"key": key, "label": labels.KIND_GROUP_LABELS[key],
                            "url": self.get_url(".history_view", id=pk, group=key), "active": group == key})
         return {
             "entries": entries,
@@ -258,10 +261,10 @@ class HistoryTabMixin:
             form=PlainConfirmForm(),
             title=_("Restore this value"),
             messages=[_("Set %(field)s back to “%(value)s”? The restore is recorded as a new change.",
-                        field=history.field_label(field), value=old)],
+                        field=labels.field_label(field), value=old)],
             submit_label=_("Restore"),
-            perform=lambda form: history.restore_value(db.session, self.actor, entry, field)
-            and _("%(field)s was set back to “%(value)s”.", field=history.field_label(field), value=old),
+            perform=lambda form: restore.restore_value(db.session, self.actor, entry, field)
+            and _("%(field)s was set back to “%(value)s”.", field=labels.field_label(field), value=old),
         )
 
     def _refuse_history(self, message):
@@ -310,8 +313,8 @@ class AuditLogView(SecureBaseView):
     # What the list and its export read; a value a parser can't read is an ignored filter.
     filter_params = {
         "user": ActorFilter(),
-        "record_type": Choice(*history.RECORD_TYPE_LABELS),
-        "kind": Choice(*history.KIND_LABELS),
+        "record_type": Choice(*labels.RECORD_TYPE_LABELS),
+        "kind": Choice(*labels.KIND_LABELS),
         "date_from": Date(),
         "date_to": Date(),
         "q": Text(200),
@@ -373,7 +376,7 @@ class AuditLogView(SecureBaseView):
         active = {k: v for k, v in f.items() if v}
         users = db.session.execute(
             select(User.id, User.first_name, User.last_name, User.email)
-            .where(User.role.in_(("system-admin", "editor", "staff")))
+            .where(User.role.in_(roles_with("admin.access")))
             .order_by(User.last_name, User.first_name)
         ).all()
         return self.render(
@@ -381,8 +384,8 @@ class AuditLogView(SecureBaseView):
             entries=entries,
             filters=f,
             users=users,
-            record_types=history.RECORD_TYPE_LABELS,
-            kinds=history.KIND_LABELS,
+            record_types=labels.RECORD_TYPE_LABELS,
+            kinds=labels.KIND_LABELS,
             more_url=url_for(".index", **active, before=entries[-1].id) if more else None,
             newest_url=url_for(".index", **active) if before else None,
             export_url=url_for(".export", **active),

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from backoffice.admin.base import SecureModelView, SoftDeleteViews, status_badge
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.extensions import db
-from backoffice.services import history
+from backoffice.admin import history_labels
 from backoffice.services import organizations as service
 
 
@@ -33,7 +33,7 @@ class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     column_default_sort = [("name", False), ("id", False)]
     column_searchable_list = ("name", "org_number", "org_number_key")
     column_labels = {
-        **{name: history.FIELD_LABELS[name] for name in service.FIELDS},
+        **{name: history_labels.FIELD_LABELS[name] for name in service.FIELDS},
         "deleted_at": _l("Status"),
         "created_at": _l("Created"),
         "updated_at": _l("Updated"),

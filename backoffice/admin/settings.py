@@ -11,7 +11,7 @@ from wtforms import BooleanField
 
 from backoffice.admin.base import SecureBaseView
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
-from backoffice.auth.permissions import can
+from backoffice.models.roles import can
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.services import settings as service

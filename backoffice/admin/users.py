@@ -114,7 +114,11 @@ class UserView(HistoryTabMixin, SecureModelView):
     }
     column_formatters = {"first_name": _name, "role": _role, "active": _active}
     column_details_list = ("first_name", "last_name", "email", "role", "active", "language", "last_login_at", "created_at")
-    column_formatters_detail = {"first_name": _name, "role": _role, "active": _active, "language": _language}
+    column_formatters_detail = {"role": _role, "active": _active, "language": _language}
+
+    def get_details_columns(self):
+        """The list's "Name" column is the full name; the details show the first name as the first name."""
+        return [(c, _l("First name") if c == "first_name" else label) for c, label in super().get_details_columns()]
 
     def search_placeholder(self):
         return _("Search by name or e-mail")

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from backoffice.auth.permissions import LANGUAGES
+from backoffice.models.roles import LANGUAGES
 from backoffice.forms import Form
 
 

@@ -9,7 +9,7 @@
   measured on the server: `last_seen_at`), the absolute lifetime (SESSION_ABSOLUTE_HOURS, default 12, whatever
   the activity), and the services (services/users.py `end_sessions`: password change, deactivation, "sign out
   everywhere"; services/customers.py: the customer set inactive or deleted ends its admin's sessions), in the
-  caller's transaction. A restore (services/backup.py) deletes every row.
+  caller's transaction. A restore (infra/backup.py) deletes every row.
 - "Keep me signed in" adds a remember-me token (its own HttpOnly cookie, REMEMBER_COOKIE): a new random value
   at every sign-in, stored hashed on the same row, replaced at every use (the old value stops working), valid
   REMEMBER_DAYS (default 30) from the sign-in. It only resumes a sign-in whose session cookie the browser

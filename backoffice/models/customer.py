@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, SoftDelete, Timestamps, utcnow
+from backoffice.models.history import BOOKKEEPING, Tracked, track
 from backoffice.models.organization import Organization
 from backoffice.models.user import User
 from backoffice.models.versioned import Versioned
@@ -66,6 +67,7 @@ class BillingInfo(Timestamps, Base):
     customer's version (models/versioned.py), so the one version the form carries covers both."""
 
     __tablename__ = "billing_info"
+    bumps_version_of = "customer"  # (models/versioned.py)
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
     digital_address: Mapped[str | None] = mapped_column(String(200))
@@ -96,6 +98,71 @@ class SharedAccount(Base):
     customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
     shared_customer: Mapped[Customer] = relationship(foreign_keys=[shared_customer_id])
 
+
+# --- how History records them (models/history.py) -----------------------------------------------
+
+
+def _user_label(session, user_id):
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    return str(user) if user is not None else f"#{user_id}"
+
+
+def _organization_label(session, org_id):
+    if org_id is None:
+        return None
+    org = session.get(Organization, org_id)
+    return org.name if org is not None else f"#{org_id}"
+
+
+def _customer_name(customer) -> str:
+    org = customer.__dict__.get("organization")
+    if org is None and customer.organization_id is not None:
+        org = customer.organization
+    return org.name if org is not None else f"#{customer.id}"
+
+
+def _shared_account_rows(session, link: SharedAccount, event_name: str) -> list[dict]:
+    """A share is filed on both customers: each timeline names the other one."""
+    kind = "share" if event_name == "create" else "unshare"
+    customers = {c.id: c for c in (session.get(Customer, link.customer_id), session.get(Customer, link.shared_customer_id)) if c}
+    rows = []
+    for own, other in ((link.customer_id, link.shared_customer_id), (link.shared_customer_id, link.customer_id)):
+        own_c, other_c = customers.get(own), customers.get(other)
+        other_name = _customer_name(other_c) if other_c else f"#{other}"
+        change = {"field": "shared_account", "old": None, "new": other_name}
+        if kind == "unshare":
+            change = {"field": "shared_account", "old": other_name, "new": None}
+        rows.append(
+            dict(kind=kind, record_type="customer", record_id=own,
+                 record_name=_customer_name(own_c) if own_c else f"#{own}", changes=[change])
+        )
+    return rows
+
+
+track(
+    Customer,
+    Tracked(
+        "customer",
+        name=_customer_name,
+        personal=frozenset({"admin_user_id"}),
+        value_labels={"admin_user_id": _user_label, "organization_id": _organization_label},
+        # a private customer's name is a person's: blanked too
+        anonymise_on_purge=lambda customer: customer.__dict__.get("type") == "private",
+    ),
+)
+track(
+    BillingInfo,
+    Tracked(
+        "billing_info",
+        name=lambda b: _customer_name(b.customer) if b.customer is not None else f"#{b.customer_id}",
+        personal=frozenset({"email", "phone", "responsible_person"}),
+        ignore=BOOKKEEPING | {"customer_id"},
+        part_of="customer",
+    ),
+)
+track(SharedAccount, Tracked("customer", name=lambda s: "", custom=_shared_account_rows))
 
 Index("ix_customer_deleted_status", Customer.deleted_at, Customer.status)
 # Substring search of the customers list (pg_trgm GIN on PostgreSQL; a plain index on SQLite).

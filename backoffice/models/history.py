@@ -4,10 +4,16 @@ An entry says when (UTC), who (the user, or "system"), what (its kind), which re
 display name it had, so entries outlive a permanent delete) and, for a change, each field's previous and
 new value. Entries are written by backoffice.services.history only; nothing edits them afterwards except
 a note's soft deletion and the anonymisation of a permanently deleted customer.
+
+``track(Model, Tracked(...))`` is how a model says it is recorded: the one registration, called in the
+model's own module right below the class (so it exists wherever the model does, with no import to
+remember). The recorder (services/history/recorder.py) reads ``TRACKED``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
@@ -33,6 +39,43 @@ KINDS = (
     "password_changed",
 )
 SECURITY_KINDS = ("sign_in", "sign_in_failed", "sign_out", "password_changed")
+
+# Fields that change by themselves and say nothing about what a person did.
+BOOKKEEPING = frozenset(
+    {"id", "created_at", "updated_at", "version", "updated_by_id", "last_login_at", "session_version"}
+)
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """How one model is recorded."""
+
+    record_type: str
+    name: Callable[[object], str]
+    ignore: frozenset = BOOKKEEPING
+    # attribute -> the field name the entry uses; the entry says only that it changed.
+    secrets: dict = field(default_factory=dict)
+    # Fields holding personal data of persons, blanked by anonymise_record.
+    personal: frozenset = frozenset()
+    # attribute -> function(session, value) giving the value as people read it (foreign keys).
+    value_labels: dict = field(default_factory=dict)
+    # (record_type, record_id) an entry is filed under, when not the object's own.
+    file_under: Callable[[object], tuple[str, int]] | None = None
+    # A custom recorder for link rows (shares): function(session, obj, event) -> list of entry rows.
+    custom: Callable | None = None
+    # The many-to-one relationship to the record this one is part of: deleted with it, no purge entry of its own.
+    part_of: str | None = None
+    # When set, a permanent delete blanks the personal data in the record's history; the function says
+    # whether the record's name is personal too (a private person's): function(obj) -> bool.
+    anonymise_on_purge: Callable[[object], bool] | None = None
+
+
+TRACKED: dict[type, Tracked] = {}
+
+
+def track(model: type, spec: Tracked) -> None:
+    """Record ``model`` in History; call it in the model's module, right below the class."""
+    TRACKED[model] = spec
 
 
 class HistoryEntry(Base):

@@ -8,8 +8,9 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from backoffice.auth.permissions import LANGUAGES, ROLES
+from backoffice.models.roles import LANGUAGES, ROLES
 from backoffice.models.base import Base, Timestamps
+from backoffice.models.history import BOOKKEEPING, Tracked, track
 from backoffice.models.versioned import Versioned
 
 
@@ -62,6 +63,17 @@ class User(UserMixin, Versioned, Timestamps, Base):
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
 
+
+track(
+    User,
+    Tracked(
+        "user",
+        name=lambda u: u.full_name or u.email,
+        secrets={"password_hash": "password", "photo": "photo"},
+        ignore=BOOKKEEPING | {"photo_mime"},
+        personal=frozenset({"first_name", "last_name", "email"}),
+    ),
+)
 
 # The customer-admin picker searches users by name or e-mail as you type (pg_trgm on PostgreSQL).
 for _column in ("first_name", "last_name", "email"):

@@ -5,11 +5,16 @@
 same instant, the second matches no row and the ORM raises StaleDataError (the services turn it
 into a ConflictError). The counter is bumped here, in one place, when a flush changes what the
 record *says* (not bookkeeping such as the last sign-in time), so a user signing in does not make
-an administrator's open edit form stale. A change to a customer's billing information bumps the
-customer's version: the edit form shows both, and carries one version.
+an administrator's open edit form stale. A part edited on its parent's form names the relationship to
+that parent in ``bumps_version_of`` (billing information: ``"customer"``), and a change to the part
+bumps the parent's version: the form shows both, and carries one version. This module knows no model.
 
 ``updated_by_id`` (who) and ``updated_at`` (when) are stamped with the bump, so a refused save can
 say who changed the record and when.
+
+Who acts travels one way: a service names its ``actor`` with ``remember_actor(session, actor)`` (every
+service does, first thing), and everything that records who acted in that transaction reads it here:
+the version stamp and History (services/history/actor.py). Nothing reads a request.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from backoffice.models.base import utcnow
 
-ACTOR_KEY = "versioned_actor_id"
+ACTOR_KEY = "acting_user"
 _BUMPED_KEY = "versioned_bumped"
 # Columns whose change is no edit of the record (and never bumps its version).
 _ALWAYS_UNVERSIONED = frozenset({"version", "updated_at", "updated_by_id", "created_at"})
@@ -46,8 +51,21 @@ class Versioned:
 
 
 def remember_actor(session: Session, actor) -> None:
-    """The services name who acts; a bump in this transaction is stamped with that user."""
-    session.info[ACTOR_KEY] = getattr(actor, "id", None)
+    """The services name who acts (a User, or None for the system); what this transaction writes is
+    stamped with that user, in the version and in History. Forgotten when the transaction ends."""
+    session.info[ACTOR_KEY] = actor
+
+
+def acting_user(session: Session):
+    """The actor the services named for this transaction (None: the system, or nobody named one)."""
+    return session.info.get(ACTOR_KEY)
+
+
+def _acting_user_id(session: Session) -> int | None:
+    actor = session.info.get(ACTOR_KEY)
+    if isinstance(actor, tuple):  # (id, name), see services/history/actor.py
+        return actor[0]
+    return getattr(actor, "id", None)
 
 
 def _content_changed(obj) -> bool:
@@ -75,16 +93,27 @@ def _bump(session: Session, obj) -> None:
     obj.version = (state.committed_state.get("version", obj.version) or 0) + 1
     obj.updated_at = utcnow()
     if not state.attrs.updated_by_id.history.has_changes():
-        obj.updated_by_id = session.info.get(ACTOR_KEY)
+        obj.updated_by_id = _acting_user_id(session)
+
+
+def _parent(session: Session, obj, relationship: str):
+    """The object at the other end of ``obj``'s many-to-one ``relationship``, loaded by its key if not set."""
+    parent = getattr(obj, relationship)
+    if parent is not None:
+        return parent
+    mapper = inspect(type(obj))
+    prop = mapper.relationships[relationship]
+    key = tuple(getattr(obj, mapper.get_property_by_column(column).key) for column in prop.local_columns)
+    if any(part is None for part in key):
+        return None
+    return session.get(prop.mapper.class_, key[0] if len(key) == 1 else key)
 
 
 @event.listens_for(Session, "before_flush")
 def _version_changes(session: Session, flush_context, instances) -> None:
-    from backoffice.models.customer import BillingInfo, Customer
-
     for obj in session.new:
         if isinstance(obj, Versioned) and obj.updated_by_id is None:
-            obj.updated_by_id = session.info.get(ACTOR_KEY)
+            obj.updated_by_id = _acting_user_id(session)
     for obj in list(session.dirty):
         if not isinstance(obj, Versioned):
             continue
@@ -97,10 +126,11 @@ def _version_changes(session: Session, flush_context, instances) -> None:
                 obj.updated_at  # load it  # noqa: B018
             flag_modified(obj, "updated_at")
     for obj in [*session.new, *session.dirty, *session.deleted]:
-        if isinstance(obj, BillingInfo) and (obj not in session.dirty or session.is_modified(obj)):
-            customer = obj.customer or (session.get(Customer, obj.customer_id) if obj.customer_id else None)
-            if customer is not None:
-                _bump(session, customer)
+        relationship = getattr(type(obj), "bumps_version_of", None)
+        if relationship and (obj not in session.dirty or session.is_modified(obj)):
+            parent = _parent(session, obj, relationship)
+            if parent is not None:
+                _bump(session, parent)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.services.customers import search_condition
-from backoffice.services.spreadsheet import language_of, stream_csv
+from backoffice.infra.spreadsheet import language_of, stream_csv
 from backoffice.services.validation import parse_id
 
 BATCH = 1000

@@ -14,15 +14,14 @@ from sqlalchemy import Select, exists, func, or_, select, union
 
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
+from backoffice.models import roles
 from backoffice.models.customer import STATUSES
+from backoffice.models.organization import lock_organization, org_number_key
 from backoffice.services import locking
-from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_text, is_one_line_column, search_text
 
-GUEST = "guest"
-CUSTOMER_ADMIN = "customer-admin"
 FIELDS = ("organization_id", "admin_user_id", "status", "customer_number", "allow_shared_billing")
 BILLING_FIELDS = ("digital_address", "address", "post_number", "municipality", "phone", "email", "responsible_person")
 BILLING_MAX = {
@@ -49,18 +48,17 @@ _STALE_ADMIN = {"user": ("admin_user_id", _ADMIN_TAKEN)}
 _NUMBER_RE = re.compile(r"[0-9]{1,64}")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# Functions (session, customer) -> list of messages naming what keeps a customer from being
-# permanently deleted. Later issues (documents, invoices) append theirs.
+# The one extension point of the customer transitions: functions (session, customer) -> list of messages
+# naming what keeps a customer from being permanently deleted. Nothing adds one yet; the documents (a later
+# issue) will, by calling add_purge_blocker from their own service module. Everything else a transition
+# does is called directly below.
 purge_blockers: list = []
-# Functions (session, actor, customer) called just before a permanent delete, in its transaction
-# (the sharing module notifies the admins of the accounts whose links disappear).
-before_purge: list = []
-# Functions (session, actor, customer) called inside a soft delete's transaction.
-after_soft_delete: list = []
-# Functions (session, actor, customer, confirmed) called when an edit turns "Allow shared billing
-# accounts" off (the sharing module refuses unless confirmed while shares exist, else removes them
-# and notifies the admins they touched).
-on_sharing_disabled: list = []
+
+
+def add_purge_blocker(check) -> None:
+    """``check(session, customer) -> list of messages``; an empty list lets the purge go ahead."""
+    if check not in purge_blockers:
+        purge_blockers.append(check)
 
 
 # --- queries the pickers and the list use ----------------------------------------------------
@@ -77,7 +75,7 @@ def _like(word: str) -> str:
 def eligible_admins_query(session=None, search: str | None = None) -> Select:
     """Users with the role guest who are nobody's customer admin, by name (searched by name or e-mail)."""
     stmt = select(User).where(
-        User.role == GUEST,
+        User.role == roles.GUEST_ROLE,
         User.active.is_(True),
         ~exists().where(Customer.admin_user_id == User.id),
     )
@@ -107,7 +105,7 @@ def available_organizations_query(session=None, search: str | None = None) -> Se
 def organization_matches(word: str):
     """One search word against an organization: its name, or its number with spaces and dashes ignored."""
     conditions = [Organization.name.ilike(_like(word), escape="\\")]
-    key = org_service.org_number_key(word)
+    key = org_number_key(word)
     if key:
         conditions.append(Organization.org_number_key.like(_like(key), escape="\\"))
     return or_(*conditions)
@@ -195,7 +193,7 @@ def _admin_for(session, admin_user_id, own: Customer | None = None) -> User:
     taken = session.scalar(select(Customer.id).where(Customer.admin_user_id == user.id))
     if taken is not None:
         raise ServiceError(_ADMIN_TAKEN, "admin_user_id")
-    if user.role != GUEST:
+    if not roles.is_guest(user):
         raise ServiceError(_l("Only a user with the role Guest can become a customer admin."), "admin_user_id")
     if not user.active:
         raise ServiceError(_l("This user is deactivated. Choose another one."), "admin_user_id")
@@ -203,8 +201,8 @@ def _admin_for(session, admin_user_id, own: Customer | None = None) -> User:
 
 
 def _release(user: User | None) -> None:
-    if user is not None and user.role == CUSTOMER_ADMIN:
-        user.role = GUEST
+    if user is not None and roles.is_customer_admin(user):
+        user.role = roles.GUEST_ROLE
 
 
 def _end_admin_sessions(session, actor: User | None, admin: User | None) -> None:
@@ -220,7 +218,7 @@ def _lock_organization_alive(session, org_id: int | None) -> None:
     if org_id is None:
         return
     session.flush()
-    if org_service.lock_organization(session, org_id) is not None:
+    if lock_organization(session, org_id) is not None:
         raise ServiceError(_l("This organization is deleted. Choose another one."), "organization_id")
 
 
@@ -257,7 +255,7 @@ def create_customer(
     )
     with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
-        admin.role = CUSTOMER_ADMIN
+        admin.role = roles.CUSTOMER_ADMIN_ROLE
     _lock_organization_alive(session, org.id)
     if billing:
         set_billing(session, actor, customer, **billing)
@@ -314,14 +312,14 @@ def update_customer(
                 _release(old_admin)
                 customer.admin_user_id = new_admin.id
                 customer.admin = new_admin
-                new_admin.role = CUSTOMER_ADMIN
+                new_admin.role = roles.CUSTOMER_ADMIN_ROLE
             if deactivating:
                 _end_admin_sessions(session, actor, customer.admin)
         if new_org is not None:
             _lock_organization_alive(session, customer.organization_id)
         if sharing_disabled:
-            for hook in on_sharing_disabled:
-                hook(session, actor, customer, confirm_unshare)
+            # the shares go (confirmed), or the edit is refused while there are any
+            _sharing().set_allow_shared_billing(session, actor, customer, False, confirmed=confirm_unshare)
             session.flush()
         if billing is not None:
             set_billing(session, actor, customer, **billing)
@@ -353,8 +351,6 @@ def soft_delete_customer(session, actor: User | None, customer: Customer) -> Non
     customer.admin_user_id = None
     customer.admin = None
     _release(admin)
-    for hook in after_soft_delete:
-        hook(session, actor, customer)
     session.flush()
 
 
@@ -372,10 +368,10 @@ def recover_customer(session, actor: User | None, customer: Customer, admin_user
         customer.deleted_at = None
         customer.admin_user_id = admin.id
         customer.admin = admin
-        admin.role = CUSTOMER_ADMIN
+        admin.role = roles.CUSTOMER_ADMIN_ROLE
     if org is not None:
         session.flush()
-        if org_service.lock_organization(session, org.id) is not None:
+        if lock_organization(session, org.id) is not None:
             raise ServiceError(
                 _l("The organization %(name)s is deleted. Recover the organization first.", name=org.name)
             )
@@ -388,13 +384,13 @@ def what_blocks_purge(session, customer: Customer) -> list:
 
 def purge_customer(session, actor: User | None, customer: Customer) -> None:
     """Remove a soft-deleted customer for good, with its billing information and shared-account links."""
+    locking.remember_actor(session, actor)
     if not customer.is_deleted:
         raise ServiceError(_l("Only a deleted customer can be permanently deleted. Delete it first."))
     blockers = what_blocks_purge(session, customer)
     if blockers:
         raise ServiceError(_l("It can't be permanently deleted: %(why)s", why="; ".join(map(str, blockers))))
-    for hook in before_purge:
-        hook(session, actor, customer)
+    _sharing().notify_purge(session, actor, customer)  # tells the admins whose shared accounts it leaves
     session.delete(customer)  # billing_info and shared_account rows go by their ON DELETE CASCADE
     session.flush()
 
@@ -437,6 +433,7 @@ def set_billing(session, actor: User | None, customer: Customer, **values) -> Bi
 
 
 def clear_billing(session, actor: User | None, customer: Customer) -> None:
+    locking.remember_actor(session, actor)
     if customer.billing is not None:
         session.delete(customer.billing)
         customer.billing = None
@@ -444,7 +441,9 @@ def clear_billing(session, actor: User | None, customer: Customer) -> None:
 
 
 # --- organizations: the cascade and the purge blocker live beside the customer rules ---------------
-def _soft_delete_with_organization(session, actor, org: Organization) -> None:
+# (services/organizations.py calls these two directly.)
+def soft_delete_with_organization(session, actor, org: Organization) -> None:
+    """The organization is being soft-deleted (and is locked): its customer is soft-deleted with it."""
     # Read afresh (the organization is locked): a customer recovered just before is seen as it is now.
     customer = session.scalar(
         select(Customer).where(Customer.organization_id == org.id).execution_options(populate_existing=True)
@@ -453,7 +452,8 @@ def _soft_delete_with_organization(session, actor, org: Organization) -> None:
         soft_delete_customer(session, actor, customer)
 
 
-def _organization_has_customer(session, org: Organization) -> list:
+def organization_purge_blockers(session, org: Organization) -> list:
+    """What keeps the organization from being permanently deleted: a customer account, deleted or not."""
     if session.scalar(select(func.count()).select_from(Customer).where(Customer.organization_id == org.id)):
         return [_l("a customer account refers to it")]
     return []
@@ -463,7 +463,14 @@ def customer_of_organization(session, org: Organization) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.organization_id == org.id))
 
 
-if _soft_delete_with_organization not in org_service.soft_delete_cascades:
-    org_service.soft_delete_cascades.append(_soft_delete_with_organization)
-if _organization_has_customer not in org_service.purge_blockers:
-    org_service.purge_blockers.append(_organization_has_customer)
+
+def _sharing():
+    """The sharing service, imported when called: it imports this module (the customer search) at load time.
+
+    A function-local import until the customer search moves to its own module (services/customer_list.py,
+    another change of issue 9); then this becomes a module-level import and tests/test_layers.py's
+    DEFERRED_CYCLES entry goes.
+    """
+    from backoffice.services import sharing
+
+    return sharing

@@ -8,7 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from backoffice.models import Organization, User
+from backoffice.models.organization import lock_organization, org_number_key
 from backoffice.models.base import utcnow
+from backoffice.services import customers as customer_service
 from backoffice.services import locking
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
@@ -28,11 +30,6 @@ FIELDS = (
     "email",
 )
 _NUMBER_TAKEN = _l("An organization with this organization number already exists.")
-
-
-def org_number_key(number: str | None) -> str:
-    """What makes two organization numbers the same: spaces and dashes do not count."""
-    return re.sub(r"[\s\-‐‑–—]", "", number or "").upper()
 
 
 def _clean(values: dict) -> dict:
@@ -95,26 +92,6 @@ def update_organization(
     return org
 
 
-# Functions called with (session, actor, organization) inside the soft delete's transaction;
-# later aggregates (customers) register theirs so the cascade lives beside its rule.
-soft_delete_cascades: list = []
-# Functions returning a list of messages naming what keeps an organization from being purged.
-purge_blockers: list = []
-
-
-def lock_organization(session, org_id: int):
-    """Lock the organization's row until the transaction ends; returns its ``deleted_at`` as committed.
-
-    ``SELECT … FOR UPDATE`` on PostgreSQL: a soft delete and a customer written for the organization
-    (created, recovered, moved to it) take this lock, so they run one after the other and the second
-    sees what the first committed. SQLite has no row locks (SQLAlchemy leaves FOR UPDATE out) but takes
-    one writer at a time: callers lock after their own first write, so the read is in the write transaction.
-    """
-    return session.execute(
-        select(Organization.deleted_at).where(Organization.id == org_id).with_for_update()
-    ).scalar_one_or_none()
-
-
 def soft_delete_organization(session, actor: User | None, org: Organization) -> None:
     locking.remember_actor(session, actor)
     # Lock first: a customer being created or recovered for it at this instant either committed
@@ -122,8 +99,7 @@ def soft_delete_organization(session, actor: User | None, org: Organization) -> 
     if org.is_deleted or lock_organization(session, org.id) is not None:
         raise ServiceError(_l("This organization is already deleted."))
     org.deleted_at = utcnow()
-    for cascade in soft_delete_cascades:
-        cascade(session, actor, org)
+    customer_service.soft_delete_with_organization(session, actor, org)
     session.flush()
 
 
@@ -136,10 +112,11 @@ def recover_organization(session, actor: User | None, org: Organization) -> None
 
 
 def what_blocks_purge(session, org: Organization) -> list:
-    return [message for check in purge_blockers for message in check(session, org)]
+    return customer_service.organization_purge_blockers(session, org)
 
 
 def purge_organization(session, actor: User | None, org: Organization) -> None:
+    locking.remember_actor(session, actor)
     if not org.is_deleted:
         raise ServiceError(_l("Only a deleted organization can be permanently deleted."))
     blockers = what_blocks_purge(session, org)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from backoffice.models import RegisterSettings, User
 from backoffice.models.settings import SETTINGS_ID
-from backoffice.services import history, locking
+from backoffice.services import locking
 
 FIELDS = ("require_two_factor_for_admins",)
-
-history.track(RegisterSettings, history.Tracked("register_settings", name=lambda s: str(_l("Register settings"))))
-history.RECORD_TYPE_LABELS.setdefault("register_settings", _l("Register settings"))
-history.FIELD_LABELS.setdefault("require_two_factor_for_admins", _l("Require two-factor sign-in for system administrators"))
 
 
 def get(session) -> RegisterSettings:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from backoffice.models import Customer, Organization, SharedAccount
 from backoffice.services.customers import search_condition as customer_search
+from backoffice.services import locking
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.notifications import notify
 from backoffice.services.validation import search_text
@@ -101,6 +102,7 @@ def _check_can_change(customer: Customer) -> None:
 
 def add_shared_account(session, actor, customer: Customer, shared_customer: Customer | None) -> SharedAccount:
     """Share ``shared_customer`` with ``customer``; its customer admin is notified."""
+    locking.remember_actor(session, actor)
     _check_can_change(customer)
     if shared_customer is None:
         raise ServiceError(_l("Choose a customer account from the list."), "shared_customer")
@@ -167,6 +169,7 @@ def get_link(session, customer: Customer, link_id) -> SharedAccount:
 def remove_shared_account(session, actor, customer: Customer, link_or_id) -> Customer:
     """Remove one account shared with ``customer``; its customer admin is notified. Returns the
     customer account that was removed."""
+    locking.remember_actor(session, actor)
     _check_can_change(customer)
     link = link_or_id if isinstance(link_or_id, SharedAccount) else get_link(session, customer, link_or_id)
     if link.customer_id != customer.id:
@@ -185,6 +188,7 @@ def set_allow_shared_billing(session, actor, customer: Customer, allow: bool, *,
     must have asked for confirmation first (``confirmed=True``), otherwise this refuses. Returns the
     customer accounts whose link was removed.
     """
+    locking.remember_actor(session, actor)
     allow = bool(allow)
     removed = []
     if not allow:
@@ -209,9 +213,9 @@ def set_allow_shared_billing(session, actor, customer: Customer, allow: bool, *,
 def notify_purge(session, actor, customer: Customer) -> None:
     """Before ``customer`` is permanently deleted: tell the admins of the customers its links touched,
     and remove the links (the foreign keys would cascade anyway; this keeps the session honest).
-
-    Register as ``customers.before_purge.append(sharing.notify_purge)``.
+    (``customers.purge_customer`` calls it.)
     """
+    locking.remember_actor(session, actor)
     links = session.scalars(
         select(SharedAccount).where(
             or_(SharedAccount.customer_id == customer.id, SharedAccount.shared_customer_id == customer.id)
@@ -244,19 +248,3 @@ def customer_of(session, user) -> Customer | None:
         return None
     return session.scalar(select(Customer).where(Customer.admin_user_id == user.id))
 
-
-def _on_sharing_disabled(session, actor, customer: Customer, confirmed: bool) -> None:
-    set_allow_shared_billing(session, actor, customer, False, confirmed=confirmed)
-
-
-def _register_hooks() -> None:
-    """Plug into the customer transitions: purge and unticking sharing tell the affected admins."""
-    from backoffice.services import customers
-
-    if notify_purge not in customers.before_purge:
-        customers.before_purge.append(notify_purge)
-    if _on_sharing_disabled not in customers.on_sharing_disabled:
-        customers.on_sharing_disabled.append(_on_sharing_disabled)
-
-
-_register_hooks()

@@ -14,8 +14,7 @@ import pyotp
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
-from backoffice.auth.permissions import ADMIN_ROLE
-from backoffice.models import RecoveryCode, User, UserTwoFactor
+from backoffice.models import RecoveryCode, User, UserTwoFactor, roles
 from backoffice.models.base import utcnow
 from backoffice.services import history, passwords
 from backoffice.services import settings as settings_service
@@ -24,21 +23,6 @@ from backoffice.services.errors import ServiceError
 RECOVERY_CODE_COUNT = 10
 ISSUER = "Backoffice"
 WRONG_CODE = _l("The code is not correct.")
-
-for _kind, _label in {
-    "two_factor_enabled": _l("Two-factor sign-in turned on"),
-    "two_factor_disabled": _l("Two-factor sign-in turned off"),
-    "two_factor_reset": _l("Two-factor sign-in reset by an administrator"),
-    "two_factor_failed": _l("Wrong two-factor code"),
-    "two_factor_passed": _l("Two-factor code accepted"),
-    "two_factor_recovery_used": _l("Recovery code used"),
-    "two_factor_remembered": _l("Two-factor step skipped on a remembered device"),
-    "recovery_codes_regenerated": _l("New recovery codes made"),
-}.items():
-    history.KIND_LABELS.setdefault(_kind, _label)
-    if _kind not in history.KIND_GROUPS["security"]:
-        history.KIND_GROUPS["security"] = (*history.KIND_GROUPS["security"], _kind)
-
 
 def _record(session, kind: str, user: User, actor=...) -> None:
     history.record_security(session, kind, user, actor=actor)
@@ -55,7 +39,7 @@ def is_enabled(session, user: User) -> bool:
 
 def required_for(session, user: User) -> bool:
     """System administrators must use two-factor sign-in while the register setting says so."""
-    return user.role == ADMIN_ROLE and settings_service.get(session).require_two_factor_for_admins
+    return roles.is_system_admin(user) and settings_service.get(session).require_two_factor_for_admins
 
 
 def must_enrol(session, user: User) -> bool:

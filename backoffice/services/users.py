@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from backoffice.auth.permissions import ADMIN_ROLE, LANGUAGES, ROLES
 from backoffice.models import User
+from backoffice.models.roles import ADMIN_ROLE, CUSTOMER_ADMIN_ROLE, LANGUAGES, ROLES, is_customer_admin, is_system_admin
 from backoffice.models.base import utcnow
 from backoffice.services import locking, passwords
 from backoffice.services.errors import ServiceError, unique_guard
@@ -55,7 +55,6 @@ def _check_fields(values: dict) -> None:
         raise ServiceError(_l("Choose a time zone from the list."), "timezone")
 
 
-CUSTOMER_ADMIN_ROLE = "customer-admin"
 _CUSTOMER_ADMIN_SET_ELSEWHERE = _l(
     "The role Customer admin is given by choosing the user as a customer's admin, under Customers."
 )
@@ -71,7 +70,7 @@ def _guard_customer_admin_role(session, user: User | None, role: str) -> None:
         return
     if role == CUSTOMER_ADMIN_ROLE:
         raise ServiceError(_CUSTOMER_ADMIN_SET_ELSEWHERE, "role")
-    if current == CUSTOMER_ADMIN_ROLE:
+    if is_customer_admin(user):
         administers = session.scalar(select(Customer).where(Customer.admin_user_id == user.id))
         if administers is not None:
             raise ServiceError(
@@ -92,7 +91,7 @@ def _active_admins(session) -> int:
 
 def _guard_admin_rules(session, actor: User | None, user: User, *, role: str, active: bool) -> None:
     """Nobody demotes or deactivates themselves; the last active system admin stays."""
-    losing_admin = user.role == ADMIN_ROLE and user.active and (role != ADMIN_ROLE or not active)
+    losing_admin = is_system_admin(user) and user.active and (role != ADMIN_ROLE or not active)
     if actor is not None and actor.id == user.id:
         if role != user.role:
             raise ServiceError(_l("You cannot change your own role."), "role")
@@ -223,6 +222,7 @@ def end_sessions(session, actor: User | None, user: User) -> None:
     (A browser that must stay signed in, e.g. the one changing its own password, is re-issued by
     auth/sessions.renew after the commit.)
     """
+    locking.remember_actor(session, actor)
     from backoffice.models import UserSession
 
     user.session_version = (user.session_version or 0) + 1
@@ -253,6 +253,7 @@ def set_password(
 
     Every session of the user ends; when it is the actor's own password the caller renews the current one.
     """
+    locking.remember_actor(session, actor)
     user.password_hash = passwords.hash_password(passwords.validate(password, field, _inputs(user)))
     user.must_change_password = require_change
     end_sessions(session, actor, user)

@@ -26,7 +26,7 @@ def test_edit_a_customer_see_old_to_new_in_its_timeline_add_a_note_and_scroll(pa
     expect(page.get_by_role("link", name="Timeline")).to_have_attribute("aria-current", "page")
     first = page.locator("li.bo-entry").first
     expect(first).to_contain_text("Root Admin")
-    expect(first).to_contain_text("ACTIVE → INACTIVE")
+    expect(first).to_contain_text("Status: Active → Inactive")  # the values by their labels (issue 9)
 
     page.get_by_label("Add a note").fill("Called about the invoice address.")
     page.get_by_role("button", name="Add note").click()

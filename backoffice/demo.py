@@ -1,4 +1,8 @@
-"""Deterministic demo data: the same records every time, and nothing added twice."""
+"""Deterministic demo data: the same records every time, and nothing added twice.
+
+A client of the services (like the CLI that runs it: `flask seed-demo`), not one of them: it makes records
+through the same service functions a user would.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from backoffice.models import Customer, Organization, SharedAccount, User
+from backoffice.models.organization import org_number_key
 from backoffice.services import customers as customer_service
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
@@ -185,7 +190,7 @@ def seed(session, actor=None) -> dict:
                 user_service.set_photo(session, actor, user, demo_photo(i))
             added["users"] += 1
     for row in demo_organizations():
-        key = org_service.org_number_key(row["org_number"])
+        key = org_number_key(row["org_number"])
         if session.scalar(select(Organization.id).where(Organization.org_number_key == key)) is None:
             org_service.create_organization(session, actor, **row)
             added["organizations"] += 1
@@ -216,7 +221,7 @@ def _seed_history(session) -> int:
     """Edits and notes by the demo users, so every History tab and the audit log have something to show.
 
     Creation entries come by themselves (the recorder sees every service write); this adds a few edits
-    made as the demo editor and admin, and notes. Runs once: nothing is added when notes exist.
+    made as the demo editor and admin (each service records the actor it is given), and notes. Runs once: nothing is added when notes exist.
     """
     from backoffice.models import HistoryEntry
     from backoffice.services import history
@@ -229,11 +234,9 @@ def _seed_history(session) -> int:
     first = session.scalars(select(Organization).order_by(Organization.org_number_key).limit(3)).all()
     notes = 0
     for i, org in enumerate(first):
-        with history.acting_as(session, editor):
-            org_service.update_organization(session, editor, org, phone=f"+46 8 555 {100 + i}",
-                                            website=f"https://www.example-{i + 1}.se")
-        with history.acting_as(session, admin):
-            org_service.update_organization(session, admin, org, address=f"Kungsgatan {10 + i}")
+        org_service.update_organization(session, editor, org, phone=f"+46 8 555 {100 + i}",
+                                        website=f"https://www.example-{i + 1}.se")
+        org_service.update_organization(session, admin, org, address=f"Kungsgatan {10 + i}")
         history.add_note(session, editor, "organization", org.id, org.name,
                          "Called about the new invoice address; they will send it by e-mail.")
         history.add_note(session, admin, "organization", org.id, org.name, "Checked the organization number.")
@@ -241,14 +244,12 @@ def _seed_history(session) -> int:
     # One organization with a long history, so the timeline loads more as you scroll.
     if first:
         org = first[0]
-        with history.acting_as(session, editor):
-            for n in range(1, 31):
-                org_service.update_organization(session, editor, org, region=f"Region {n}")
-            org_service.update_organization(session, editor, org, region="Stockholms län")
+        for n in range(1, 31):
+            org_service.update_organization(session, editor, org, region=f"Region {n}")
+        org_service.update_organization(session, editor, org, region="Stockholms län")
     guest = user_service.get_by_email(session, "guest@example.com")
     if guest is not None and admin is not None:
-        with history.acting_as(session, admin):
-            user_service.update_user(session, admin, guest, timezone="Europe/Helsinki")
+        user_service.update_user(session, admin, guest, timezone="Europe/Helsinki")
         history.add_note(session, admin, "user", guest.id, guest.full_name, "Asked for a portal account; waiting.")
         notes += 1
     return notes

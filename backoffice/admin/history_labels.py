@@ -1,0 +1,109 @@
+"""The words the History screens show for what History stores: kinds, record types, fields and every
+enumerated value (a customer's type and status, a user's role and language). Presentation, so it lives on
+the admin side, where the timeline and the audit log are drawn; services/history stores only the codes.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from backoffice.models.roles import LANGUAGES, ROLE_LABELS
+
+KIND_GROUP_LABELS = {
+    "changes": _l("Changes"),
+    "notes": _l("Notes"),
+    "sharing": _l("Sharing"),
+    "deletion": _l("Deletion and recovery"),
+    "security": _l("Security"),
+}
+KIND_LABELS = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "delete": _l("Deleted"),
+    "recover": _l("Recovered"),
+    "purge": _l("Permanently deleted"),
+    "admin_change": _l("Customer admin changed"),
+    "share": _l("Shared"),
+    "unshare": _l("Sharing removed"),
+    "note": _l("Note"),
+    "note_deleted": _l("Note deleted"),
+    "sign_in": _l("Signed in"),
+    "sign_in_failed": _l("Failed sign-in"),
+    "sign_out": _l("Signed out"),
+    "signed_out_everywhere": _l("Signed out everywhere by an administrator"),
+    "password_changed": _l("Password changed"),
+    "two_factor_enabled": _l("Two-factor sign-in turned on"),
+    "two_factor_disabled": _l("Two-factor sign-in turned off"),
+    "two_factor_reset": _l("Two-factor sign-in reset by an administrator"),
+    "two_factor_failed": _l("Wrong two-factor code"),
+    "two_factor_passed": _l("Two-factor code accepted"),
+    "two_factor_recovery_used": _l("Recovery code used"),
+    "two_factor_remembered": _l("Two-factor step skipped on a remembered device"),
+    "recovery_codes_regenerated": _l("New recovery codes made"),
+}
+RECORD_TYPE_LABELS = {
+    "customer": _l("Customer"),
+    "organization": _l("Organization"),
+    "user": _l("User"),
+    "billing_info": _l("Billing information"),
+    "register_settings": _l("Register settings"),
+}
+# The labels of fields as the timeline shows them ("Name: old → new").
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "org_number": _l("Organization number"),
+    "legal_form": _l("Legal form"),
+    "digital_address": _l("Digital address"),
+    "address": _l("Address"),
+    "post_number": _l("Post number"),
+    "region": _l("Region"),
+    "municipality": _l("Municipality"),
+    "country": _l("Country"),
+    "phone": _l("Phone"),
+    "website": _l("Website"),
+    "email": _l("E-mail"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "language": _l("Language"),
+    "timezone": _l("Time zone"),
+    "role": _l("Role"),
+    "active": _l("Active"),
+    "must_change_password": _l("Must change password"),
+    "password": _l("Password"),
+    "photo": _l("Photo"),
+    "type": _l("Type"),
+    "organization_id": _l("Organization"),
+    "admin_user_id": _l("Customer admin"),
+    "status": _l("Status"),
+    "customer_number": _l("Customer number"),
+    "allow_shared_billing": _l("Allow shared billing"),
+    "responsible_person": _l("Responsible person"),
+    "shared_account": _l("Shared account"),
+    "deleted_at": _l("Deleted"),
+    "require_two_factor_for_admins": _l("Require two-factor sign-in for system administrators"),
+}
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
+
+
+# field -> {stored value -> what people read}: a timeline says "Type: Business", never "Type: business".
+VALUE_LABELS = {
+    "type": {"business": _l("Business"), "private": _l("Private person")},
+    "status": {"ACTIVE": _l("Active"), "INACTIVE": _l("Inactive")},
+    "role": ROLE_LABELS,
+    "language": LANGUAGES,
+}
+
+
+def value_label(field: str, value):
+    """The translated label of an enumerated value, or None when ``field`` has no such list."""
+    labels = VALUE_LABELS.get(field)
+    if labels is None or not isinstance(value, str) or value not in labels:
+        return None
+    return str(labels[value])
