@@ -61,8 +61,8 @@
       return r.text();
     }).then(function (html) {
       if (html === null) { return; }
+      show();  // first: a field in a hidden panel can't take the focus
       render(html);
-      show();
     });
   }
 
