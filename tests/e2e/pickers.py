@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 
@@ -14,9 +16,12 @@ def pick(scope, label: str, typed: str, option_text: str) -> None:
     """Type ``typed`` into the picker labelled ``label``, move with the arrow keys to the option whose text
     starts with ``option_text``, and press Enter."""
     box = combobox(scope, label)
+    wrapper = box.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' ts-wrapper ')][1]")
     box.click()
     box.press_sequentially(typed, delay=30)
     listbox = box.page.locator(f"#{box.get_attribute('aria-controls')}")
+    box.page.wait_for_timeout(300)  # the combobox waits 250 ms after the last key before it asks the server
+    expect(wrapper).not_to_have_class(re.compile(r"\bloading\b"))  # as a person waits for the answer
     expect(listbox.get_by_role("option", name=option_text)).to_be_visible()
     for _ in range(30):
         active = box.get_attribute("aria-activedescendant")
@@ -26,5 +31,5 @@ def pick(scope, label: str, typed: str, option_text: str) -> None:
     else:
         raise AssertionError(f"no option {option_text!r} reached with the arrow keys")
     box.press("Enter")
-    chosen = box.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' ts-wrapper ')][1]").locator(".item")
+    chosen = wrapper.locator(".item")
     expect(chosen).to_contain_text(option_text)

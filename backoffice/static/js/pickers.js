@@ -21,6 +21,9 @@
       allowEmptyOption: false,
       placeholder: select.getAttribute("data-placeholder") || "",
       closeAfterSelect: true,
+      // Focus alone (the side panel focusing a refused field) doesn't open the list over the message
+      // beside the field; typing, the arrow keys or a click open it.
+      openOnFocus: false,
       selectOnTab: false,
       render: {
         no_results: function () {
@@ -53,15 +56,25 @@
           .then(function (r) { return r.ok ? r.json() : { results: [] }; })
           .then(function (data) {
             if (mine !== latest) { callback(); return; }
+            var open = self.isOpen;
             self.clearOptions();  // keeps the chosen one; the list is now the answer to this search
+            forgetUnlisted(self, select);
             var results = data.results || [];
             callback(results);
+            // An answer that comes while the list is closed (the search emptied after a choice, a focus by
+            // the keyboard) fills it for next time without opening it over the fields below.
+            if (!open && self.isOpen) { self.close(false); }
             note(self, results.length >= limit);
           })
           .catch(function () { callback(); });
       };
     }
     var ts = new window.TomSelect(select, settings);
+    var wasOpen = false;
+    ts.control.addEventListener("mousedown", function () { wasOpen = ts.isOpen; });
+    ts.control.addEventListener("click", function () {
+      if (!wasOpen && !ts.isOpen && !ts.isDisabled) { ts.open(); }
+    });
     // "Showing the first 20": said below the list when a search may have more matches.
     var more = el("div", "bo-picker-more small text-muted px-2 py-1", select.getAttribute("data-more"));
     more.hidden = true;
@@ -71,6 +84,13 @@
       var fallback = form.parentNode.querySelectorAll("[data-picker-fallback]");
       fallback.forEach(function (node) { node.hidden = true; });
     }
+  }
+
+  // The select's own <option>s that the combobox no longer lists (it adds the chosen one back itself).
+  function forgetUnlisted(ts, select) {
+    Array.prototype.slice.call(select.options).forEach(function (option) {
+      if (option.value !== "" && !Object.prototype.hasOwnProperty.call(ts.options, option.value)) { option.remove(); }
+    });
   }
 
   function note(ts, show) {
