@@ -10,6 +10,13 @@
   line breaks and tabs. Passwords are not checked (never shown, never put in a header). The characters are
   defined once, in services/validation.py, which the services check too.
 
+- Too long: a text field longer than it may be gets "At most 64 characters (you typed 65)." beside it.
+  The page never cuts what was typed or pasted (no maxlength attribute is rendered on any field: the
+  browser would drop the 65th digit silently and a wrong number would be saved); the server checks.
+  `column_length(Model.column)` is that check for a field stored in a String(n) column. Every other
+  `Length(max=...)` of a form (and the one Flask-Admin derives from each String(n) column of a
+  scaffolded form) says the same message, once, unless it was given a message of its own.
+
 `Form` is the base of the app's own forms (Flask-WTF, CSRF); `AdminForm` is the base of the forms
 Flask-Admin scaffolds (`SecureModelView.form_base_class`). tests/test_fuzz_forms.py checks that every
 form class in the app derives from one of them.
@@ -22,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import FileField, MultipleFileField, PasswordField, StringField, TextAreaField
+from wtforms.validators import Length, ValidationError
 
 from backoffice.services.validation import control_character_message
 
@@ -48,9 +56,71 @@ def is_one_line(field) -> bool | None:
     return None
 
 
+TOO_LONG_MESSAGE = _l("At most %(max)d characters (you typed %(length)d).")
+
+
+class MaxLength(Length):
+    """At most ``max`` characters (and at least ``min``, if given), said beside the field."""
+
+    def __init__(self, max: int, min: int = -1, message=None):
+        super().__init__(min=min, max=max, message=message)
+
+    def __call__(self, form, field):
+        length = len(field.data) if isinstance(field.data, str) else 0
+        if self.max != -1 and length > self.max:
+            message = self.message if self.message is not None else TOO_LONG_MESSAGE
+            raise ValidationError(message % {"min": self.min, "max": self.max, "length": length})
+        if self.min != -1 and length < self.min:
+            Length(min=self.min)(form, field)  # WTForms' own (translated) "at least" message
+
+
+def column_length(column, message=None) -> MaxLength:
+    """The length check of a field stored in ``column`` (a String(n) model attribute): its n, from the model."""
+    length = getattr(getattr(column, "type", None), "length", None)
+    if not isinstance(length, int) or length <= 0:
+        raise ValueError(f"{column} has no length")
+    return MaxLength(max=length, message=message)
+
+
+def said_once(validators) -> list:
+    """A field's validators with each Length(max=...) of no message of its own replaced by MaxLength, and
+    only the strictest of several such maxima kept (Flask-Admin adds its own beside form_args')."""
+    kept, strictest = [], None
+    for validator in validators:
+        if type(validator) is Length and validator.max != -1 and validator.message is None:
+            if validator.min != -1:
+                kept.append(Length(min=validator.min))
+            validator = MaxLength(max=validator.max)
+        if type(validator) is MaxLength and validator.message is None and validator.min == -1:
+            if strictest is not None:
+                if validator.max < strictest.max:
+                    kept[kept.index(strictest)] = validator
+                    strictest = validator
+                continue
+            strictest = validator
+        kept.append(validator)
+    return kept
+
+
+class NoCutMeta:
+    """Meta of both base forms: the length checks as above, and no maxlength/minlength attribute rendered."""
+
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        validators = getattr(field, "validators", None)
+        if validators:
+            field.validators = said_once(validators)
+        return field
+
+    def render_field(self, field, render_kw):
+        return super().render_field(field, {**render_kw, "maxlength": False, "minlength": False})
+
+
 class RefuseNulMixin:
     """Refuses a file where text is expected (before validation), and a NUL or a control character in
-    any submitted field (after the field's own validators ran)."""
+    any submitted field (after the field's own validators ran). Its Meta: too long said, never cut."""
+
+    Meta = NoCutMeta
 
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
         self._file_parts = set()

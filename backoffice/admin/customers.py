@@ -3,7 +3,7 @@ state changes (delete, recover, permanently delete, bulk actions). Rules live in
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -17,17 +17,15 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, redirect_after_post, status_badge
 from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, show_conflict
 from backoffice.admin.history import HistoryTabMixin
+from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
 from backoffice.extensions import db
-from backoffice.forms import Form
+from backoffice.forms import Form, column_length
 from backoffice.models import Customer, Organization, User
-from backoffice.parsers import DIALOG, Flag, Ids, ReturnUrl, Text, accepts, arg, form_text
+from backoffice.parsers import DIALOG, Flag, Ids, ReturnUrl, accepts, arg, form_text
 from backoffice.services import customers as service
 from backoffice.services import sharing
 from backoffice.services.errors import ConflictError, ServiceError
 from backoffice.services.validation import parse_id
-
-PICKER_LIMIT = 20
-
 
 as_id = parse_id  # a database id from user input, or None
 
@@ -40,18 +38,28 @@ def org_label(org: Organization) -> str:
     return f"{org.name} ({org.org_number})"
 
 
+ADMIN_PICKER = Picker(
+    User, lambda search, limit: db.session.scalars(service.eligible_admins_query(db.session, search).limit(limit)), user_label
+)
+ORGANIZATION_PICKER = Picker(
+    Organization,
+    lambda search, limit: db.session.scalars(service.available_organizations_query(db.session, search).limit(limit)),
+    org_label,
+)
+
+
 # --- forms -----------------------------------------------------------------------------------------
 class CustomerForm(Form):
-    organization_id = SelectField(
+    organization_id = PickerField(
         _l("Organization"),
         validators=[DataRequired(message=_l("Choose an organization."))],
-        validate_choice=False,
+        placeholder=_l("Choose an organization…"),
         description=_l("Only organizations that are not deleted and have no customer account are listed."),
     )
-    admin_user_id = SelectField(
+    admin_user_id = PickerField(
         _l("Customer admin"),
         validators=[DataRequired(message=_l("Choose a customer admin."))],
-        validate_choice=False,
+        placeholder=_l("Choose a customer admin…"),
         description=_l("Only guests who are nobody's customer admin are listed. Type to search by name or e-mail."),
     )
     status = SelectField(_l("Status"), choices=[("ACTIVE", _l("Active")), ("INACTIVE", _l("Inactive"))], default="ACTIVE")
@@ -59,7 +67,7 @@ class CustomerForm(Form):
         _l("Customer number"),
         validators=[
             Optional(),
-            Length(max=64, message=_l("The customer number can be at most 64 digits.")),
+            column_length(Customer.customer_number),
             Regexp(r"^[0-9]*$", message=_l("The customer number may contain digits only.")),
         ],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
@@ -80,10 +88,10 @@ class CustomerEditForm(CustomerForm):
 
 
 class RecoverForm(Form):
-    admin_user_id = SelectField(
+    admin_user_id = PickerField(
         _l("Customer admin"),
         validators=[DataRequired(message=_l("Choose a customer admin."))],
-        validate_choice=False,
+        placeholder=_l("Choose a customer admin…"),
         description=_l("Only guests who are nobody's customer admin are listed. Type to search by name or e-mail."),
     )
 
@@ -244,48 +252,22 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             values["ids"] = list(ids)
         return url_for("customer_export.download", **values)
 
-    # --- pickers (searched on the server; at most PICKER_LIMIT rows) ------------------------------
+    # --- pickers (searched on the server; backoffice/admin/pickers.py) ----------------------------
     @expose("/admin-search/")
-    @accepts(q=Text(100))
+    @accepts(**SEARCH_PARAMS)
     def admin_search_view(self):
-        q = arg("q")
-        users = db.session.scalars(service.eligible_admins_query(db.session, q).limit(PICKER_LIMIT))
-        return jsonify(results=[{"id": u.id, "text": user_label(u)} for u in users])
+        return ADMIN_PICKER.results(arg("q"))
 
     @expose("/organization-search/")
-    @accepts(q=Text(100))
+    @accepts(**SEARCH_PARAMS)
     def organization_search_view(self):
-        q = arg("q")
-        orgs = db.session.scalars(service.available_organizations_query(db.session, q).limit(PICKER_LIMIT))
-        return jsonify(results=[{"id": o.id, "text": org_label(o)} for o in orgs])
-
-    def _picker_choices(self, field, *, query, model, label, keep, placeholder, search_endpoint, search_label):
-        """The first PICKER_LIMIT candidates, plus the current and the posted choice; the rest are
-        found as the user types (the select's data-search-url)."""
-        rows = list(db.session.scalars(query.limit(PICKER_LIMIT)))
-        chosen = as_id(field.data)
-        if keep is not None and keep not in rows:
-            rows.insert(0, keep)
-        if chosen is not None and all(r.id != chosen for r in rows):
-            picked = db.session.get(model, chosen)
-            if picked is not None:
-                rows.insert(0, picked)
-        field.choices = [("", placeholder)] + [(str(r.id), label(r)) for r in rows]
-        field.render_kw = {"data-search-url": self.get_url(search_endpoint), "data-search-label": search_label}
+        return ORGANIZATION_PICKER.results(arg("q"))
 
     def _admin_choices(self, field, keep: User | None = None):
-        self._picker_choices(
-            field, query=service.eligible_admins_query(db.session), model=User, label=user_label, keep=keep,
-            placeholder=_("Choose a customer admin…"), search_endpoint=".admin_search_view",
-            search_label=_("Search customer admin"),
-        )
+        ADMIN_PICKER.fill(field, self.get_url(".admin_search_view"), keep=keep)
 
     def _organization_choices(self, field, keep: Organization | None = None):
-        self._picker_choices(
-            field, query=service.available_organizations_query(db.session), model=Organization, label=org_label,
-            keep=keep, placeholder=_("Choose an organization…"), search_endpoint=".organization_search_view",
-            search_label=_("Search organization"),
-        )
+        ORGANIZATION_PICKER.fill(field, self.get_url(".organization_search_view"), keep=keep)
 
     # --- add and edit (side panel; a normal page without JavaScript) ------------------------------
     def _form_page(self, *, form, title, submit_label, add_another, form_error=None, status=200):

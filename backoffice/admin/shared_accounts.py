@@ -11,9 +11,9 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
-from wtforms import SelectField
 
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
+from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
 from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
 from backoffice.forms import Form
@@ -25,7 +25,12 @@ from backoffice.services.validation import parse_id
 
 
 class AddSharedAccountForm(Form):
-    shared_customer = SelectField(_l("Customer account"), coerce=str, validate_choice=False)
+    shared_customer = PickerField(
+        _l("Customer account"),
+        placeholder=_l("Choose a customer account…"),
+        description=_l("Only other active customer accounts not shared yet are listed. Type to search by "
+                       "organization name or number, or customer number."),
+    )
 
 
 def option_label(customer: Customer) -> str:
@@ -36,6 +41,11 @@ def option_label(customer: Customer) -> str:
     if customer.customer_number:
         parts.append("· " + _("customer number %(n)s", n=customer.customer_number))
     return " ".join(parts)
+
+
+def shared_picker(customer: Customer) -> Picker:
+    """The customer accounts that may be shared with ``customer`` (the service decides which)."""
+    return Picker(Customer, lambda search, limit: sharing.eligible(db.session, customer, search, limit), option_label)
 
 
 def customer_url(customer: Customer) -> str | None:
@@ -79,10 +89,10 @@ class SharedAccountsView(SecureBaseView):
         can_edit = self.can_edit()
         refusal = sharing.refusal(customer)
         form = form or AddSharedAccountForm()
-        choices = []
         if can_edit and refusal is None:
-            choices = [(str(c.id), option_label(c)) for c in sharing.eligible(db.session, customer, search)]
-        form.shared_customer.choices = choices
+            shared_picker(customer).fill(
+                form.shared_customer, url_for(".lookup", customer_id=customer.id), search=search
+            )
         return (
             self.render(
                 "admin/shared_accounts.html",
@@ -111,14 +121,13 @@ class SharedAccountsView(SecureBaseView):
         return self._page(self._customer(customer_id))
 
     @expose("/<int:customer_id>/lookup")
-    @accepts(q=Text(200))
+    @accepts(**SEARCH_PARAMS)
     def lookup(self, customer_id: int):
-        """Eligible customers matching ?q=, at most 20, as JSON for the searchable select."""
+        """The picker's search: eligible customers matching ?q=, at most 20, as JSON."""
         customer = self._customer(customer_id)
         if sharing.refusal(customer) is not None:
             return jsonify(results=[])
-        found = sharing.eligible(db.session, customer, arg("q"))
-        return jsonify(results=[{"id": c.id, "text": option_label(c)} for c in found])
+        return shared_picker(customer).results(arg("q"))
 
     @expose("/<int:customer_id>/add/", methods=("POST",))
     @accepts(search=Text(200))

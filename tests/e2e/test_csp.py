@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import open_menu, sign_in
+from tests.e2e.pickers import combobox
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
@@ -99,9 +100,10 @@ def test_customer_pages_panel_timeline_and_portal_have_no_csp_violation(watched,
     sign_in(page, admin.email, TEST_PASSWORD)
     page.goto("/admin/customers/")
     page.get_by_role("link", name="Add customer").click()
-    expect(page.locator("#bo-panel").get_by_label("Organization", exact=True)).to_be_visible()
+    expect(combobox(page.locator("#bo-panel"), "Organization")).to_be_visible()
     page.check_csp()
-    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")  # closes the picker's list
+    page.keyboard.press("Escape")  # closes the panel
 
     page.goto(f"/admin/customers/details/?id={owner.id}")
     expect(page.get_by_text("Csp Delad AB")).to_be_visible()

@@ -86,6 +86,7 @@
     var body = document.querySelector("#bo-dialog [data-dialog-body]");
     body.innerHTML = html;
     wireConfirm(body);
+    if (window.backofficePickers) { window.backofficePickers.wire(body); }
     var form = body.querySelector("form");
     if (form) {
       form.addEventListener("submit", function (ev) {
@@ -109,7 +110,7 @@
       });
     }
     window.jQuery("#bo-dialog").modal("show");
-    var first = body.querySelector("input:not([type=hidden]), select, button[type=submit]");
+    var first = body.querySelector("input:not([type=hidden]):not([tabindex='-1']), select:not(.tomselected), button[type=submit]");
     if (first) { setTimeout(function () { first.focus(); }, 200); }
   }
 
@@ -130,32 +131,6 @@
   }
   wireDialogs(document);
 
-  // Searchable select: typing in a box with data-lookup-url asks the server (at most 20 matches) and
-  // refills the select named by data-lookup-target. Without JS the box is a plain search form.
-  document.querySelectorAll("input[data-lookup-url]").forEach(function (input) {
-    var select = document.getElementById(input.getAttribute("data-lookup-target"));
-    if (!select) { return; }
-    var note = select.parentNode.querySelector("[data-lookup-note]");
-    var run = debounce(function () {
-      var url = input.getAttribute("data-lookup-url") + "?q=" + encodeURIComponent(input.value);
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.json(); })
-        .then(function (data) {
-          select.innerHTML = "";
-          data.results.forEach(function (item) {
-            var option = document.createElement("option");
-            option.value = item.id;
-            option.textContent = item.text;
-            select.appendChild(option);
-          });
-          if (data.results.length) { select.selectedIndex = 0; }
-          if (note) {
-            note.textContent = note.getAttribute(data.results.length ? "data-some" : "data-none");
-          }
-        });
-    }, 250);
-    input.addEventListener("input", run);
-  });
   // For content loaded later (the history timeline's next entries).
   window.backoffice = { wireDialogs: wireDialogs };
 })();

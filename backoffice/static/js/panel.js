@@ -1,5 +1,5 @@
-/* Side panel (right-hand drawer) for add/edit forms, and selects searched on the server.
-   Without JavaScript the same links open normal pages and the selects show their first options. */
+/* Side panel (right-hand drawer) for add/edit forms (its pickers: pickers.js).
+   Without JavaScript the same links open normal pages. */
 (function () {
   "use strict";
 
@@ -26,9 +26,10 @@
     dirty = false;
     var form = body().querySelector("form[data-panel-form]");
     if (form) { wireForm(form); }
-    wireSearchSelects(body());
-    var first = body().querySelector(".is-invalid") ||
-      body().querySelector("input:not([type=hidden]), select, textarea");
+    if (window.backofficePickers) { window.backofficePickers.wire(body()); }
+    // A picker's own <select> is hidden: its combobox input is what takes the focus.
+    var first = body().querySelector(".ts-wrapper.is-invalid input, .is-invalid:not(.tomselected):not(.ts-wrapper)") ||
+      body().querySelector("input:not([type=hidden]):not([tabindex='-1']), select:not(.tomselected), textarea");
     if (first) { first.focus(); }
   }
 
@@ -60,8 +61,8 @@
       return r.text();
     }).then(function (html) {
       if (html === null) { return; }
+      show();  // first: a field in a hidden panel can't take the focus
       render(html);
-      show();
     });
   }
 
@@ -120,46 +121,6 @@
     });
   }
 
-  // --- selects searched on the server -----------------------------------------------------------
-  function debounce(fn, ms) {
-    var t;
-    return function () { var a = arguments; clearTimeout(t); t = setTimeout(function () { fn.apply(null, a); }, ms); };
-  }
-
-  function wireSearchSelects(root) {
-    root.querySelectorAll("select[data-search-url]").forEach(function (select) {
-      if (select.dataset.searchWired) { return; }
-      select.dataset.searchWired = "1";
-      var input = document.createElement("input");
-      input.type = "search";
-      input.className = "form-control form-control-sm mb-1 bo-select-search";
-      input.setAttribute("aria-label", select.getAttribute("data-search-label") || "Search");
-      input.placeholder = select.getAttribute("data-search-label") || "";
-      input.autocomplete = "off";
-      select.parentNode.insertBefore(input, select);
-      var run = debounce(function () {
-        var url = select.getAttribute("data-search-url");
-        url += (url.indexOf("?") >= 0 ? "&" : "?") + "q=" + encodeURIComponent(input.value);
-        fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-          var keep = {};
-          Array.prototype.slice.call(select.options).forEach(function (opt) {
-            if (opt.value === "" || opt.selected) { keep[opt.value] = true; } else { opt.remove(); }
-          });
-          (data.results || []).forEach(function (item) {
-            var value = String(item.id);
-            if (keep[value]) { return; }
-            var opt = document.createElement("option");
-            opt.value = value;
-            opt.textContent = item.text;
-            select.appendChild(opt);
-          });
-        });
-      }, 250);
-      input.addEventListener("input", run);
-      input.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); } });
-    });
-  }
-
   document.addEventListener("click", function (ev) {
     if (ev.target && ev.target.id === "bo-panel-backdrop") { close(false); }
   });
@@ -168,12 +129,11 @@
   });
 
   wirePanelLinks(document);
-  wireSearchSelects(document);
-  // Lists re-rendered by the live search, and dialogs, bring new links and selects.
+  // Lists re-rendered by the live search, and dialogs, bring new links.
   new MutationObserver(function (mutations) {
     mutations.forEach(function (m) {
       m.addedNodes.forEach(function (node) {
-        if (node.nodeType === 1) { wirePanelLinks(node); wireSearchSelects(node); }
+        if (node.nodeType === 1) { wirePanelLinks(node); }
       });
     });
   }).observe(document.body, { childList: true, subtree: true });
