@@ -60,8 +60,8 @@
       return r.text();
     }).then(function (html) {
       if (html === null) { return; }
+      show();  // shown first: a hidden panel's field can't take the focus
       render(html);
-      show();
     });
   }
 
