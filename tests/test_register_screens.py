@@ -106,12 +106,15 @@ def test_the_users_panel_creates_a_user(sysadmin, session):
 
 
 def test_row_menus_open_edit_in_the_side_panel(sysadmin, make_org):
-    make_org(name="Havsdata AB")
+    org = make_org(name="Havsdata AB")
     html = sysadmin.get("/admin/organizations/").get_data(as_text=True)
     assert re.search(r'href="/admin/organizations/edit/\?[^"]*"\s*data-panel>Edit</a>', html)
     assert re.search(r'href="/admin/organizations/new/[^"]*"\s*data-panel>Add organization</a>', html)
     html = sysadmin.get("/admin/users/").get_data(as_text=True)
     assert re.search(r'href="/admin/users/edit/\?[^"]*"\s*data-panel>Edit</a>', html)
+    details = sysadmin.get(f"/admin/organizations/details/?id={org.id}").get_data(as_text=True)  # its Edit too
+    assert re.search(r'href="/admin/organizations/edit/\?[^"]*" data-panel>Edit</a>', details)
+    assert 'id="bo-panel"' in details and "js/panel.js" in details
 
 
 # --- named dialogs -----------------------------------------------------------------------------------
