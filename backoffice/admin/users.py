@@ -162,8 +162,9 @@ class UserView(HistoryTabMixin, SecureModelView):
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         _role_choices_for(form, obj)
-        if obj is not None and not obj.photo_mime:
-            del form.remove_photo  # nothing to remove
+        posted = bool(form.remove_photo.raw_data) or "remove_photo" in getattr(form, "_file_parts", ())
+        if obj is not None and not obj.photo_mime and not posted:
+            del form.remove_photo  # nothing to remove (kept when posted, so what was sent is still checked)
         return form
 
     def _photo(self, form, user):
