@@ -27,7 +27,8 @@ def test_admin_journey_through_the_registers(page, admin, make_org):
     expect(page).to_have_url("/admin/organizations/")
     expect(page.get_by_text("Showing 1–2 of 2 results")).to_be_visible()
 
-    # Create an organization (in the side panel, issue 9).
+    # Create an organization (in the side panel, issue 9; once the page's scripts have wired the link).
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Add organization").click()
     panel = page.get_by_role("dialog", name="Add organization")
     panel.get_by_label("Name").fill("Fjällbygg AB")
