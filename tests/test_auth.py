@@ -236,7 +236,7 @@ def test_language_change_is_stored_on_the_user_and_switches_the_ui(client, make_
     user = make_user(role="system-admin", first_name="Astrid", last_name="Admin")
     login(client, user)
     page = client.get("/admin/organizations/new/").get_data(as_text=True)
-    assert '<html lang="en"' in page and "Save and Add Another" in page
+    assert '<html lang="en"' in page and "Create and add another" in page
 
     response = client.post("/profile", data={"first_name": "Astrid", "last_name": "Admin", "language": "sv"})
     assert response.status_code == 302
@@ -245,7 +245,7 @@ def test_language_change_is_stored_on_the_user_and_switches_the_ui(client, make_
 
     page = client.get("/admin/organizations/new/").get_data(as_text=True)
     assert '<html lang="sv"' in page
-    assert "Spara och lägg till en ny" in page  # Flask-Admin's own catalogue
+    assert "Skapa och lägg till en till" in page  # the register form (issue 9: the customers' buttons everywhere)
 
     # Signing in again keeps the language: it lives on the user, not in the session.
     client.post("/logout")

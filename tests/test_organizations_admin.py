@@ -44,7 +44,7 @@ def row_names(html: str) -> list[str]:
 
 def field_error(html: str, field: str) -> str | None:
     """The error message shown beside ``field`` in a Flask-Admin form, if any."""
-    match = re.search(rf'<input[^>]*\bclass="[^"]*is-invalid"[^>]*\bid="{field}".*?<div class="invalid-feedback">\s*(.*?)\s*</div>', html, re.S)
+    match = re.search(rf'<input[^>]*\bclass="[^"]*is-invalid"[^>]*\bid="{field}".*?<div class="invalid-feedback"[^>]*>\s*(.*?)\s*</div>', html, re.S)
     return match and re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip()
 
 

@@ -46,4 +46,6 @@ def test_a_swedish_user_sees_swedish_pages_and_flask_admins_own_strings(client, 
     assert 'lang="sv"' in html
     assert "Organisationer" in html and "REGISTER" in html and "Visar 1–1 av 1 resultat" in html
     form = client.get("/admin/organizations/new/").get_data(as_text=True)
-    assert "Spara" in form  # Flask-Admin's own "Save", from its Swedish catalogue
+    assert "Skapa och lägg till en till" in form  # the register form's own buttons (issue 9)
+    customers = client.get("/admin/customers/").get_data(as_text=True)
+    assert "Med utvalda" in customers  # Flask-Admin's own "With selected", from its Swedish catalogue

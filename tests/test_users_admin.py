@@ -30,7 +30,7 @@ def html_of(response) -> str:
 
 def field_error(html: str, field: str) -> str | None:
     match = re.search(
-        rf'<(?:input|select)[^>]*\bclass="[^"]*is-invalid"[^>]*\bid="{field}".*?<div class="invalid-feedback">\s*(.*?)\s*</div>', html, re.S
+        rf'<(?:input|select)[^>]*\bclass="[^"]*is-invalid"[^>]*\bid="{field}".*?<div class="invalid-feedback"[^>]*>\s*(.*?)\s*</div>', html, re.S
     )
     return match and re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip()
 

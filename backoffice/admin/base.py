@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, get_template_attribute, make_response, redirect, render_template, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
@@ -92,7 +92,13 @@ def drop_unsafe_return_url() -> None:
 
 
 def status_badge(label: str, kind: str) -> Markup:
-    return Markup('<span class="badge badge-pill bo-badge-{}">{}</span>').format(kind, label)
+    """A chip from templates/admin/_status.html (the one place chips are built)."""
+    return Markup(get_template_attribute("admin/_status.html", "badge")(label, kind))
+
+
+def status_chip(record) -> Markup:
+    """ACTIVE / INACTIVE / DELETED of a record, from templates/admin/_status.html."""
+    return Markup(get_template_attribute("admin/_status.html", "status_chip")(record))
 
 
 def datetime_formatter(view, value, name) -> str:
@@ -168,13 +174,19 @@ class SecureModelView(DialogViews, ModelView):
         "action_view": {"url": ReturnUrl()},  # POST: the selected rows are the form body
     }
     list_template = "admin/backoffice_list.html"
+    # Add and edit: one form for every register, in the side panel (?panel=1) or as a page of its own.
+    create_template = edit_template = "admin/backoffice_form.html"
     form_base_class = AdminForm  # scaffolded forms refuse NUL like the app's own forms
     page_size = 20
     can_set_page_size = True
     page_size_options = (20, 50, 100)
     can_view_details = True
-    create_in_panel = False
+    create_in_panel = True
     create_label = _l("Create")
+    edit_label = _l("Edit")
+    # The list column whose order the list has before a sort is chosen (marked in its header);
+    # by default the first key of column_default_sort, when that key is a list column.
+    default_sort_column: str | None = None
     column_display_actions = False
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: datetime_formatter}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: datetime_formatter}
@@ -196,6 +208,15 @@ class SecureModelView(DialogViews, ModelView):
 
     def inaccessible_callback(self, name, **kwargs):
         return deny()
+
+    def _run_view(self, fn, *args, **kwargs):
+        """A form posted from the side panel is answered like the panel's own forms (redirect_after_post):
+        Flask-Admin's redirect after a save becomes a 200 naming the next page in X-Redirect."""
+        response = super()._run_view(fn, *args, **kwargs)
+        is_form = request.endpoint.rsplit(".", 1)[-1] in ("create_view", "edit_view")  # they declare ?panel
+        if is_form and request.method == "POST" and arg("panel") and getattr(response, "status_code", 200) in (301, 302, 303):
+            return redirect_after_post(response.headers["Location"])
+        return response
 
     def _handle_view(self, name, **kwargs):
         suffix = self.endpoint_permissions.get(name)
@@ -275,6 +296,19 @@ class SecureModelView(DialogViews, ModelView):
         return args
 
     # --- list helpers --------------------------------------------------------------------
+    def default_sort_index(self) -> int | None:
+        """The position in the list's columns of the default sort's column (None: not shown)."""
+        name = self.default_sort_column
+        if name is None and self.column_default_sort:
+            first = self.column_default_sort[0] if isinstance(self.column_default_sort, list) else self.column_default_sort
+            name = first[0] if isinstance(first, tuple) else first
+        names = [column for column, _label in self._list_columns]
+        return names.index(name) if name in names else None
+
+    def default_sort_desc(self) -> bool:
+        first = self.column_default_sort[0] if isinstance(self.column_default_sort, list) else self.column_default_sort
+        return bool(first[1]) if isinstance(first, tuple) else False
+
     def row_class(self, row) -> str:
         return "bo-row-deleted" if getattr(row, "deleted_at", None) else ""
 
@@ -323,6 +357,34 @@ class SecureModelView(DialogViews, ModelView):
         if model is None:
             abort(404)
         return model
+
+
+# The dialogs' titles name the action and the record: "Delete customer Bergdata HA 30?". One table, one
+# line per register (whole sentences, so that each language can word them); keyed by permission_prefix.
+DIALOG_TITLES = {
+    "customers": {
+        "delete": _l("Delete customer %(name)s?"),
+        "recover": _l("Recover customer %(name)s?"),
+        "purge": _l("Permanently delete customer %(name)s?"),
+    },
+    "organizations": {
+        "delete": _l("Delete organization %(name)s?"),
+        "recover": _l("Recover organization %(name)s?"),
+        "purge": _l("Permanently delete organization %(name)s?"),
+    },
+    "users": {"delete": _l("Delete user %(name)s?")},
+}
+GENERIC_DIALOG_TITLES = {
+    "delete": _l("Delete %(name)s?"),
+    "recover": _l("Recover %(name)s?"),
+    "purge": _l("Permanently delete %(name)s?"),
+}
+
+
+def dialog_title(register: str, action: str, name) -> str:
+    """The title of a confirmation dialog: the action and the record it acts on."""
+    template = DIALOG_TITLES.get(register, {}).get(action) or GENERIC_DIALOG_TITLES[action]
+    return str(template) % {"name": name}
 
 
 class SoftDeleteViews:
@@ -389,7 +451,7 @@ class SoftDeleteViews:
             return self._refuse_state(_("“%(name)s” is already deleted.", name=obj))
         return self.confirm(
             form=TypedDeleteForm(),
-            title=_("Delete"),
+            title=dialog_title(self.permission_prefix, "delete", obj),
             messages=self.delete_messages(obj),
             submit_label=_("Delete"),
             danger=True,
@@ -405,7 +467,7 @@ class SoftDeleteViews:
             return self._refuse_state(_("“%(name)s” is not deleted, so there is nothing to recover.", name=obj))
         return self.confirm(
             form=self.recover_form(obj),
-            title=_("Recover"),
+            title=dialog_title(self.permission_prefix, "recover", obj),
             messages=self.recover_messages(obj),
             submit_label=_("Recover"),
             perform=lambda form: self.recover(obj, form) or _("“%(name)s” was recovered.", name=obj),
@@ -420,7 +482,7 @@ class SoftDeleteViews:
         name = str(obj)
         return self.confirm(
             form=TypedDeleteForm(),
-            title=_("Permanently delete"),
+            title=dialog_title(self.permission_prefix, "purge", name),
             messages=self.purge_messages(obj),
             submit_label=_("Permanently delete"),
             danger=True,

@@ -105,11 +105,9 @@ def _organization(view, context, model, name):
 
 
 def _status(view, context, model, name):
-    if model.deleted_at:
-        return status_badge(_("DELETED"), "deleted")
-    if model.status == "INACTIVE":
-        return status_badge(_("INACTIVE"), "inactive")
-    return status_badge(_("ACTIVE"), "active")
+    from backoffice.admin.base import status_chip  # the chip of templates/admin/_status.html
+
+    return status_chip(model)
 
 
 def _administrator(view, context, model, name):
@@ -444,6 +442,9 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
 
     def recover_messages(self, obj):
         messages = [_("Do you want to recover the customer account %(name)s?", name=obj)]
+        before = service.previous_admin(db.session, obj)  # who it was, so the same person can be chosen again
+        if before is not None:
+            messages.append(_("Before it was deleted, its customer admin was %(name)s.", name=user_label(before)))
         if obj.organization is not None and obj.organization.is_deleted:
             messages.append(
                 _("The organization %(name)s is deleted. Recover the organization first.", name=obj.organization.name)

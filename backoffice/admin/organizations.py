@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from backoffice.admin.base import SecureModelView, SoftDeleteViews, status_badge
+from backoffice.admin.base import SecureModelView, SoftDeleteViews, status_chip
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.extensions import db
 from backoffice.admin import history_labels
@@ -13,9 +13,7 @@ from backoffice.services import organizations as service
 
 
 def _status(view, context, model, name):
-    if model.deleted_at:
-        return status_badge(_("DELETED"), "deleted")
-    return status_badge(_("ACTIVE"), "active")
+    return status_chip(model)
 
 
 class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
@@ -27,6 +25,7 @@ class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         **HistoryTabMixin.history_endpoints,
     }
     create_label = _l("Add organization")
+    edit_label = _l("Edit organization")
 
     column_list = ("name", "org_number", "municipality", "country", "deleted_at")
     column_sortable_list = ("name", "org_number", "municipality", "country", "deleted_at")

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, TypedDeleteForm, status_badge
+from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, TypedDeleteForm, dialog_title, status_badge
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.auth import sessions
 from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
@@ -97,6 +97,8 @@ class UserView(HistoryTabMixin, SecureModelView):
     }
     form = UserForm
     create_label = _l("Add user")
+    edit_label = _l("Edit user")
+    default_sort_column = "first_name"  # the Name column, sorted by last name, then first name
     column_list = ("first_name", "email", "role", "active", "last_login_at")
     column_sortable_list = ("first_name", "email", "role", "active", "last_login_at")
     column_default_sort = [("last_name", False), ("first_name", False), ("id", False)]
@@ -151,15 +153,28 @@ class UserView(HistoryTabMixin, SecureModelView):
         form.password.data = ""
         _role_choices_for(form, self.get_one(id))
 
+    def create_form(self, obj=None):
+        """A new user has no photo to remove and no current password to keep."""
+        form = super().create_form(obj)
+        del form.remove_photo
+        form.password.label.text = _("Password")
+        form.password.description = _l(
+            "At least 12 characters. Leave empty and the user chooses one by resetting the password."
+        )
+        return form
+
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         _role_choices_for(form, obj)
+        posted = bool(form.remove_photo.raw_data) or "remove_photo" in getattr(form, "_file_parts", ())
+        if obj is not None and not obj.photo_mime and not posted:
+            del form.remove_photo  # nothing to remove (kept when posted, so what was sent is still checked)
         return form
 
     def _photo(self, form, user):
         upload = form.photo_upload.data
         try:
-            if form.remove_photo.data:
+            if "remove_photo" in form and form.remove_photo.data:
                 service.set_photo(db.session, self.actor, user, None)
             elif upload and getattr(upload, "filename", ""):
                 data = upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
@@ -279,7 +294,7 @@ class UserView(HistoryTabMixin, SecureModelView):
 
         return self.confirm(
             form=TypedDeleteForm(),
-            title=_("Delete user"),
+            title=dialog_title(self.permission_prefix, "delete", name),
             messages=[
                 _("The user %(name)s will be deleted. A user that other records refer to is deactivated instead.", name=name)
             ],

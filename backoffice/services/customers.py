@@ -378,6 +378,26 @@ def recover_customer(session, actor: User | None, customer: Customer, admin_user
     return customer
 
 
+def previous_admin(session, customer: Customer) -> User | None:
+    """Who was the customer admin of a deleted customer before it was deleted (a soft delete releases
+    the admin): read from the customer's history, the newest change that emptied its admin. None when
+    the history doesn't say (recorded before history, anonymised) or that user is gone."""
+    from backoffice.models import HistoryEntry
+
+    entries = session.scalars(
+        select(HistoryEntry)
+        .where(HistoryEntry.record_type == "customer", HistoryEntry.record_id == customer.id)
+        .order_by(HistoryEntry.occurred_at.desc(), HistoryEntry.id.desc())
+        .limit(200)
+    )
+    for entry in entries:
+        for change in entry.changes or ():
+            if change.get("field") == "admin_user_id" and change.get("new") is None and change.get("old") is not None:
+                old = change["old"]
+                return session.get(User, old) if isinstance(old, int) else None
+    return None
+
+
 def what_blocks_purge(session, customer: Customer) -> list:
     return [message for check in purge_blockers for message in check(session, customer)]
 

@@ -14,7 +14,8 @@ def test_edit_see_old_to_new_add_a_note_and_scroll_for_older_entries(page, sessi
     sign_in(page, admin.email, TEST_PASSWORD)
     page.goto(f"/admin/organizations/edit/?id={org.id}")
     page.get_by_label("Name").fill("Timeline Nordic AB")
-    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Update", exact=True).click()  # the register form's one save button (issue 9)
+    expect(page.get_by_text("Showing 1–1 of 1 results")).to_be_visible()  # back on the list: saved
 
     page.goto(f"/admin/organizations/details/?id={org.id}")
     page.get_by_role("link", name="History").click()

@@ -27,12 +27,14 @@ def test_admin_journey_through_the_registers(page, admin, make_org):
     expect(page).to_have_url("/admin/organizations/")
     expect(page.get_by_text("Showing 1–2 of 2 results")).to_be_visible()
 
-    # Create an organization.
+    # Create an organization (in the side panel, issue 9; once the page's scripts have wired the link).
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Add organization").click()
-    page.get_by_label("Name").fill("Fjällbygg AB")
-    page.get_by_label("Organization number").fill("556677-8899")
-    page.get_by_label("E-mail").fill("info@fjallbygg.se")
-    page.get_by_role("button", name="Save", exact=True).click()
+    panel = page.get_by_role("dialog", name="Add organization")
+    panel.get_by_label("Name").fill("Fjällbygg AB")
+    panel.get_by_label("Organization number").fill("556677-8899")
+    panel.get_by_label("E-mail").fill("info@fjallbygg.se")
+    panel.get_by_role("button", name="Create", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/organizations/"))
     expect(page.get_by_text("Showing 1–3 of 3 results")).to_be_visible()
 
