@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, or_, select, union
+from sqlalchemy import Select, exists, func, or_, select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
@@ -18,22 +18,17 @@ from backoffice.models.customer import STATUSES
 from backoffice.services import locking
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
+from backoffice.services.customer_list import like, organization_matches, words
 from backoffice.services.errors import ServiceError, unique_guard
-from backoffice.services.validation import check_text, is_one_line_column, search_text
+from backoffice.services.validation import check_text, is_one_line_column, parse_id
 
 GUEST = "guest"
 CUSTOMER_ADMIN = "customer-admin"
 FIELDS = ("organization_id", "admin_user_id", "status", "customer_number", "allow_shared_billing")
 BILLING_FIELDS = ("digital_address", "address", "post_number", "municipality", "phone", "email", "responsible_person")
-BILLING_MAX = {
-    "digital_address": 200,
-    "address": 200,
-    "post_number": 20,
-    "municipality": 100,
-    "phone": 50,
-    "email": 254,
-    "responsible_person": 200,
-}
+# The lengths are the model's columns' (the form and the checks below read them from here).
+BILLING_MAX = {name: BillingInfo.__table__.columns[name].type.length for name in BILLING_FIELDS}
+CUSTOMER_NUMBER_MAX = Customer.__table__.columns["customer_number"].type.length
 
 _ORG_TAKEN = _l("This organization already has a customer account.")
 _ADMIN_TAKEN = _l("This user is already the customer admin of another customer.")
@@ -46,7 +41,7 @@ _GUARD = {
 # The user picked as customer admin is written too (guest -> customer admin): a request that loses the
 # race for that user's row (its version moved) is told so beside the picker.
 _STALE_ADMIN = {"user": ("admin_user_id", _ADMIN_TAKEN)}
-_NUMBER_RE = re.compile(r"[0-9]{1,64}")
+_NUMBER_RE = re.compile(r"[0-9]+")  # (the length: CUSTOMER_NUMBER_MAX)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Functions (session, customer) -> list of messages naming what keeps a customer from being
@@ -63,17 +58,7 @@ after_soft_delete: list = []
 on_sharing_disabled: list = []
 
 
-# --- queries the pickers and the list use ----------------------------------------------------
-def _words(search: str | None) -> list[str]:
-    """At most five words of at most 100 characters; NUL (which PostgreSQL refuses) is dropped."""
-    return [w[:100] for w in search_text(search, 1000).split() if w][:5]
-
-
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
+# --- queries the pickers use (the list's own query is services/customer_list.py) -----------------
 def eligible_admins_query(session=None, search: str | None = None) -> Select:
     """Users with the role guest who are nobody's customer admin, by name (searched by name or e-mail)."""
     stmt = select(User).where(
@@ -81,13 +66,13 @@ def eligible_admins_query(session=None, search: str | None = None) -> Select:
         User.active.is_(True),
         ~exists().where(Customer.admin_user_id == User.id),
     )
-    for word in _words(search):
-        like = _like(word)
+    for word in words(search):
+        pattern = like(word)
         stmt = stmt.where(
             or_(
-                User.first_name.ilike(like, escape="\\"),
-                User.last_name.ilike(like, escape="\\"),
-                User.email.ilike(like, escape="\\"),
+                User.first_name.ilike(pattern, escape="\\"),
+                User.last_name.ilike(pattern, escape="\\"),
+                User.email.ilike(pattern, escape="\\"),
             )
         )
     return stmt.order_by(User.last_name, User.first_name, User.id)
@@ -99,38 +84,9 @@ def available_organizations_query(session=None, search: str | None = None) -> Se
         Organization.deleted_at.is_(None),
         ~exists().where(Customer.organization_id == Organization.id),
     )
-    for word in _words(search):
+    for word in words(search):
         stmt = stmt.where(organization_matches(word))
     return stmt.order_by(Organization.name, Organization.id)
-
-
-def organization_matches(word: str):
-    """One search word against an organization: its name, or its number with spaces and dashes ignored."""
-    conditions = [Organization.name.ilike(_like(word), escape="\\")]
-    key = org_service.org_number_key(word)
-    if key:
-        conditions.append(Organization.org_number_key.like(_like(key), escape="\\"))
-    return or_(*conditions)
-
-
-def search_condition(search: str | None):
-    """The list's search: every word matches the organization's name or number, or the customer number.
-
-    Written as ``customer.id IN (… UNION …)`` so that each branch can use its own index
-    (pg_trgm GIN indexes on PostgreSQL) instead of one OR spread over two joined tables.
-    """
-    condition = None
-    for word in _words(search):
-        by_org = select(Customer.id).join(Organization, Organization.id == Customer.organization_id).where(
-            organization_matches(word)
-        )
-        if word.isdigit():  # customer numbers are digits only: other words can't match one
-            by_number = select(Customer.id).where(Customer.customer_number.like(_like(word), escape="\\"))
-            word_condition = Customer.id.in_(union(by_org, by_number).scalar_subquery())
-        else:
-            word_condition = Customer.id.in_(by_org.scalar_subquery())
-        condition = word_condition if condition is None else condition & word_condition
-    return condition
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -138,8 +94,8 @@ def _clean_number(value) -> str | None:
     value = (value or "").strip() if value is None or isinstance(value, str) else str(value)
     if not value:
         return None
-    if len(value) > 64:
-        raise ServiceError(_l("The customer number can be at most 64 digits."), "customer_number")
+    if len(value) > CUSTOMER_NUMBER_MAX:
+        raise ServiceError(_l("The customer number can be at most %(max)d digits.", max=CUSTOMER_NUMBER_MAX), "customer_number")
     if not _NUMBER_RE.fullmatch(value):
         raise ServiceError(_l("The customer number may contain digits only."), "customer_number")
     return value
@@ -148,11 +104,8 @@ def _clean_number(value) -> str | None:
 def _as_id(value, field: str) -> int:
     if isinstance(value, (User, Organization)):
         return value.id
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ServiceError(_l("This field is required."), field) from None
-    if number <= 0 or number > 2**31 - 1:
+    number = parse_id(value)  # (ASCII digits only: int() would take " 7" or full-width "７")
+    if number is None:
         raise ServiceError(_l("This field is required."), field)
     return number
 

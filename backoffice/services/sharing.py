@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from backoffice.models import Customer, Organization, SharedAccount
-from backoffice.services.customers import search_condition as customer_search
+from backoffice.services.customer_list import search_condition as customer_search
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.notifications import notify
 from backoffice.services.validation import search_text
