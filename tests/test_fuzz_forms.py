@@ -82,6 +82,10 @@ WRONG_NUMBERS = [
     " 7",
     "１",
     "٣",
+    "+1",  # (int() reads these four as numbers; parse_id does not)
+    "1_0",
+    "7 ",
+    "\u00b9",
     "2147483648",
     "9223372036854775807",
     "9223372036854775808",
