@@ -72,7 +72,7 @@ def search_condition(search: str | None):
 # --- the list ------------------------------------------------------------------------------------
 def _conditions(*, search: str | None) -> list:
     """Every filter of the list as WHERE conditions (the rows and the count use the same ones)."""
-    conditions = [Customer.organization_id.is_not(None)]  # business customers (a later issue adds private ones)
+    conditions = []
     found = search_condition(search)
     if found is not None:
         conditions.append(found)
@@ -102,8 +102,12 @@ def list_statement(*, search: str | None = None, sort: str | None = None, desc: 
 
 
 def count_statement(*, search: str | None = None):
-    # Every business customer has an organization (FK), so no join is needed to count them.
-    return select(func.count()).select_from(Customer).where(*_conditions(search=search))
+    # Every business customer has an organization (FK), so no join is needed to count them: the rows'
+    # inner join to the organization is this condition (a later issue adds private customers to both).
+    return (
+        select(func.count()).select_from(Customer)
+        .where(Customer.organization_id.is_not(None), *_conditions(search=search))
+    )
 
 
 def list_page(session, actor, *, search: str | None = None, sort: str | None = None, desc: bool = False,
