@@ -3,17 +3,17 @@
 A customer admin sees their customer account's summary and their notifications.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from backoffice.auth.permissions import can
+from backoffice.models.roles import can
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.parsers import Page, accepts, arg
 from backoffice.services import notifications as notification_service
 from backoffice.services import sharing
-from backoffice.services.errors import ServiceError
+from backoffice.saving import run_service
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -55,13 +55,7 @@ def index():
 def read(notification_id: int):
     if not _allowed():
         abort(403)
-    if Form().validate_on_submit():
-        try:
-            notification_service.mark_read(db.session, current_user, notification_id)
-            db.session.commit()
-        except ServiceError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+    run_service(Form(), lambda: notification_service.mark_read(db.session, current_user, notification_id))  # (a refusal is flashed)
     return redirect(url_for(".index", page=arg("page") if arg("page") > 1 else None))
 
 
@@ -71,8 +65,7 @@ def read(notification_id: int):
 def read_all():
     if not _allowed():
         abort(403)
-    if Form().validate_on_submit():
-        count = notification_service.mark_all_read(db.session, current_user)
-        db.session.commit()
-        flash(_("%(n)d notifications marked as read.", n=count), "success")
+    marked = run_service(Form(), lambda: notification_service.mark_all_read(db.session, current_user))
+    if marked.saved:
+        flash(_("%(n)d notifications marked as read.", n=marked.value), "success")
     return redirect(url_for(".index"))

@@ -82,7 +82,7 @@ def run(url: str, args) -> dict:
     from flask_migrate import upgrade
 
     from backoffice import create_app
-    from backoffice.admin.customers import CustomerView
+    from backoffice.services import customer_list  # the list query the view calls (bench imports nothing from admin/)
     from backoffice.extensions import db
     from backoffice.services import users as user_service
     from backoffice.services import settings
@@ -166,8 +166,11 @@ def run(url: str, args) -> dict:
                 list_stmt = customer_service.eligible_admins_query(None, search).limit(20)
                 count_stmt = select(func.count()).select_from(list_stmt.subquery())  # shown, not part of the page
             else:
-                list_stmt = CustomerView.list_statement(search).limit(20).offset(page_kwargs["page"] * 20)
-                count_stmt = CustomerView.count_statement(search)
+                # The statements customer_list.list_page runs, as raw SQL (the HTTP case runs list_page itself).
+                list_stmt = customer_list.list_statement(search=search).limit(20).offset(page_kwargs["page"] * 20)
+                count_stmt = customer_list.count_statement(search=search)
+                found = customer_list.list_page(db.session, None, search=search, page=page_kwargs["page"])
+                assert len(found.rows) <= 20 and found.count >= len(found.rows)
             engine = db.engine
             compiled = list_stmt.compile(engine, compile_kwargs={"literal_binds": True})
             count_compiled = count_stmt.compile(engine, compile_kwargs={"literal_binds": True})

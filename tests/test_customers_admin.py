@@ -191,8 +191,9 @@ def test_add_customer(sysadmin, session, make_org):
         data={"organization_id": org.id, "admin_user_id": user.id, "status": "INACTIVE", "customer_number": "123",
               "allow_shared_billing": "y"},
     )
-    assert response.status_code == 302 and response.headers["Location"] == "/admin/customers/?search=new"
     c = session.scalar(select(Customer))
+    # Back to the list the user came from, with the new row marked (?saved=).
+    assert response.status_code == 302 and response.headers["Location"] == f"/admin/customers/?search=new&saved={c.id}"
     assert (c.organization_id, c.admin_user_id, c.status, c.customer_number, c.allow_shared_billing) == (
         org.id, user.id, "INACTIVE", "123", True)
     session.refresh(user)
@@ -258,7 +259,7 @@ def test_edit_in_panel_with_billing(sysadmin, session, make_org):
         data={"organization_id": c.organization_id, "admin_user_id": new_admin.id, "status": "INACTIVE", "version": c.version,
               "customer_number": "55", "billing_address": "Fakturagatan 1", "billing_email": "bill@example.com"},
     )
-    assert response.status_code == 302 and response.headers["Location"] == "/admin/customers/?page=1"
+    assert response.status_code == 302 and response.headers["Location"] == f"/admin/customers/?page=1&saved={c.id}"
     session.expire_all()
     c = session.get(Customer, c.id)
     assert (c.admin_user_id, c.status, c.customer_number, c.billing.address) == (new_admin.id, "INACTIVE", "55", "Fakturagatan 1")

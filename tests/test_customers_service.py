@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.extensions import db
 from backoffice.models import BillingInfo, Customer, Organization, SharedAccount, User
+from backoffice.services import customer_list
 from backoffice.services import customers as service
 from backoffice.services import organizations as org_service
 from backoffice.services.errors import ServiceError
@@ -357,7 +358,7 @@ def test_search_condition_by_name_number_and_customer_number(session, make_org):
     b = customer(session, org=make_org(name="Beta Data AB", org_number="112233-4455"), customer_number="2002")
 
     def found(q):
-        return {c.id for c in session.scalars(select(Customer).where(service.search_condition(q)))}
+        return {c.id for c in session.scalars(select(Customer).where(customer_list.search_condition(q)))}
 
     assert found("alfa") == {a.id}
     assert found("5566778899") == {a.id} and found("556677-88") == {a.id}

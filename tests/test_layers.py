@@ -19,10 +19,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "backoffice"
 
 # Cycles that exist only through function-local imports, each a sorted tuple of the modules in it.
 DEFERRED_CYCLES: dict[tuple[str, ...], str] = {
-    ("backoffice.services.customers", "backoffice.services.sharing"): (
-        "sharing reads the customer search (customers.search_condition) at load time and the customer "
-        "transitions call sharing (customers._sharing); goes when the search moves to services/customer_list.py"
-    ),
     ("backoffice.auth.throttle", "backoffice.auth.two_factor", "backoffice.auth.views", "backoffice.parsers"): (
         "parsers.ReturnUrl calls auth.views.safe_next; goes when safe_next moves into parsers.py "
         "(auth/views.py is being rewritten by another change of issue 9)"

@@ -230,10 +230,14 @@ def test_customer_of(session, customer, make_user):
 
 def test_search_matches_like_the_customers_list(session, admin, customer):
     """Organization name, organization number (dashes ignored) or customer number, word by word."""
-    owner = customer(name="Alfa AB")
-    beta = customer(name="Beta AB", customer_number="4711")
-    berg = customer(name="Berg AB")
-    customer(name="Gamma AB")
+    # Organization numbers of their own: the factory's counted ones ("5500000047") would match "47".
+    def org(name, number):
+        return factories.organization(session, name=name, org_number=number)
+
+    owner = customer(organization=org("Alfa AB", "111111-1111"))
+    beta = customer(organization=org("Beta AB", "222222-2222"), customer_number="4711")
+    berg = customer(organization=org("Berg AB", "333333-3333"))
+    customer(organization=org("Gamma AB", "888888-8888"))
     assert [c.id for c in sharing.eligible(session, owner, "be")] == [berg.id, beta.id]
     assert [c.id for c in sharing.eligible(session, owner, "47")] == [beta.id]
     assert [c.id for c in sharing.eligible(session, owner, "beta ab")] == [beta.id]

@@ -3,32 +3,32 @@ row menus, and confirmation dialogs (typed DELETE) for state changes."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import abort, flash, get_template_attribute, make_response, redirect, render_template, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
+from flask_admin.form import FormOpts
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import BigInteger, Integer
+from sqlalchemy import Integer
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from backoffice.models.roles import PERMISSIONS, can
-from backoffice.auth.views import form_errors_from, safe_next
-from backoffice.extensions import db
-from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, record_gone, show_conflict
+from backoffice.auth.views import safe_next
+from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
 from backoffice.forms import PAGE_MAX, AdminForm, Form
-from backoffice.parsers import DIALOG, Flag, Page, ReturnUrl, Text, accepts, arg
-from backoffice.services.errors import ConflictError, ServiceError
-from backoffice.services.validation import search_text
+from backoffice.parsers import DIALOG, Flag, Id, Page, ReturnUrl, Text, accepts, arg, form_text
+from backoffice.saving import Outcome, beside_field, run_service, saved_message, submitted, validates
+from backoffice.services.validation import parse_id, search_text
 
 
 @dataclass
@@ -91,6 +91,14 @@ def drop_unsafe_return_url() -> None:
             request.__dict__.pop("values", None)
 
 
+def with_param(url: str, name: str, value) -> str:
+    """``url`` (a path on this site) with the query parameter ``name`` set to ``value``."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    query.append((name, str(value)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def status_badge(label: str, kind: str) -> Markup:
     """A chip from templates/admin/_status.html (the one place chips are built)."""
     return Markup(get_template_attribute("admin/_status.html", "badge")(label, kind))
@@ -113,15 +121,11 @@ class DialogViews:
     def confirm(self, *, form, title, messages, submit_label, perform, danger=False, confirm_text=None, items=None):
         """GET shows the dialog (a fragment with ?modal=1); POST checks the form and performs."""
         cancel_url = self.list_url()
-        if request.method == "POST" and form.validate_on_submit():
-            try:
-                message = perform(form)
-                db.session.commit()
-                flash(message, "success")
+        if request.method == "POST":
+            done = run_service(form, lambda: perform(form))
+            if done.saved:
+                flash(done.value, "success")
                 return redirect_after_post(cancel_url)
-            except ServiceError as error:
-                db.session.rollback()
-                form_errors_from(form, error)
         context = dict(
             form=form,
             title=title,
@@ -162,7 +166,7 @@ class SecureModelView(DialogViews, ModelView):
     # Flask-Admin's internals read their arguments themselves (a filter's flt0_0=..., an export's
     # search and sort): declared with what their list reads, so the walk gives each hostile values.
     _list_params = {"search": Text(), "page": Page(), "page_size": Page(), "sort": Page(), "desc": Flag(),
-                    "url": ReturnUrl()}
+                    "url": ReturnUrl(), "saved": Id()}
     query_params = {
         "index_view": _list_params,
         "details_view": DIALOG,
@@ -248,6 +252,22 @@ class SecureModelView(DialogViews, ModelView):
     def form_values(self, form, names) -> dict:
         return {name: form[name].data for name in names if name in form}
 
+    # After a save the flash names the record, linked to its details, and the list marks its row.
+    created_message = _l("“%(name)s” was created.")
+    updated_message = _l("“%(name)s” was saved.")
+
+    def record_name(self, model) -> str:
+        return str(model)
+
+    def flash_saved(self, model, *, created: bool) -> None:
+        url = self.get_url(".details_view", id=self.get_pk_value(model)) if self.can_view_details else None
+        text = str(self.created_message if created else self.updated_message)
+        flash(saved_message(text, self.record_name(model), url), "success")
+
+    def saved_url(self, model) -> str:
+        """The list the user came from, with the saved row marked (?saved=<id>)."""
+        return with_param(self.list_url(), "saved", self.get_pk_value(model))
+
     # --- optimistic locking: the edit form carries the version it was opened with ------------
     def get_edit_form(self):
         form_class = super().get_edit_form()
@@ -263,26 +283,94 @@ class SecureModelView(DialogViews, ModelView):
         """Form field name -> what is stored now, shown beside the typed values after a refused save."""
         return {name: getattr(model, name, None) for name in getattr(self, "form_columns", None) or ()}
 
-    def _save(self, form, call, model=None):
-        try:
-            model = call()
-            db.session.commit()
-            return model
-        except ConflictError as error:
-            db.session.rollback()  # the record's attributes now read what is stored
-            show_conflict(form, error, self.conflict_values(error.record or model) if error.version is not None else {})
-            flash(str(error.message), "error")  # above the form (or on the list, when the record is gone)
-            return False
-        except ServiceError as error:
-            db.session.rollback()
-            form_errors_from(form, error)
-            return False
+    # --- the one save path of every model view: create and edit ----------------------------------
+    def prepare_form(self, form, model) -> None:
+        """Fill in what a form needs before it is shown (a picker's choices). ``model`` is None on create."""
 
-    def create_model(self, form):
-        return self._save(form, lambda: self.service_create(form))
+    def create_model(self, form) -> Outcome:
+        """The service's create, committed (Flask-Admin's hook; truthy when saved)."""
+        return run_service(form, lambda: self.service_create(form), validate=False, place=False)
 
-    def update_model(self, form, model):
-        return self._save(form, lambda: self.service_update(form, model) or model, model)
+    def update_model(self, form, model) -> Outcome:
+        """The service's update, committed (Flask-Admin's hook; truthy when saved)."""
+        return run_service(form, lambda: self.service_update(form, model) or model, validate=False, place=False)
+
+    def _save_posted(self, form, save) -> Outcome:
+        if not validates(form):
+            return Outcome(saved=False, submitted=submitted())
+        return save()
+
+    def render_form(self, form, model, status: int, message: str | None = None):
+        """The create (``model`` None) or edit page; ``message`` is a refusal that names no field (shown
+        above the form). A view with its own form page (the side panel) overrides this."""
+        if message:
+            flash(message, "error")
+        rules = self._form_create_rules if model is None else self._form_edit_rules
+        context = {
+            "form": form,
+            "form_opts": FormOpts(widget_args=self.form_widget_args, form_rules=rules),
+            "return_url": self.list_url(),
+        }
+        if model is None:
+            return self.render(self.create_template, **context), status
+        return self.render(self.edit_template, model=model, **context), status
+
+    def _checked_form(self, form, rules):
+        if not getattr(form, "_validated_ruleset", False):
+            self._validate_form_instance(ruleset=rules, form=form)
+        return form
+
+    @expose("/new/", methods=("GET", "POST"))
+    @accepts(url=ReturnUrl(), modal=Flag(), panel=Flag())
+    def create_view(self):
+        form = self._checked_form(self.create_form(), self._form_create_rules)
+        self.prepare_form(form, None)
+        outcome = self._save_posted(form, lambda: self.create_model(form))
+        if outcome.saved:
+            model = outcome.value
+            self.flash_saved(model, created=True)
+            if form_text("_add_another"):  # the second submit button of the form
+                return redirect_after_post(self.get_url(".create_view", url=self.list_url()))
+            return redirect_after_post(self.saved_url(model))
+        return self.render_form(form, None, outcome.status, self.refusal_message(form, outcome))
+
+    @expose("/edit/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
+    def edit_view(self):
+        model = self.get_one(arg("id"))
+        if model is None:
+            abort(404)
+        if not self.is_editable_row(model):
+            # What to show: a deleted record has no edit form (the service refuses the save anyway).
+            flash(self.not_editable_message, "error")
+            return redirect(self.get_url(".details_view", id=self.get_pk_value(model)))
+        form = self._checked_form(self.edit_form(obj=model), self._form_edit_rules)
+        self.prepare_form(form, model)
+        outcome = self._save_posted(form, lambda: self.update_model(form, model))
+        if outcome.saved:
+            self.flash_saved(outcome.value, created=False)
+            return redirect_after_post(self.saved_url(outcome.value))
+        if outcome.gone:  # deleted in the same instant: nothing to edit
+            flash(str(outcome.conflict.message), "error")
+            return redirect(self.list_url())
+        message = self.refusal_message(form, outcome)
+        if request.method == "GET" or form.errors:  # (Flask-Admin's hook, as its own edit view calls it)
+            self.on_form_prefill(form, self.get_pk_value(model))
+        if outcome.conflict is not None:  # someone else saved first: their values beside the typed ones
+            show_conflict(form, outcome.conflict, self.conflict_values(outcome.conflict.record or model))
+        return self.render_form(form, model, outcome.status, message)
+
+    @staticmethod
+    def refusal_message(form, outcome: Outcome) -> str | None:
+        """The refusal to show above the form: a conflict's, or one that names no field (the others
+        are put beside their field here)."""
+        if outcome.error is None:
+            return None
+        if outcome.conflict is not None:
+            return str(outcome.conflict.message)
+        return beside_field(form, outcome.error)
+
+    not_editable_message = _l("A deleted record can't be edited. Recover it first.")
 
     # --- list arguments ------------------------------------------------------------------
     def _get_list_extra_args(self):
@@ -310,7 +398,12 @@ class SecureModelView(DialogViews, ModelView):
         return bool(first[1]) if isinstance(first, tuple) else False
 
     def row_class(self, row) -> str:
-        return "bo-row-deleted" if getattr(row, "deleted_at", None) else ""
+        classes = []
+        if getattr(row, "deleted_at", None):
+            classes.append("bo-row-deleted")
+        if str(self.get_pk_value(row)) == str(arg("saved")):  # just created or saved (the flash links to it)
+            classes.append("bo-row-saved")
+        return " ".join(classes)
 
     def row_menu(self, row, return_url) -> list[MenuItem]:
         pk = self.get_pk_value(row)
@@ -322,21 +415,6 @@ class SecureModelView(DialogViews, ModelView):
     def is_editable_row(self, row) -> bool:
         return not getattr(row, "deleted_at", None)
 
-    @expose("/edit/", methods=("GET", "POST"))
-    @accepts(**DIALOG)
-    def edit_view(self):
-        """Refuse the edit page for a row that can't be edited, whatever URL was typed."""
-        model = self.get_one(arg("id"))
-        if model is not None and not self.is_editable_row(model):
-            flash(_("A deleted record can't be edited. Recover it first."), "error")
-            return redirect(self.get_url(".details_view", id=self.get_pk_value(model)))
-        response = super().edit_view()
-        if record_gone():
-            return redirect(self.list_url())
-        if answered_conflict():  # the save was refused: someone else saved first
-            return make_response(response, 409)
-        return response
-
     def list_url(self) -> str:
         return arg("url") or self.get_url(".index_view")
 
@@ -345,11 +423,10 @@ class SecureModelView(DialogViews, ModelView):
         (a 500) for ?id=abc or an out-of-range number where SQLite merely finds nothing."""
         pk = self.model.__table__.primary_key.columns.values()
         if len(pk) == 1 and isinstance(pk[0].type, Integer):
-            limit = 2**63 - 1 if isinstance(pk[0].type, BigInteger) else 2**31 - 1
-            text = str(id if id is not None else "")
-            if not re.fullmatch(r"[0-9]{1,19}", text) or int(text) > limit:
+            number = parse_id(id)  # (Flask-Admin decodes the id as text; an id from parsers.Id is an int)
+            if number is None:
                 return None
-            id = text  # (Flask-Admin decodes the id as text; an id from parsers.Id is an int)
+            id = str(number)
         return super().get_one(id)
 
     def get_one_or_404(self, id_value):

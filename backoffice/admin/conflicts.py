@@ -4,7 +4,6 @@ where it differs from the typed one. The rule itself lives in services/locking.p
 
 from __future__ import annotations
 
-from flask import g
 from flask_babel import gettext as _
 from markupsafe import Markup
 from wtforms import HiddenField
@@ -47,11 +46,9 @@ def _same(field, typed, stored) -> bool:
 def show_conflict(form, error: ConflictError, stored: dict) -> list[str]:
     """Mark ``form`` with the conflict; ``stored`` maps form field names to what is stored now.
 
-    Returns the names of the fields that differ. Sets ``g.bo_conflict`` so the view answers 409.
+    Returns the names of the fields that differ. (The view answers 409 from the save's Outcome.)
     """
-    g.bo_conflict = True
     if error.version is None:  # the record is gone: nothing to compare with, nothing to overwrite
-        g.bo_conflict_gone = True
         return []
     form.version.data = error.version
     form.version.raw_data = [str(error.version)]
@@ -69,12 +66,3 @@ def show_conflict(form, error: ConflictError, stored: dict) -> list[str]:
         description = field.description
         field.description = Markup("{}{}").format(description, note) if description else note
     return differing
-
-
-def answered_conflict() -> bool:
-    return bool(g.get("bo_conflict"))
-
-
-def record_gone() -> bool:
-    """The refused save found the record deleted (in the same instant): the form has nothing to show."""
-    return bool(g.get("bo_conflict_gone"))

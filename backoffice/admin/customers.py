@@ -3,31 +3,31 @@ state changes (delete, recover, permanently delete, bulk actions). Rules live in
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Optional, Regexp
 
-from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny, redirect_after_post, status_badge
-from backoffice.admin.conflicts import VersionField, answered_conflict, posted_version, show_conflict
+from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny
+from backoffice.admin.conflicts import VersionField, posted_version
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
 from backoffice.extensions import db
 from backoffice.forms import Form, column_length
-from backoffice.models import Customer, Organization, User
+from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.parsers import DIALOG, Flag, Ids, ReturnUrl, accepts, arg, form_text
+from backoffice.saving import run_service
+from backoffice.services import customer_list
 from backoffice.services import customers as service
 from backoffice.services import sharing
-from backoffice.services.errors import ConflictError, ServiceError
+from backoffice.services.errors import ServiceError
 from backoffice.services.validation import parse_id
-
-as_id = parse_id  # a database id from user input, or None
 
 
 def user_label(user: User) -> str:
@@ -75,14 +75,19 @@ class CustomerForm(Form):
     allow_shared_billing = BooleanField(_l("Allow shared billing accounts"))
 
 
+def _billing_field(label, name, field_class=StringField, *validators):
+    """A billing field; its length is the model column's (the service checks the same one)."""
+    return field_class(label, validators=[Optional(), *validators, column_length(getattr(BillingInfo, name))])
+
+
 class CustomerEditForm(CustomerForm):
-    billing_digital_address = StringField(_l("Digital address"), validators=[Optional(), Length(max=200)])
-    billing_address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
-    billing_post_number = StringField(_l("Post number"), validators=[Optional(), Length(max=20)])
-    billing_municipality = StringField(_l("Municipality"), validators=[Optional(), Length(max=100)])
-    billing_phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=50)])
-    billing_email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
-    billing_responsible_person = StringField(_l("Responsible person"), validators=[Optional(), Length(max=200)])
+    billing_digital_address = _billing_field(_l("Digital address"), "digital_address")
+    billing_address = _billing_field(_l("Address"), "address")
+    billing_post_number = _billing_field(_l("Post number"), "post_number")
+    billing_municipality = _billing_field(_l("Municipality"), "municipality")
+    billing_phone = _billing_field(_l("Phone number"), "phone")
+    billing_email = _billing_field(_l("E-mail"), "email", EmailField, Email())
+    billing_responsible_person = _billing_field(_l("Responsible person"), "responsible_person")
     confirm_unshare = BooleanField(_l("Yes, remove the shared accounts and notify their admins"))
     version = VersionField()  # optimistic locking: compared by the service, never assigned
 
@@ -182,48 +187,13 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def get_empty_list_message(self):
         return _("No customers yet.")
 
-    @staticmethod
-    def list_statement(search=None, sort_column=None, sort_desc=False):
-        stmt = (
-            select(Customer)
-            .join(Organization, Organization.id == Customer.organization_id)
-            .options(contains_eager(Customer.organization), selectinload(Customer.admin))
-        )
-        condition = service.search_condition(search)
-        if condition is not None:
-            stmt = stmt.where(condition)
-        tie = [Organization.name, Organization.id]
-        if sort_column == "status":
-            keys = [Customer.deleted_at.is_not(None), Customer.status]
-        elif sort_column == "allow_shared_billing":
-            keys = [Customer.allow_shared_billing]
-        else:
-            keys = []
-        order = [*keys, *tie]
-        return stmt.order_by(*[k.desc() if sort_desc else k.asc() for k in order])
-
-    @staticmethod
-    def count_statement(search=None):
-        # Every business customer has an organization (FK), so no join is needed to count them.
-        stmt = select(func.count()).select_from(Customer).where(Customer.organization_id.is_not(None))
-        condition = service.search_condition(search)
-        return stmt.where(condition) if condition is not None else stmt
-
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        page_size = page_size or self.page_size
-        page = max(0, min(page or 0, 10**6))
-        count = db.session.scalar(self.count_statement(search))
-        stmt = self.list_statement(search, sort_column, bool(sort_desc)).limit(page_size).offset(page * page_size)
-        if not execute:
-            return count, stmt
-        return count, list(db.session.scalars(stmt).unique())
-
-    def get_count_query(self):
-        return db.session.query(func.count()).select_from(Customer).where(Customer.organization_id.is_not(None))
-
-    def get_one(self, id):
-        number = as_id(id)
-        return db.session.get(Customer, number) if number is not None else None
+        """The list from services/customer_list.py (search, sort, paging and the count, computed once)."""
+        found = customer_list.list_page(
+            db.session, self.actor, search=search, sort=sort_column, desc=bool(sort_desc),
+            page=page or 0, page_size=page_size or self.page_size,
+        )
+        return found.count, found.rows
 
     # --- row menu exactly per the seed's table ----------------------------------------------------
     def row_menu(self, row, return_url):
@@ -267,17 +237,45 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def _organization_choices(self, field, keep: Organization | None = None):
         ORGANIZATION_PICKER.fill(field, self.get_url(".organization_search_view"), keep=keep)
 
-    # --- add and edit (side panel; a normal page without JavaScript) ------------------------------
-    def _form_page(self, *, form, title, submit_label, add_another, form_error=None, status=200):
+    # --- add and edit: the base's save path (SecureModelView.create_view / edit_view); the side panel ---
+    created_message = _l("Customer %(name)s was created.")
+    updated_message = _l("Customer %(name)s was updated.")
+    not_editable_message = _l("A deleted customer can't be edited. Recover it first.")
+
+    def record_name(self, model) -> str:
+        return model.display_name
+
+    def create_form(self, obj=None):
+        return CustomerForm()
+
+    def edit_form(self, obj=None):
+        if request.method == "POST":
+            return CustomerEditForm()
+        return CustomerEditForm(
+            organization_id=str(obj.organization_id or ""),
+            admin_user_id=str(obj.admin_user_id or ""),
+            status=obj.status,
+            customer_number=obj.customer_number,
+            allow_shared_billing=obj.allow_shared_billing,
+            version=obj.version,
+            **{f"billing_{n}": getattr(obj.billing, n, None) for n in service.BILLING_FIELDS},
+        )
+
+    def prepare_form(self, form, model):
+        self._organization_choices(form.organization_id, keep=model.organization if model else None)
+        self._admin_choices(form.admin_user_id, keep=model.admin if model else None)
+
+    def render_form(self, form, model, status, message=None):
+        """The side panel's form (a fragment with ?panel=1; a page of its own without JavaScript)."""
         return self.fragment_or_page(
             "admin/customers/_form.html",
             "admin/customers/form_page.html",
             status,
             form=form,
-            title=title,
-            submit_label=submit_label,
-            add_another=add_another,
-            form_error=form_error,
+            title=_("Add customer") if model is None else _("Edit customer"),
+            submit_label=_("Create") if model is None else _("Update"),
+            add_another=model is None,
+            form_error=message,
             action_url=request.full_path.rstrip("?"),
             cancel_url=self.list_url(),
             billing_fields=BILLING_FORM_FIELDS,
@@ -292,106 +290,22 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             "allow_shared_billing": form.allow_shared_billing.data,
         }
 
-    def _submit(self, form, perform):
-        """Validate, call the service, commit once; a refusal goes beside its field."""
-        if request.method != "POST":
-            return None, None
-        if not form.validate_on_submit():
-            return None, None
-        try:
-            result = perform()
-            db.session.commit()
-            return result, None
-        except ConflictError as error:
-            db.session.rollback()  # the customer's attributes now read what is stored
-            g.bo_conflict_error = error  # shown once the pickers' choices are known
-            return None, str(error.message)
-        except ServiceError as error:
-            db.session.rollback()
-            if error.field and error.field in form:
-                form[error.field].errors = [*form[error.field].errors, error.message]
-                return None, None
-            return None, error.message
+    def service_create(self, form):
+        return service.create_customer(db.session, self.actor, **self._values(form))
 
-    @expose("/new/", methods=("GET", "POST"))
-    @accepts(url=ReturnUrl(), modal=Flag(), panel=Flag())
-    def create_view(self):
-        form = CustomerForm()
-        created, form_error = self._submit(
-            form, lambda: service.create_customer(db.session, self.actor, **self._values(form))
-        )
-        if created:
-            flash(_("The customer account %(name)s was created.", name=created.display_name), "success")
-            if form_text("_add_another"):  # the second submit button of the form
-                return redirect_after_post(self.get_url(".create_view", url=self.list_url()))
-            return redirect_after_post(self.list_url())
-        self._organization_choices(form.organization_id)
-        self._admin_choices(form.admin_user_id)
-        return self._form_page(
-            form=form,
-            title=_("Add customer"),
-            submit_label=_("Create"),
-            add_another=True,
-            form_error=form_error,
-            status=400 if request.method == "POST" else 200,
+    def service_update(self, form, model):
+        return service.update_customer(
+            db.session,
+            self.actor,
+            model,
+            confirm_unshare=form.confirm_unshare.data,
+            expected_version=posted_version(form),
+            billing={n: form[f"billing_{n}"].data for n in service.BILLING_FIELDS},
+            **self._values(form),
         )
 
-    @expose("/edit/", methods=("GET", "POST"))
-    @accepts(**DIALOG)
-    def edit_view(self):
-        customer = self.get_one(arg("id"))
-        if customer is None:
-            abort(404)
-        if customer.is_deleted:
-            flash(_("A deleted customer can't be edited. Recover it first."), "error")
-            return redirect(self.list_url())
-        if request.method == "POST":
-            form = CustomerEditForm()
-        else:
-            form = CustomerEditForm(
-                organization_id=str(customer.organization_id or ""),
-                admin_user_id=str(customer.admin_user_id or ""),
-                status=customer.status,
-                customer_number=customer.customer_number,
-                allow_shared_billing=customer.allow_shared_billing,
-                version=customer.version,
-                **{f"billing_{n}": getattr(customer.billing, n, None) for n in service.BILLING_FIELDS},
-            )
-
-        def perform():
-            return service.update_customer(
-                db.session,
-                self.actor,
-                customer,
-                confirm_unshare=form.confirm_unshare.data,
-                expected_version=posted_version(form),
-                billing={n: form[f"billing_{n}"].data for n in service.BILLING_FIELDS},
-                **self._values(form),
-            )
-
-        saved, form_error = self._submit(form, perform)
-        if saved:
-            flash(_("The customer account %(name)s was updated.", name=saved.display_name), "success")
-            return redirect_after_post(self.list_url())
-        conflict = g.get("bo_conflict_error")
-        if conflict is not None and conflict.version is None:  # deleted in the same instant
-            flash(form_error, "error")
-            return redirect(self.list_url())
-        self._organization_choices(form.organization_id, keep=customer.organization)
-        self._admin_choices(form.admin_user_id, keep=customer.admin)
-        if conflict is not None:
-            show_conflict(form, conflict, self._stored_values(customer))
-        status = 200
-        if request.method == "POST":
-            status = 409 if answered_conflict() else 400
-        return self._form_page(
-            form=form,
-            title=_("Edit customer"),
-            submit_label=_("Update"),
-            add_another=False,
-            form_error=form_error,
-            status=status,
-        )
+    def conflict_values(self, model) -> dict:
+        return self._stored_values(model)
 
     @staticmethod
     def _stored_values(customer: Customer) -> dict:
@@ -466,14 +380,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         service.purge_customer(db.session, self.actor, obj)
 
     # --- bulk actions ----------------------------------------------------------------------------------
-    def get_one_or_404(self, id_value):
-        model = self.get_one(id_value)
-        if model is None:
-            abort(404)
-        return model
-
     def _selected(self, ids) -> list[Customer]:
-        numbers = [n for n in map(as_id, ids) if n is not None][:1000]
+        numbers = [n for n in map(parse_id, ids) if n is not None][:1000]
         if not numbers:
             return []
         stmt = (
@@ -485,9 +393,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         )
         return list(db.session.scalars(stmt).unique())
 
-    def _each(self, customers, perform) -> tuple[int, list[str]]:
-        """Apply one service call per row; each row succeeds or fails on its own."""
-        done, failures = 0, []
+    def _apply_to_each(self, customers, perform) -> int:
+        """Apply one service call per row; each row succeeds or fails on its own (a refused row is
+        flashed with its reason). The caller commits (through run_service). Returns how many were done."""
+        done = 0
         for customer in customers:
             name = customer.display_name
             try:
@@ -495,15 +404,14 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
                     if perform(customer) is not False:
                         done += 1
             except ServiceError as error:
-                failures.append(_("%(name)s: %(why)s", name=name, why=error.message))
-        db.session.commit()
-        for failure in failures:
-            flash(failure, "error")
-        return done, failures
+                flash(_("%(name)s: %(why)s", name=name, why=error.message), "error")
+        return done
 
     def _bulk_status(self, ids, status):
         customers = self._selected(ids)
-        done, _failures = self._each(customers, lambda c: service.set_status(db.session, self.actor, c, status))
+        done = run_service(None, lambda: self._apply_to_each(
+            customers, lambda c: service.set_status(db.session, self.actor, c, status)
+        )).value or 0
         label = _("active") if status == "ACTIVE" else _("inactive")
         flash(_("%(n)d customer accounts set to %(status)s.", n=done, status=label), "success")
 
@@ -517,12 +425,12 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
 
     @action("soft_delete", _l("Delete"))
     def action_soft_delete(self, ids):
-        numbers = [n for n in map(as_id, ids) if n is not None]
+        numbers = [n for n in map(parse_id, ids) if n is not None]
         return redirect(self.get_url(".bulk_delete_view", ids=numbers, url=ReturnUrl().parse(form_text("url"))))
 
     @action("export_csv", _l("Download selected as CSV"))
     def action_export_csv(self, ids):
-        url = self.export_url(ids=[n for n in map(as_id, ids) if n is not None])
+        url = self.export_url(ids=[n for n in map(parse_id, ids) if n is not None])
         if url is None:
             flash(_("The CSV download is not available."), "error")
             return None
@@ -538,7 +446,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         already = [c for c in customers if c.is_deleted]
 
         def perform(form):
-            done, _failures = self._each(customers, lambda c: service.soft_delete_customer(db.session, self.actor, c))
+            done = self._apply_to_each(customers, lambda c: service.soft_delete_customer(db.session, self.actor, c))
             return _("%(n)d customer accounts were deleted.", n=done)
 
         messages = [

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, stream_with_context, url_for
 from flask_admin import expose
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
@@ -31,13 +31,12 @@ from wtforms.validators import DataRequired, Length
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
 from backoffice.admin import history_labels as labels
 from backoffice.models.roles import can, roles_with
-from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
 from backoffice.models import HistoryEntry, User
 from backoffice.parsers import ReturnUrl, ActorFilter, Choice, Cursor, Date, Flag, Id, Text, accepts, arg
 from backoffice.services import history
+from backoffice.saving import run_service
 from backoffice.services.history import restore
-from backoffice.services.errors import ServiceError
 from backoffice.infra.spreadsheet import stream_csv
 
 
@@ -141,6 +140,10 @@ class HistoryTabMixin:
         spec = next((s for s in history.TRACKED.values() if s.record_type == self.history_record_type), None)
         return spec.name(model) if spec is not None else str(model)
 
+    def record_id(self, model) -> int:
+        """The record's id as history files it (get_pk_value gives Flask-Admin's URL text)."""
+        return getattr(model, self._primary_key)
+
     def record_tabs(self, model, active: str) -> list[dict]:
         pk = self.get_pk_value(model)
         return [
@@ -161,7 +164,7 @@ class HistoryTabMixin:
         group = arg("group")
         group = group if group in self.history_groups else None
         before = arg("before")  # (a value no id can be: the newest entries, never int() of it)
-        entries, more = history.timeline(db.session, self.history_record_type, int(pk), group=group, before=before)
+        entries, more = history.timeline(db.session, self.history_record_type, self.record_id(model), group=group, before=before)
         here = self.get_url(".history_view", id=pk, group=group)
         groups = [{"key": None, "label": _("All"), "url": self.get_url(".history_view", id=pk),
                    "active": group is None}]
@@ -199,16 +202,13 @@ class HistoryTabMixin:
         model = self.get_one_or_404(arg("id"))
         form = NoteForm()
         back = self.get_url(".history_view", id=self.get_pk_value(model))
-        if form.validate_on_submit():
-            try:
-                history.add_note(db.session, self.actor, self.history_record_type, int(self.get_pk_value(model)),
-                                 self.history_record_name(model), form.text.data)
-                db.session.commit()
-                flash(_("The note was added."), "success")
-                return redirect(back)
-            except ServiceError as error:
-                db.session.rollback()
-                form_errors_from(form, error)
+        added = run_service(form, lambda: history.add_note(
+            db.session, self.actor, self.history_record_type, self.record_id(model),
+            self.history_record_name(model), form.text.data,
+        ))
+        if added.saved:
+            flash(_("The note was added."), "success")
+            return redirect(back)
         # Refused: the history again, with what was typed and the reason beside the field.
         tl = self.timeline_context(model)
         tl["note_form"] = form
@@ -220,7 +220,7 @@ class HistoryTabMixin:
         entry_id = arg("entry")
         entry = db.session.get(HistoryEntry, entry_id) if entry_id is not None else None
         types = history.timeline_types(self.history_record_type)
-        if entry is None or entry.record_type not in types or entry.record_id != int(self.get_pk_value(model)):
+        if entry is None or entry.record_type not in types or entry.record_id != self.record_id(model):
             abort(404)
         return entry
 
@@ -321,10 +321,15 @@ class AuditLogView(SecureBaseView):
     }
 
     def _filters(self) -> dict:
-        """Every filter read and checked here, before a query is built (or an export's first byte)."""
-        values = {name: arg(name) for name in self.filter_params}
-        return {name: ("" if value is None else str(value) if name == "user" else value)
-                for name, value in values.items()}
+        """Every filter read and checked here (parsed: the actor an int or "system"), before a query is
+        built (or an export's first byte); a value a parser refused is None (no filter)."""
+        return {name: arg(name) for name in self.filter_params}
+
+    @staticmethod
+    def _shown(filters: dict) -> dict:
+        """The filters as the form's fields show them again (text)."""
+        return {name: "" if value is None else str(value) if name == "user" else value
+                for name, value in filters.items()}
 
     def _day(self, day, end: bool = False):
         """A date typed in the viewer's time zone, as a UTC instant (the next midnight for "to")."""
@@ -339,8 +344,8 @@ class AuditLogView(SecureBaseView):
         query = select(HistoryEntry)
         if f["user"] == "system":
             query = query.where(HistoryEntry.actor_id.is_(None))
-        elif f["user"]:
-            query = query.where(HistoryEntry.actor_id == int(f["user"]))
+        elif f["user"] is not None:
+            query = query.where(HistoryEntry.actor_id == f["user"])
         if f["record_type"]:
             query = query.where(HistoryEntry.record_type == f["record_type"])
         if f["kind"]:
@@ -373,7 +378,7 @@ class AuditLogView(SecureBaseView):
                 )
         rows = list(db.session.scalars(query.limit(AUDIT_PAGE + 1)))
         entries, more = rows[:AUDIT_PAGE], len(rows) > AUDIT_PAGE
-        active = {k: v for k, v in f.items() if v}
+        active = {k: v for k, v in f.items() if v is not None and v != ""}
         users = db.session.execute(
             select(User.id, User.first_name, User.last_name, User.email)
             .where(User.role.in_(roles_with("admin.access")))
@@ -382,7 +387,7 @@ class AuditLogView(SecureBaseView):
         return self.render(
             "admin/audit_log.html",
             entries=entries,
-            filters=f,
+            filters=self._shown(f),
             users=users,
             record_types=labels.RECORD_TYPE_LABELS,
             kinds=labels.KIND_LABELS,

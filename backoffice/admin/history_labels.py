@@ -88,10 +88,6 @@ def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
 
 
-def field_label(name: str) -> str:
-    return str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
-
-
 # field -> {stored value -> what people read}: a timeline says "Type: Business", never "Type: business".
 VALUE_LABELS = {
     "type": {"business": _l("Business"), "private": _l("Private person")},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 
@@ -10,7 +10,7 @@ from backoffice.admin.base import PlainConfirmForm, SecureBaseView
 from backoffice.extensions import db
 from backoffice.parsers import Page, accepts, arg
 from backoffice.services import notifications as service
-from backoffice.services.errors import ServiceError
+from backoffice.saving import run_service
 
 
 
@@ -37,20 +37,13 @@ class NotificationsView(SecureBaseView):
     @expose("/<int:notification_id>/read", methods=("POST",))
     @accepts(page=Page())
     def read(self, notification_id: int):
-        if PlainConfirmForm().validate_on_submit():
-            try:
-                service.mark_read(db.session, self.actor, notification_id)
-                db.session.commit()
-            except ServiceError as error:
-                db.session.rollback()
-                flash(str(error.message), "error")
+        run_service(PlainConfirmForm(), lambda: service.mark_read(db.session, self.actor, notification_id))  # (a refusal is flashed)
         return redirect(url_for(".index", page=arg("page") if arg("page") > 1 else None))
 
     @expose("/read-all", methods=("POST",))
     @accepts()
     def read_all(self):
-        if PlainConfirmForm().validate_on_submit():
-            count = service.mark_all_read(db.session, self.actor)
-            db.session.commit()
-            flash(_("%(n)d notifications marked as read.", n=count), "success")
+        marked = run_service(PlainConfirmForm(), lambda: service.mark_all_read(db.session, self.actor))
+        if marked.saved:
+            flash(_("%(n)d notifications marked as read.", n=marked.value), "success")
         return redirect(url_for(".index"))

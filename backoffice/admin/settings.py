@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,8 +15,8 @@ from backoffice.models.roles import can
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.services import settings as service
-from backoffice.services.errors import ConflictError
 from backoffice.parsers import accepts
+from backoffice.saving import run_service
 
 
 class SettingsForm(Form):
@@ -37,23 +37,16 @@ class SettingsView(SecureBaseView):
     @expose("/", methods=("GET", "POST"))
     @accepts()
     def index(self):
-        row = service.get(db.session)
-        db.session.commit()  # the row exists from here on
+        row = run_service(None, lambda: service.get(db.session)).value  # the row exists from here on
         form = SettingsForm(obj=row) if request.method == "GET" else SettingsForm()
-        status = 200
-        if request.method == "POST":
-            if form.validate_on_submit():
-                try:
-                    service.update(db.session, self.actor, expected_version=posted_version(form),
-                                   require_two_factor_for_admins=form.require_two_factor_for_admins.data)
-                    db.session.commit()
-                    flash(_("The settings have been saved."), "success")
-                    return redirect(url_for(".index"))
-                except ConflictError as error:
-                    db.session.rollback()
-                    flash(str(error.message), "error")
-                    show_conflict(form, error, {"require_two_factor_for_admins": service.get(db.session).require_two_factor_for_admins})
-                    status = 409
-            else:
-                status = 400
+        saved = run_service(form, lambda: service.update(
+            db.session, self.actor, expected_version=posted_version(form),
+            require_two_factor_for_admins=form.require_two_factor_for_admins.data,
+        ))
+        if saved.saved:
+            flash(_("The settings have been saved."), "success")
+            return redirect(url_for(".index"))
+        if saved.conflict is not None:
+            show_conflict(form, saved.conflict, {"require_two_factor_for_admins": service.get(db.session).require_two_factor_for_admins})
+        status = saved.status
         return self.render("admin/settings.html", form=form), status

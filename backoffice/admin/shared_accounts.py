@@ -10,15 +10,17 @@ from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
 from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
-from backoffice.auth.views import form_errors_from
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.models import Customer
+from backoffice.models.roles import can
 from backoffice.parsers import Flag, ReturnUrl, Text, accepts, arg
+from backoffice.saving import run_service
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
 from backoffice.services.validation import parse_id
@@ -109,10 +111,6 @@ class SharedAccountsView(SecureBaseView):
         )
 
     def can_edit(self) -> bool:
-        from flask_login import current_user
-
-        from backoffice.auth.permissions import can
-
         return can(current_user, "customers.edit")
 
     @expose("/<int:customer_id>/")
@@ -135,17 +133,11 @@ class SharedAccountsView(SecureBaseView):
         customer = self._customer(customer_id)
         form = AddSharedAccountForm()
         form.shared_customer.choices = []
-        if form.validate_on_submit():
-            number = parse_id(form.shared_customer.data)
-            other = db.session.get(Customer, number) if number is not None else None
-            try:
-                sharing.add_shared_account(db.session, self.actor, customer, other)
-                db.session.commit()
-                flash(_("%(shared)s is now shared with %(customer)s.", shared=other, customer=customer), "success")
-                return redirect(url_for(".index", customer_id=customer.id))
-            except ServiceError as error:
-                db.session.rollback()
-                form_errors_from(form, error)
+        number = parse_id(form.shared_customer.data)
+        other = db.session.get(Customer, number) if number is not None else None
+        if run_service(form, lambda: sharing.add_shared_account(db.session, self.actor, customer, other)).saved:
+            flash(_("%(shared)s is now shared with %(customer)s.", shared=other, customer=customer), "success")
+            return redirect(url_for(".index", customer_id=customer.id))
         return self._page(customer, form=form, status=400)
 
     @expose("/<int:customer_id>/remove/<int:link_id>/", methods=("GET", "POST"))

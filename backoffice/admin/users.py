@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, TypedDeleteForm, dialog_title, status_badge
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.auth import sessions
-from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS
+from backoffice.models.roles import LANGUAGES, ROLE_LABELS
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.services import users as service

@@ -21,12 +21,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from backoffice.auth.forms import ForgotPasswordForm, ResetPasswordForm
 from backoffice.auth.throttle import throttled
-from backoffice.auth.views import bp, form_errors_from
+from backoffice.auth.views import bp
 from backoffice.extensions import db
 from backoffice.services import mail, passwords
 from backoffice.services import users as user_service
-from backoffice.services.errors import ServiceError
 from backoffice.parsers import accepts
+from backoffice.saving import run_service
 
 SALT = "backoffice.password-reset"
 MAX_AGE_SECONDS = 3600
@@ -99,7 +99,8 @@ def _queue_reset_mail(user) -> None:
 @throttled()
 def forgot_password():
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
+
+    def queue():
         user = user_service.get_by_email(db.session, form.email.data)
         if user is not None and user.active:
             _queue_reset_mail(user)
@@ -108,7 +109,8 @@ def forgot_password():
             savepoint = db.session.begin_nested()
             _queue_reset_mail(_Nobody(user_service.normalize_email(form.email.data)))
             savepoint.rollback()
-        db.session.commit()
+
+    if run_service(form, queue).saved:
         flash(
             _("If the address belongs to an account, a link for choosing a new password is on its way. It works for an hour."),
             "info",
@@ -125,13 +127,10 @@ def reset_password(token: str):
     if user is None:
         return render_template("auth/reset_password.html", invalid=True, form=None), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user_service.set_password(db.session, user, user, form.new_password.data, field="new_password")  # ends every session
-            db.session.commit()
-            flash(_("Your password has been changed. Sign in with the new password."), "success")
-            return redirect(url_for("auth.login"))
-        except ServiceError as error:
-            db.session.rollback()
-            form_errors_from(form, error)
+    changed = run_service(  # ends every session
+        form, lambda: user_service.set_password(db.session, user, user, form.new_password.data, field="new_password")
+    )
+    if changed.saved:
+        flash(_("Your password has been changed. Sign in with the new password."), "success")
+        return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", invalid=False, form=form, email=user.email)

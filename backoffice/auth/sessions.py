@@ -35,6 +35,7 @@ from sqlalchemy import delete, or_, select, update
 
 from backoffice.extensions import db, login_manager
 from backoffice.models.base import utcnow
+from backoffice.services.validation import parse_id
 
 SESSION_KEY = "_sid"  # the secret session id, in the signed session cookie
 REMEMBER_COOKIE = "remember_token"
@@ -62,10 +63,12 @@ def _aware(value: datetime) -> datetime:
 
 
 def parse_user_id(value: str) -> tuple[int, int] | None:
+    """Flask-Login's "<user id>:<session version>" (the version starts at 0), through parse_id."""
     user_id, _sep, version = (value or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    number, version_number = parse_id(user_id), (0 if version == "0" else parse_id(version))
+    if number is None or version_number is None:
         return None
-    return int(user_id), int(version)
+    return number, version_number
 
 
 def idle_timeout_seconds() -> int:

@@ -27,14 +27,14 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.auth import sessions, throttle
-from backoffice.auth.views import bp, form_errors_from, landing_for, safe_next
+from backoffice.auth.views import bp, landing_for, safe_next
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.models import User
 from backoffice.services import history
 from backoffice.services import two_factor as service
-from backoffice.services.errors import ServiceError
 from backoffice.parsers import accepts
+from backoffice.saving import run_service
 
 PENDING = "_2fa_pending"
 PENDING_SECONDS = 5 * 60
@@ -170,8 +170,7 @@ def after_password(user: User, *, remember: bool, next_url: str | None):
 
 
 def _finish_sign_in(user: User, marker: dict) -> None:
-    history.record_security(db.session, "sign_in", user)
-    db.session.commit()
+    run_service(None, lambda: history.record_security(db.session, "sign_in", user))
     sessions.start(user, remember=bool(marker.get("remember")))  # both factors passed: now the session
 
 
@@ -184,20 +183,15 @@ def two_factor():
         flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
-    if form.validate_on_submit():
-        try:
-            service.verify(db.session, user, form.code.data)
-        except ServiceError as error:
-            db.session.commit()  # the failed attempt stays in the history
-            form_errors_from(form, error)
-        else:
-            next_url = safe_next(marker.get("next"))
-            _finish_sign_in(user, marker)
-            throttle.release()
-            response = redirect(next_url or landing_for(user))
-            if form.remember_device.data:
-                remember_device(response, user)
-            return response
+    # A refused code's failed attempt stays in the history (keep_on_refusal).
+    if run_service(form, lambda: service.verify(db.session, user, form.code.data), keep_on_refusal=True).saved:
+        next_url = safe_next(marker.get("next"))
+        _finish_sign_in(user, marker)
+        throttle.release()
+        response = redirect(next_url or landing_for(user))
+        if form.remember_device.data:
+            remember_device(response, user)
+        return response
     status = 400 if request.method == "POST" else 200
     return render_template("auth/two_factor.html", form=form), status
 
@@ -229,25 +223,20 @@ def two_factor_enrol():
         secret = service.new_secret()  # shown on this page, stored only when the first code confirms it
         session[ENROL_SECRET], session[ENROL_USER] = secret, user.id
     form = EnrolForm()
-    if form.validate_on_submit():
-        try:
-            codes = service.confirm_enrolment(db.session, user, secret, form.code.data)
-        except ServiceError as error:
-            db.session.commit()
-            form_errors_from(form, error)
-        else:
-            throttle.release()
-            session.pop(ENROL_SECRET, None)
-            session.pop(ENROL_USER, None)
-            if marker:
-                next_url = safe_next(marker.get("next"))
-                _finish_sign_in(user, marker)
-            else:
-                db.session.commit()
-                next_url = None
-            flash(_("Two-factor sign-in is on."), "success")
-            return render_template("auth/recovery_codes.html", codes=codes,
-                                   continue_url=next_url or landing_for(user))
+    enrolled = run_service(form, lambda: service.confirm_enrolment(db.session, user, secret, form.code.data),
+                           keep_on_refusal=True)
+    if enrolled.saved:
+        codes = enrolled.value
+        throttle.release()
+        session.pop(ENROL_SECRET, None)
+        session.pop(ENROL_USER, None)
+        next_url = None
+        if marker:
+            next_url = safe_next(marker.get("next"))
+            _finish_sign_in(user, marker)
+        flash(_("Two-factor sign-in is on."), "success")
+        return render_template("auth/recovery_codes.html", codes=codes,
+                               continue_url=next_url or landing_for(user))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "auth/two_factor_enrol.html", form=form, secret=secret, qr=_qr_svg(service.provisioning_uri(secret, user)),
@@ -275,16 +264,11 @@ def two_factor_settings():
 @throttled_code
 def two_factor_recovery_codes():
     form = ConfirmCodeForm()
-    if form.validate_on_submit():
-        try:
-            codes = service.regenerate_recovery_codes(db.session, current_user._get_current_object(), form.code.data)
-        except ServiceError as error:
-            db.session.commit()
-            form_errors_from(form, error)
-        else:
-            db.session.commit()
-            throttle.release()
-            return render_template("auth/recovery_codes.html", codes=codes, continue_url=url_for("auth.two_factor_settings"))
+    made = run_service(form, lambda: service.regenerate_recovery_codes(db.session, current_user._get_current_object(),
+                                                                         form.code.data), keep_on_refusal=True)
+    if made.saved:
+        throttle.release()
+        return render_template("auth/recovery_codes.html", codes=made.value, continue_url=url_for("auth.two_factor_settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/two_factor_confirm.html", form=form, title=_("New recovery codes"),
                            intro=_("Your current recovery codes stop working."), submit=_("Make new codes")), status
@@ -296,18 +280,13 @@ def two_factor_recovery_codes():
 @throttled_code
 def two_factor_disable():
     form = DisableForm()
-    if form.validate_on_submit():
-        try:
-            service.disable_own(db.session, current_user._get_current_object(), code=form.code.data,
-                                password=form.password.data)
-        except ServiceError as error:
-            db.session.commit()
-            form_errors_from(form, error)
-        else:
-            db.session.commit()
-            throttle.release()
-            flash(_("Two-factor sign-in is off."), "success")
-            return redirect(url_for("auth.two_factor_settings"))
+    turned_off = run_service(form, lambda: service.disable_own(db.session, current_user._get_current_object(),
+                                                               code=form.code.data, password=form.password.data),
+                             keep_on_refusal=True)
+    if turned_off.saved:
+        throttle.release()
+        flash(_("Two-factor sign-in is off."), "success")
+        return redirect(url_for("auth.two_factor_settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/two_factor_confirm.html", form=form, title=_("Turn off two-factor sign-in"),
                            intro=_("To set it up again with another phone, turn it off and then set it up."),
@@ -325,6 +304,6 @@ def force_enrolment():
     if not current_user.is_authenticated or endpoint in ALLOWED_WHILE_ENROLLING or endpoint.endswith(".static"):
         return None
     if service.must_enrol(db.session, current_user._get_current_object()):
-        db.session.commit()  # the settings row may just have been made
+        run_service(None, lambda: None)  # the settings row may just have been made: kept
         return redirect(url_for("auth.two_factor_enrol"))
     return None

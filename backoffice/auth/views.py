@@ -10,14 +10,14 @@ from flask_login import current_user, login_required
 
 from backoffice.auth import sessions
 from backoffice.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm, ProfileForm
-from backoffice.auth.permissions import LANGUAGES, ROLE_LABELS, can
+from backoffice.models.roles import LANGUAGES, ROLE_LABELS, can
 from backoffice.auth import throttle
 from backoffice.auth.throttle import throttled
 from backoffice.extensions import db
 from backoffice.services import history
 from backoffice.services import users as user_service
-from backoffice.services.errors import ServiceError
 from backoffice.parsers import ReturnUrl, accepts, arg, form_text
+from backoffice.saving import run_service
 
 bp = Blueprint("auth", __name__)
 
@@ -36,15 +36,6 @@ def landing_for(user) -> str:
     return url_for("admin.index") if can(user, "admin.access") else url_for("portal.index")
 
 
-def form_errors_from(form, error: ServiceError) -> None:
-    """Put a service's refusal beside its field, or flash it when it names none."""
-    if error.field and error.field in form:
-        # A plain str: Flask-Admin's templates show only errors that are str instances, not lazy strings.
-        form[error.field].errors = [*form[error.field].errors, str(error.message)]
-    else:
-        flash(str(error.message), "error")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @accepts(next=ReturnUrl())
 @throttled()
@@ -55,27 +46,22 @@ def login():
         return redirect(next_url or landing_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = user_service.authenticate(db.session, form.email.data, form.password.data)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+        checked = run_service(None, lambda: user_service.authenticate(db.session, form.email.data, form.password.data))
+        if checked.error is not None:  # (flashed)
             return render_template(
                 "auth/login.html", form=form, language_form=LanguageForm(language=session.get("language"))
             ), 403
+        user = checked.value
         if user is not None:
             from backoffice.auth import two_factor  # the second factor, when the user has or needs one
 
-            step = two_factor.after_password(user, remember=form.remember.data, next_url=next_url)
-            if step is not None:
-                db.session.commit()
-                return step
-            history.record_security(db.session, "sign_in", user)
-            db.session.commit()
+            step = run_service(None, lambda: two_factor.after_password(user, remember=form.remember.data, next_url=next_url))
+            if step.value is not None:
+                return step.value
+            run_service(None, lambda: history.record_security(db.session, "sign_in", user))
             sessions.start(user, remember=form.remember.data)  # a fresh session at sign-in
             throttle.release()  # only failed attempts count
             return redirect(next_url or landing_for(user))
-        db.session.rollback()
         _record_failed_sign_in(form.email.data)
         flash(_("The e-mail or password is not correct."), "error")
     elif request.method == "POST":
@@ -86,8 +72,7 @@ def login():
 def _record_failed_sign_in(email: str | None) -> None:
     """The typed e-mail is kept (never the password), filed on the user when the address is one."""
     user = user_service.get_by_email(db.session, email or "")
-    history.record_security(db.session, "sign_in_failed", user, email=email)
-    db.session.commit()
+    run_service(None, lambda: history.record_security(db.session, "sign_in_failed", user, email=email))
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -102,8 +87,7 @@ def logout():
     if not form.validate_on_submit():
         abort(400)
     if current_user.is_authenticated:
-        history.record_security(db.session, "sign_out", current_user._get_current_object())
-        db.session.commit()
+        run_service(None, lambda: history.record_security(db.session, "sign_out", current_user._get_current_object()))
     sessions.end()
     flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -117,8 +101,7 @@ def set_language():
         abort(400)
     session["language"] = form.language.data
     if current_user.is_authenticated:
-        user_service.update_user(db.session, current_user, current_user, language=form.language.data)
-        db.session.commit()
+        run_service(None, lambda: user_service.update_user(db.session, current_user, current_user, language=form.language.data))
     return redirect(ReturnUrl().parse(form_text("next")) or url_for("home"))  # (the page's hidden field)
 
 
@@ -127,23 +110,18 @@ def set_language():
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        try:
-            user_service.update_user(
-                db.session,
-                current_user,
-                current_user,
-                first_name=form.first_name.data,
-                last_name=form.last_name.data,
-                language=form.language.data,
-                timezone=form.timezone.data,
-            )
-            db.session.commit()
-            flash(_("Your profile has been saved."), "success")
-            return redirect(url_for("auth.profile"))
-        except ServiceError as error:
-            db.session.rollback()
-            form_errors_from(form, error)
+    saved = run_service(form, lambda: user_service.update_user(
+        db.session,
+        current_user,
+        current_user,
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        language=form.language.data,
+        timezone=form.timezone.data,
+    ))
+    if saved.saved:
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("auth.profile"))
     return render_template(
         "auth/profile.html", form=form, password_form=ChangePasswordForm(), role_name=ROLE_LABELS[current_user.role]
     )
@@ -154,16 +132,13 @@ def profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            user_service.change_own_password(db.session, current_user, form.current_password.data, form.new_password.data)
-            db.session.commit()
-            sessions.renew(current_user._get_current_object())  # other sessions end, this one stays
-            flash(_("Your password has been changed."), "success")
-            return redirect(landing_for(current_user))
-        except ServiceError as error:
-            db.session.rollback()
-            form_errors_from(form, error)
+    changed = run_service(form, lambda: user_service.change_own_password(
+        db.session, current_user, form.current_password.data, form.new_password.data
+    ))
+    if changed.saved:
+        sessions.renew(current_user._get_current_object())  # other sessions end, this one stays
+        flash(_("Your password has been changed."), "success")
+        return redirect(landing_for(current_user))
     return render_template("auth/change_password.html", form=form, forced=current_user.must_change_password)
 
 

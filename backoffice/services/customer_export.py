@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
-from backoffice.services.customers import search_condition
+from backoffice.services.customer_list import search_condition
 from backoffice.infra.spreadsheet import language_of, stream_csv
 from backoffice.services.validation import parse_id
 

@@ -10,29 +10,25 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, or_, select, union
+from sqlalchemy import Select, exists, func, or_, select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
 from backoffice.models import roles
 from backoffice.models.customer import STATUSES
-from backoffice.models.organization import lock_organization, org_number_key
+from backoffice.models.organization import lock_organization
 from backoffice.services import locking
+from backoffice.services import sharing
 from backoffice.services import users as user_service
+from backoffice.services.customer_list import like, organization_matches, words
 from backoffice.services.errors import ServiceError, unique_guard
-from backoffice.services.validation import check_text, is_one_line_column, search_text
+from backoffice.services.validation import check_text, is_one_line_column, parse_id
 
 FIELDS = ("organization_id", "admin_user_id", "status", "customer_number", "allow_shared_billing")
 BILLING_FIELDS = ("digital_address", "address", "post_number", "municipality", "phone", "email", "responsible_person")
-BILLING_MAX = {
-    "digital_address": 200,
-    "address": 200,
-    "post_number": 20,
-    "municipality": 100,
-    "phone": 50,
-    "email": 254,
-    "responsible_person": 200,
-}
+# The lengths are the model's columns' (the form and the checks below read them from here).
+BILLING_MAX = {name: BillingInfo.__table__.columns[name].type.length for name in BILLING_FIELDS}
+CUSTOMER_NUMBER_MAX = Customer.__table__.columns["customer_number"].type.length
 
 _ORG_TAKEN = _l("This organization already has a customer account.")
 _ADMIN_TAKEN = _l("This user is already the customer admin of another customer.")
@@ -45,7 +41,7 @@ _GUARD = {
 # The user picked as customer admin is written too (guest -> customer admin): a request that loses the
 # race for that user's row (its version moved) is told so beside the picker.
 _STALE_ADMIN = {"user": ("admin_user_id", _ADMIN_TAKEN)}
-_NUMBER_RE = re.compile(r"[0-9]{1,64}")
+_NUMBER_RE = re.compile(r"[0-9]+")  # (the length: CUSTOMER_NUMBER_MAX)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # The one extension point of the customer transitions: functions (session, customer) -> list of messages
@@ -61,17 +57,7 @@ def add_purge_blocker(check) -> None:
         purge_blockers.append(check)
 
 
-# --- queries the pickers and the list use ----------------------------------------------------
-def _words(search: str | None) -> list[str]:
-    """At most five words of at most 100 characters; NUL (which PostgreSQL refuses) is dropped."""
-    return [w[:100] for w in search_text(search, 1000).split() if w][:5]
-
-
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
+# --- queries the pickers use (the list's own query is services/customer_list.py) -----------------
 def eligible_admins_query(session=None, search: str | None = None) -> Select:
     """Users with the role guest who are nobody's customer admin, by name (searched by name or e-mail)."""
     stmt = select(User).where(
@@ -79,13 +65,13 @@ def eligible_admins_query(session=None, search: str | None = None) -> Select:
         User.active.is_(True),
         ~exists().where(Customer.admin_user_id == User.id),
     )
-    for word in _words(search):
-        like = _like(word)
+    for word in words(search):
+        pattern = like(word)
         stmt = stmt.where(
             or_(
-                User.first_name.ilike(like, escape="\\"),
-                User.last_name.ilike(like, escape="\\"),
-                User.email.ilike(like, escape="\\"),
+                User.first_name.ilike(pattern, escape="\\"),
+                User.last_name.ilike(pattern, escape="\\"),
+                User.email.ilike(pattern, escape="\\"),
             )
         )
     return stmt.order_by(User.last_name, User.first_name, User.id)
@@ -97,38 +83,9 @@ def available_organizations_query(session=None, search: str | None = None) -> Se
         Organization.deleted_at.is_(None),
         ~exists().where(Customer.organization_id == Organization.id),
     )
-    for word in _words(search):
+    for word in words(search):
         stmt = stmt.where(organization_matches(word))
     return stmt.order_by(Organization.name, Organization.id)
-
-
-def organization_matches(word: str):
-    """One search word against an organization: its name, or its number with spaces and dashes ignored."""
-    conditions = [Organization.name.ilike(_like(word), escape="\\")]
-    key = org_number_key(word)
-    if key:
-        conditions.append(Organization.org_number_key.like(_like(key), escape="\\"))
-    return or_(*conditions)
-
-
-def search_condition(search: str | None):
-    """The list's search: every word matches the organization's name or number, or the customer number.
-
-    Written as ``customer.id IN (… UNION …)`` so that each branch can use its own index
-    (pg_trgm GIN indexes on PostgreSQL) instead of one OR spread over two joined tables.
-    """
-    condition = None
-    for word in _words(search):
-        by_org = select(Customer.id).join(Organization, Organization.id == Customer.organization_id).where(
-            organization_matches(word)
-        )
-        if word.isdigit():  # customer numbers are digits only: other words can't match one
-            by_number = select(Customer.id).where(Customer.customer_number.like(_like(word), escape="\\"))
-            word_condition = Customer.id.in_(union(by_org, by_number).scalar_subquery())
-        else:
-            word_condition = Customer.id.in_(by_org.scalar_subquery())
-        condition = word_condition if condition is None else condition & word_condition
-    return condition
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -136,8 +93,8 @@ def _clean_number(value) -> str | None:
     value = (value or "").strip() if value is None or isinstance(value, str) else str(value)
     if not value:
         return None
-    if len(value) > 64:
-        raise ServiceError(_l("The customer number can be at most 64 digits."), "customer_number")
+    if len(value) > CUSTOMER_NUMBER_MAX:
+        raise ServiceError(_l("The customer number can be at most %(max)d digits.", max=CUSTOMER_NUMBER_MAX), "customer_number")
     if not _NUMBER_RE.fullmatch(value):
         raise ServiceError(_l("The customer number may contain digits only."), "customer_number")
     return value
@@ -146,11 +103,8 @@ def _clean_number(value) -> str | None:
 def _as_id(value, field: str) -> int:
     if isinstance(value, (User, Organization)):
         return value.id
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ServiceError(_l("This field is required."), field) from None
-    if number <= 0 or number > 2**31 - 1:
+    number = parse_id(value)  # (ASCII digits only: int() would take " 7" or full-width "７")
+    if number is None:
         raise ServiceError(_l("This field is required."), field)
     return number
 
@@ -319,7 +273,7 @@ def update_customer(
             _lock_organization_alive(session, customer.organization_id)
         if sharing_disabled:
             # the shares go (confirmed), or the edit is refused while there are any
-            _sharing().set_allow_shared_billing(session, actor, customer, False, confirmed=confirm_unshare)
+            sharing.set_allow_shared_billing(session, actor, customer, False, confirmed=confirm_unshare)
             session.flush()
         if billing is not None:
             set_billing(session, actor, customer, **billing)
@@ -410,7 +364,7 @@ def purge_customer(session, actor: User | None, customer: Customer) -> None:
     blockers = what_blocks_purge(session, customer)
     if blockers:
         raise ServiceError(_l("It can't be permanently deleted: %(why)s", why="; ".join(map(str, blockers))))
-    _sharing().notify_purge(session, actor, customer)  # tells the admins whose shared accounts it leaves
+    sharing.notify_purge(session, actor, customer)  # tells the admins whose shared accounts it leaves
     session.delete(customer)  # billing_info and shared_account rows go by their ON DELETE CASCADE
     session.flush()
 
@@ -481,16 +435,3 @@ def organization_purge_blockers(session, org: Organization) -> list:
 
 def customer_of_organization(session, org: Organization) -> Customer | None:
     return session.scalar(select(Customer).where(Customer.organization_id == org.id))
-
-
-
-def _sharing():
-    """The sharing service, imported when called: it imports this module (the customer search) at load time.
-
-    A function-local import until the customer search moves to its own module (services/customer_list.py,
-    another change of issue 9); then this becomes a module-level import and tests/test_layers.py's
-    DEFERRED_CYCLES entry goes.
-    """
-    from backoffice.services import sharing
-
-    return sharing

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from backoffice.models import User
 from backoffice.models.versioned import remember_actor
 from backoffice.services.errors import ConflictError, ServiceError
+from backoffice.services.validation import parse_id
 
 __all__ = ["check_version", "conflict", "remember_actor", "stale_guard"]
 
@@ -60,11 +61,8 @@ def check_version(session, actor: User | None, record, expected_version) -> None
     remember_actor(session, actor)
     if expected_version is None:
         return
-    try:
-        expected = int(expected_version)
-    except (TypeError, ValueError):
-        expected = -1
-    if expected != record.version:
+    expected = parse_id(expected_version)  # versions start at 1; a malformed one is None: a conflict
+    if expected is None or expected != record.version:
         raise conflict(session, actor, record)
 
 

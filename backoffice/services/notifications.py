@@ -14,6 +14,7 @@ from backoffice.models import Notification, User
 from backoffice.models.base import utcnow
 from backoffice.services.errors import ServiceError
 from backoffice.services.mail import absolute_url, queue_mail
+from backoffice.services.validation import parse_id
 
 PAGE_SIZE = 20
 
@@ -74,10 +75,10 @@ def list_for(session, user: User, limit: int = PAGE_SIZE, offset: int = 0) -> li
 
 def mark_read(session, user: User, notification_id) -> Notification:
     """Mark one of the user's own notifications read; someone else's is 'not found'."""
-    notification = None
-    if str(notification_id).isdigit():
+    notification, number = None, parse_id(notification_id)
+    if number is not None:
         notification = session.scalar(
-            select(Notification).where(Notification.id == int(notification_id), Notification.user_id == user.id)
+            select(Notification).where(Notification.id == number, Notification.user_id == user.id)
         )
     if notification is None:
         raise ServiceError(_l("That notification does not exist."))

@@ -12,11 +12,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from backoffice.models import Customer, Organization, SharedAccount
-from backoffice.services.customers import search_condition as customer_search
+from backoffice.services.customer_list import search_condition as customer_search
 from backoffice.services import locking
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.notifications import notify
-from backoffice.services.validation import search_text
+from backoffice.services.validation import parse_id, search_text
 
 LOOKUP_LIMIT = 20
 PORTAL_LINK = "/portal/"
@@ -156,10 +156,10 @@ def _notify_removed(session, link: SharedAccount) -> None:
 
 
 def get_link(session, customer: Customer, link_id) -> SharedAccount:
-    link = None
-    if str(link_id).isdigit():
+    link, number = None, parse_id(link_id)
+    if number is not None:
         link = session.scalar(
-            select(SharedAccount).where(SharedAccount.id == int(link_id), SharedAccount.customer_id == customer.id)
+            select(SharedAccount).where(SharedAccount.id == number, SharedAccount.customer_id == customer.id)
         )
     if link is None:
         raise ServiceError(_l("This shared account does not exist (any more)."))

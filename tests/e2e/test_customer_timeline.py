@@ -19,7 +19,7 @@ def test_edit_a_customer_see_old_to_new_in_its_timeline_add_a_note_and_scroll(pa
     expect(panel.get_by_label("Status")).to_be_visible()
     panel.get_by_label("Status").select_option("INACTIVE")
     panel.get_by_role("button", name="Update").click()
-    expect(page.get_by_text("The customer account Tidslinje AB was updated.")).to_be_visible()
+    expect(page.get_by_text("Customer Tidslinje AB was updated.")).to_be_visible()
 
     page.goto(f"/admin/customers/details/?id={customer.id}")
     page.get_by_role("link", name="Timeline").click()
