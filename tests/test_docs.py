@@ -57,3 +57,30 @@ def test_make_run_migrates_seeds_on_first_run_and_serves():
 def test_make_test_leaves_out_the_browser_tests_and_make_e2e_runs_them():
     assert "--ignore=tests/e2e tests" in _target("test")
     assert "tests/e2e" in _target("e2e")
+
+
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text()
+
+
+def test_architecture_names_every_package_and_top_level_module():
+    """docs/architecture.md is the map of the code: every package and module directly under backoffice/ is on it."""
+    package = ROOT / "backoffice"
+    names = [p.name for p in package.iterdir() if p.is_dir() and (p / "__init__.py").exists()]
+    names += [p.name for p in package.glob("*.py") if p.name != "__init__.py"]
+    missing = [name for name in names if f"{name}/" not in ARCHITECTURE and f"`{name}`" not in ARCHITECTURE
+               and name not in ARCHITECTURE]
+    assert not missing, f"docs/architecture.md does not mention {missing}"
+    for sub in ("services/history/", "models/roles.py", "infra/", "saving.py", "parsers.py"):
+        assert sub in ARCHITECTURE, sub
+
+
+def test_architecture_links_nothing_outside_the_repository():
+    assert "../" not in ARCHITECTURE
+    assert not re.search(r"\]\((https?:|/)", ARCHITECTURE)
+
+
+def test_architecture_names_only_paths_that_exist():
+    """Every `path/like.py` the page names is in the tree (a moved module can't leave the map behind)."""
+    for path in set(re.findall(r"`((?:[a-z_]+/)*[a-z_]+\.py)", ARCHITECTURE)):
+        candidates = [ROOT / "backoffice" / path, ROOT / path, ROOT / "tests" / path]
+        assert any(c.exists() for c in candidates) or list(ROOT.glob(f"backoffice/**/{path}")), path
