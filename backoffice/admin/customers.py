@@ -142,6 +142,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     create_label = _l("Add customer")
     create_in_panel = True
     column_list = ("organization", "status", "admin", "allow_shared_billing")
+    default_sort_column = "organization"  # the list's own order (customer_list: organization name, id)
     column_labels = {
         "organization": _l("Organization"),
         "status": _l("Status"),

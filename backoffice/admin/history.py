@@ -180,7 +180,7 @@ class HistoryTabMixin:
             "note_form": NoteForm() if self.allowed("edit") else None,
             "note_url": self.get_url(".history_note_view", id=pk, group=group),
             "delete_note_url": lambda e: self.get_url(".history_note_delete_view", id=pk, entry=e.id, url=here),
-            "restore_url": lambda e, f: self.get_url(".history_restore_view", id=pk, entry=e.id, field=f, url=here),
+            "restore_url": lambda entry, field: self.get_url(".history_restore_view", id=pk, entry=entry.id, field=field, url=here),
             "can_delete_note": lambda e: history.can_delete_note(current_user, e),
             "can_restore": can(current_user, "history.restore"),
             **timeline_helpers(),
@@ -190,10 +190,10 @@ class HistoryTabMixin:
     @accepts(id=Id(), group=Choice(*history.KIND_GROUPS), before=Cursor(), fragment=Flag())
     def history_view(self):
         model = self.get_one_or_404(arg("id"))
-        tl = self.timeline_context(model)
+        timeline = self.timeline_context(model)
         if arg("fragment"):
-            return render_template("admin/_timeline_entries.html", tl=tl)
-        return self.render(self.history_template, model=model, tl=tl, record_tabs=self.record_tabs(model, "history"),
+            return render_template("admin/_timeline_entries.html", timeline=timeline)
+        return self.render(self.history_template, model=model, timeline=timeline, record_tabs=self.record_tabs(model, "history"),
                            return_url=self.get_url(".index_view"))
 
     @expose("/history/note/", methods=("POST",))
@@ -210,9 +210,9 @@ class HistoryTabMixin:
             flash(_("The note was added."), "success")
             return redirect(back)
         # Refused: the history again, with what was typed and the reason beside the field.
-        tl = self.timeline_context(model)
-        tl["note_form"] = form
-        page = self.render(self.history_template, model=model, tl=tl, record_tabs=self.record_tabs(model, "history"),
+        timeline = self.timeline_context(model)
+        timeline["note_form"] = form
+        page = self.render(self.history_template, model=model, timeline=timeline, record_tabs=self.record_tabs(model, "history"),
                            return_url=self.get_url(".index_view"))
         return page, 400
 
@@ -340,23 +340,23 @@ class AuditLogView(SecureBaseView):
         local = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=zone)  # (Date(): no overflow)
         return local.astimezone(UTC)
 
-    def _query(self, f: dict):
+    def _query(self, chosen: dict):
         query = select(HistoryEntry)
-        if f["user"] == "system":
+        if chosen["user"] == "system":
             query = query.where(HistoryEntry.actor_id.is_(None))
-        elif f["user"] is not None:
-            query = query.where(HistoryEntry.actor_id == f["user"])
-        if f["record_type"]:
-            query = query.where(HistoryEntry.record_type == f["record_type"])
-        if f["kind"]:
-            query = query.where(HistoryEntry.kind == f["kind"])
-        start, stop = self._day(f["date_from"]), self._day(f["date_to"], end=True)
+        elif chosen["user"] is not None:
+            query = query.where(HistoryEntry.actor_id == chosen["user"])
+        if chosen["record_type"]:
+            query = query.where(HistoryEntry.record_type == chosen["record_type"])
+        if chosen["kind"]:
+            query = query.where(HistoryEntry.kind == chosen["kind"])
+        start, stop = self._day(chosen["date_from"]), self._day(chosen["date_to"], end=True)
         if start is not None:
             query = query.where(HistoryEntry.occurred_at >= start)
         if stop is not None:
             query = query.where(HistoryEntry.occurred_at < stop)
-        if f["q"]:
-            pattern = "%" + f["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        if chosen["q"]:
+            pattern = "%" + chosen["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(
                 or_(HistoryEntry.record_name.ilike(pattern, escape="\\"), HistoryEntry.note.ilike(pattern, escape="\\"),
                     HistoryEntry.actor_name.ilike(pattern, escape="\\"))
@@ -366,8 +366,8 @@ class AuditLogView(SecureBaseView):
     @expose("/")
     @accepts(**filter_params, before=Cursor())
     def index(self):
-        f = self._filters()
-        query = self._query(f)
+        chosen = self._filters()
+        query = self._query(chosen)
         before = arg("before")
         if before is not None:
             cursor = db.session.get(HistoryEntry, before)
@@ -378,7 +378,7 @@ class AuditLogView(SecureBaseView):
                 )
         rows = list(db.session.scalars(query.limit(AUDIT_PAGE + 1)))
         entries, more = rows[:AUDIT_PAGE], len(rows) > AUDIT_PAGE
-        active = {k: v for k, v in f.items() if v is not None and v != ""}
+        active = {k: v for k, v in chosen.items() if v is not None and v != ""}
         users = db.session.execute(
             select(User.id, User.first_name, User.last_name, User.email)
             .where(User.role.in_(roles_with("admin.access")))
@@ -387,7 +387,7 @@ class AuditLogView(SecureBaseView):
         return self.render(
             "admin/audit_log.html",
             entries=entries,
-            filters=self._shown(f),
+            filters=self._shown(chosen),
             users=users,
             record_types=labels.RECORD_TYPE_LABELS,
             kinds=labels.KIND_LABELS,

@@ -153,11 +153,11 @@ def user_photo(user_id: int):
     user = db.session.get(User, user_id)
     if user is None or not user.photo:
         abort(404)
-    response = current_app_response(user.photo, user.photo_mime)
+    response = photo_response(user.photo, user.photo_mime)
     return response
 
 
-def current_app_response(data: bytes, mime: str):
+def photo_response(data: bytes, mime: str):
     from flask import make_response
 
     response = make_response(data)
