@@ -306,7 +306,8 @@ def _settings_back(w):
     from backoffice.services import settings
 
     db.session.expire_all()
-    settings.update(db.session, None, require_two_factor_for_admins=False)
+    settings.update(db.session, None, require_two_factor_for_admins=False, auto_customer_number=False,
+                    customer_number_min_length=1, customer_number_max_length=64)
     db.session.commit()
 
 
@@ -323,7 +324,8 @@ def _settings_base(w):
     from backoffice.services import settings
 
     db.session.expire_all()
-    return {"version": str(settings.get(db.session).version)}
+    return {"version": str(settings.get(db.session).version),
+            "customer_number_min_length": "1", "customer_number_max_length": "64"}
 
 
 def _enrolling(w):
@@ -453,7 +455,9 @@ FORMS = [
     ),
     FormCase(
         "register settings", lambda w: "/admin/settings/", _settings_base,
-        {"version": hostile_number, "require_two_factor_for_admins": hostile_any}, row=_settings_row,
+        {"version": hostile_number, "require_two_factor_for_admins": hostile_any,
+         "customer_number_min_length": hostile_number, "customer_number_max_length": hostile_number,
+         "auto_customer_number": hostile_any, "confirm_outside": hostile_any}, row=_settings_row,
         after_accept=_settings_back,
     ),
     FormCase(
