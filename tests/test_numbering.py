@@ -328,3 +328,15 @@ def test_add_form_with_automatic_numbering_gives_the_next_number(client, session
     assert response.status_code == 302
     assert session.scalar(select(Customer.customer_number).where(Customer.organization_id == org.id)) == "0042"
     assert session.get(RegisterSettings, 1) is not None
+
+
+def test_demo_settings_and_its_customers_numbers_are_valid_under_them(session):
+    from backoffice import demo
+
+    demo.seed(session)
+    session.commit()
+    row = settings.get(session)
+    assert (row.customer_number_min_length, row.customer_number_max_length, row.auto_customer_number) == (4, 10, True)
+    numbers = list(session.scalars(select(Customer.customer_number)))
+    assert numbers and all(n is not None and 4 <= len(n) <= 10 for n in numbers)  # every demo customer has one
+    assert len(set(numbers)) == len(numbers)
