@@ -389,6 +389,12 @@ FORMS = [
         row=lambda w: (Customer, w.customer.id),
     ),
     FormCase(
+        "customer change number", lambda w: f"/admin/customers/change-number/?id={w.customer.id}",
+        lambda w: {"customer_number": "98765", "version": _version(Customer, w.customer.id)},
+        {"customer_number": hostile_any, "version": hostile_number},
+        row=lambda w: (Customer, w.customer.id),
+    ),
+    FormCase(
         "customer recover", lambda w: f"/admin/customers/recover/?id={w.deleted.id}",
         lambda w: {"admin_user_id": _free_ids()[1]}, {"admin_user_id": hostile_number},
         row=lambda w: (Customer, w.deleted.id), after_accept=_delete_again,
@@ -623,6 +629,7 @@ LISTS = [
     ListCase("customer create page", lambda w: "/admin/customers/new/", {"url": hostile_text, "panel": hostile_any}),
     ListCase("customer dialogs", lambda w: "/admin/customers/soft-delete/", DETAIL_PARAMS),
     ListCase("customer recover dialog", lambda w: "/admin/customers/recover/", DETAIL_PARAMS),
+    ListCase("customer change-number dialog", lambda w: "/admin/customers/change-number/", DETAIL_PARAMS),
     ListCase("organization purge dialog", lambda w: "/admin/organizations/purge/", DETAIL_PARAMS),
     ListCase("user password dialog", lambda w: "/admin/users/password/", DETAIL_PARAMS),
     ListCase("bulk delete dialog", lambda w: "/admin/customers/bulk-delete/", {"ids": hostile_number, "url": hostile_text}),
