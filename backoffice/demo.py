@@ -200,10 +200,22 @@ def seed(session, actor=None) -> dict:
         for org in session.scalars(select(Organization).order_by(Organization.org_number_key).offset(60).limit(3)):
             org_service.soft_delete_organization(session, actor, org)
     _enrol_demo_admin(session)
+    _demo_settings(session, actor)
     added["customers"] = seed_customers(session, actor)
     added["shared accounts"] = seed_sharing(session, actor)
     added["history notes"] = _seed_history(session)
     return added
+
+
+def _demo_settings(session, actor) -> None:
+    """The customers' register settings, once (while they are the installation's defaults): customer
+    numbers of 4–10 digits, the next one generated for a customer added without one."""
+    from backoffice.services import settings
+
+    row = settings.get(session)
+    if (row.customer_number_min_length, row.customer_number_max_length, row.auto_customer_number) == (1, 64, False):
+        settings.update(session, actor, customer_number_min_length=4, customer_number_max_length=10,
+                        auto_customer_number=True)
 
 
 def _enrol_demo_admin(session) -> None:

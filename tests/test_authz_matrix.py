@@ -64,6 +64,7 @@ ACCESS: dict[str, tuple[set, set]] = {
     "customers.recover_view": (ADMINS, ADMINS),
     "customers.bulk_delete_view": (ADMINS, ADMINS),
     "customers.purge_view": (ADMINS, ADMINS),
+    "customers.change_number_view": (ADMINS, ADMINS),  # issue 10: customers.change_number
     "customers.ajax_update": (set(), set()),
     "customers.export": (set(), set()),
     # Customers: shared accounts, export

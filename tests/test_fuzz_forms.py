@@ -306,7 +306,8 @@ def _settings_back(w):
     from backoffice.services import settings
 
     db.session.expire_all()
-    settings.update(db.session, None, require_two_factor_for_admins=False)
+    settings.update(db.session, None, require_two_factor_for_admins=False, auto_customer_number=False,
+                    customer_number_min_length=1, customer_number_max_length=64)
     db.session.commit()
 
 
@@ -323,7 +324,8 @@ def _settings_base(w):
     from backoffice.services import settings
 
     db.session.expire_all()
-    return {"version": str(settings.get(db.session).version)}
+    return {"version": str(settings.get(db.session).version),
+            "customer_number_min_length": "1", "customer_number_max_length": "64"}
 
 
 def _enrolling(w):
@@ -384,6 +386,12 @@ FORMS = [
         {"organization_id": hostile_number, "admin_user_id": hostile_number, "status": hostile_any,
          "customer_number": hostile_any, "allow_shared_billing": hostile_any, "billing_email": hostile_text,
          "confirm_unshare": hostile_any, **text_fields(BILLING)},
+        row=lambda w: (Customer, w.customer.id),
+    ),
+    FormCase(
+        "customer change number", lambda w: f"/admin/customers/change-number/?id={w.customer.id}",
+        lambda w: {"customer_number": "98765", "version": _version(Customer, w.customer.id)},
+        {"customer_number": hostile_any, "version": hostile_number},
         row=lambda w: (Customer, w.customer.id),
     ),
     FormCase(
@@ -453,7 +461,9 @@ FORMS = [
     ),
     FormCase(
         "register settings", lambda w: "/admin/settings/", _settings_base,
-        {"version": hostile_number, "require_two_factor_for_admins": hostile_any}, row=_settings_row,
+        {"version": hostile_number, "require_two_factor_for_admins": hostile_any,
+         "customer_number_min_length": hostile_number, "customer_number_max_length": hostile_number,
+         "auto_customer_number": hostile_any, "confirm_outside": hostile_any}, row=_settings_row,
         after_accept=_settings_back,
     ),
     FormCase(
@@ -619,6 +629,7 @@ LISTS = [
     ListCase("customer create page", lambda w: "/admin/customers/new/", {"url": hostile_text, "panel": hostile_any}),
     ListCase("customer dialogs", lambda w: "/admin/customers/soft-delete/", DETAIL_PARAMS),
     ListCase("customer recover dialog", lambda w: "/admin/customers/recover/", DETAIL_PARAMS),
+    ListCase("customer change-number dialog", lambda w: "/admin/customers/change-number/", DETAIL_PARAMS),
     ListCase("organization purge dialog", lambda w: "/admin/organizations/purge/", DETAIL_PARAMS),
     ListCase("user password dialog", lambda w: "/admin/users/password/", DETAIL_PARAMS),
     ListCase("bulk delete dialog", lambda w: "/admin/customers/bulk-delete/", {"ids": hostile_number, "url": hostile_text}),

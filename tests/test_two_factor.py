@@ -239,12 +239,13 @@ def test_settings_page_saves_and_detects_conflicts(client, session, admin):
     session.commit()
     settings.update(session, None, require_two_factor_for_admins=False)
     session.commit()
-    response = client.post("/admin/settings/", data={"version": version, "require_two_factor_for_admins": "y"})
+    lengths = {"customer_number_min_length": "1", "customer_number_max_length": "64"}  # (issue 10: the page's other fields)
+    response = client.post("/admin/settings/", data={"version": version, "require_two_factor_for_admins": "y", **lengths})
     assert response.status_code == 409
     session.expire_all()
     assert settings.get(session).require_two_factor_for_admins is False
     response = client.post("/admin/settings/", data={"version": settings.get(session).version,
-                                                     "require_two_factor_for_admins": "y"})
+                                                     "require_two_factor_for_admins": "y", **lengths})
     assert response.status_code == 302
     session.expire_all()
     assert settings.get(session).require_two_factor_for_admins is True

@@ -25,6 +25,7 @@ from backoffice.parsers import DIALOG, Flag, Ids, ReturnUrl, accepts, arg, form_
 from backoffice.saving import run_service
 from backoffice.services import customer_list
 from backoffice.services import customers as service
+from backoffice.services import numbering
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
 from backoffice.services.validation import parse_id
@@ -92,6 +93,16 @@ class CustomerEditForm(CustomerForm):
     version = VersionField()  # optimistic locking: compared by the service, never assigned
 
 
+class ChangeNumberForm(Form):
+    customer_number = StringField(
+        _l("New customer number"),
+        validators=[Optional(), column_length(Customer.customer_number),
+                    Regexp(r"^[0-9]*$", message=_l("The customer number may contain digits only."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "autofocus": True},
+    )
+    version = VersionField()
+
+
 class RecoverForm(Form):
     admin_user_id = PickerField(
         _l("Customer admin"),
@@ -106,7 +117,9 @@ BILLING_FORM_FIELDS = tuple(f"billing_{name}" for name in service.BILLING_FIELDS
 
 # --- list cells ------------------------------------------------------------------------------------
 def _organization(view, context, model, name):
-    return model.organization.name if model.organization else ""
+    if not model.organization:
+        return ""
+    return numbering.with_number(db.session, model, model.organization.name)  # "12345 · Name" per the setting
 
 
 def _status(view, context, model, name):
@@ -136,6 +149,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         "bulk_delete_view": "delete",
         "admin_search_view": "pick",
         "organization_search_view": "pick",
+        "change_number_view": "change_number",
     }
     list_template = "admin/customers/list.html"
     form = CustomerForm
@@ -244,10 +258,13 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     not_editable_message = _l("A deleted customer can't be edited. Recover it first.")
 
     def record_name(self, model) -> str:
-        return model.display_name
+        return numbering.with_number(db.session, model)
 
     def create_form(self, obj=None):
-        return CustomerForm()
+        form = CustomerForm()
+        if service.numbering_is_automatic(db.session):
+            form.customer_number.description = _("Leave it empty to get the next customer number.")
+        return form
 
     def edit_form(self, obj=None):
         if request.method == "POST":
@@ -265,6 +282,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def prepare_form(self, form, model):
         self._organization_choices(form.organization_id, keep=model.organization if model else None)
         self._admin_choices(form.admin_user_id, keep=model.admin if model else None)
+        if model is not None and not self.allowed("change_number"):
+            # Shown, not editable: the service refuses a changed number from anyone without the permission.
+            form.customer_number.render_kw = {**(form.customer_number.render_kw or {}), "readonly": True}
+            form.customer_number.description = _("Only a system administrator can change the customer number.")
 
     def render_form(self, form, model, status, message=None):
         """The side panel's form (a fragment with ?panel=1; a page of its own without JavaScript)."""
@@ -339,7 +360,45 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             menu=self.row_menu(customer, self.list_url()),
             return_url=self.list_url(),
             record_tabs=self.record_tabs(customer, "overview"),
+            title_name=numbering.with_number(db.session, customer),
+            change_number_url=self.change_number_url(customer),
         )
+
+    @expose("/change-number/", methods=("GET", "POST"))
+    @accepts(**DIALOG)
+    def change_number_view(self):
+        """Change the customer number after creation (customers.change_number; seed 001)."""
+        customer = self.get_one_or_404(arg("id"))
+        if customer.is_deleted:
+            return self._refuse_state(_("A deleted customer can't be changed. Recover it first."))
+        form = ChangeNumberForm() if request.method == "POST" else ChangeNumberForm(
+            customer_number=customer.customer_number, version=customer.version
+        )
+        low, high = numbering.bounds(db.session)
+        messages = [
+            _("The customer number links this customer to the accounting system; change it there too."),
+            str(numbering.length_message(low, high)),
+        ]
+
+        def perform(form):
+            service.update_customer(
+                db.session, self.actor, customer, expected_version=posted_version(form),
+                customer_number=form.customer_number.data,
+            )
+            return _("The customer number of %(name)s was changed.", name=customer.display_name)
+
+        return self.confirm(
+            form=form,
+            title=_("Change customer number"),
+            messages=messages,
+            submit_label=_("Change"),
+            perform=perform,
+        )
+
+    def change_number_url(self, customer) -> str | None:
+        if customer.is_deleted or not self.allowed("change_number"):
+            return None
+        return self.get_url(".change_number_view", id=customer.id, url=self.get_url(".details_view", id=customer.id))
 
     # --- delete, recover, permanently delete ---------------------------------------------------------
     def delete_messages(self, obj):

@@ -81,6 +81,14 @@ FIELD_LABELS = {
     "shared_account": _l("Shared account"),
     "deleted_at": _l("Deleted"),
     "require_two_factor_for_admins": _l("Require two-factor sign-in for system administrators"),
+    "customer_number_min_length": _l("Customer number minimum length"),
+    "customer_number_max_length": _l("Customer number maximum length"),
+    "auto_customer_number": _l("Automatically generate the next customer number"),
+    "number_in_display_name": _l("Include the customer number in the display name"),
+    "show_language": _l("Show language"),
+    "show_cost_center": _l("Show cost-center field"),
+    "view_service_items": _l("View service items"),
+    "view_work_order_items": _l("View work-order items"),
 }
 
 

@@ -27,6 +27,7 @@ PERMISSIONS = {
     "customers.edit": _l("Edit customers"),
     "customers.delete": _l("Delete and recover customers"),
     "customers.purge": _l("Permanently delete customers"),
+    "customers.change_number": _l("Change a customer's customer number after creation"),
     "customers.export": _l("Download customers as CSV"),
     "users.view": _l("View users"),
     "users.create": _l("Create users"),

@@ -18,6 +18,7 @@ from backoffice.models import roles
 from backoffice.models.customer import STATUSES
 from backoffice.models.organization import lock_organization
 from backoffice.services import locking
+from backoffice.services import numbering
 from backoffice.services import sharing
 from backoffice.services import users as user_service
 from backoffice.services.customer_list import like, organization_matches, words
@@ -32,7 +33,7 @@ CUSTOMER_NUMBER_MAX = Customer.__table__.columns["customer_number"].type.length
 
 _ORG_TAKEN = _l("This organization already has a customer account.")
 _ADMIN_TAKEN = _l("This user is already the customer admin of another customer.")
-_NUMBER_TAKEN = _l("Another customer already has this customer number.")
+_NUMBER_TAKEN = numbering.NUMBER_TAKEN
 _GUARD = {
     "organization_id": ("organization_id", _ORG_TAKEN),
     "admin_user_id": ("admin_user_id", _ADMIN_TAKEN),
@@ -41,7 +42,6 @@ _GUARD = {
 # The user picked as customer admin is written too (guest -> customer admin): a request that loses the
 # race for that user's row (its version moved) is told so beside the picker.
 _STALE_ADMIN = {"user": ("admin_user_id", _ADMIN_TAKEN)}
-_NUMBER_RE = re.compile(r"[0-9]+")  # (the length: CUSTOMER_NUMBER_MAX)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # The one extension point of the customer transitions: functions (session, customer) -> list of messages
@@ -89,15 +89,15 @@ def available_organizations_query(session=None, search: str | None = None) -> Se
 
 
 # --- validation --------------------------------------------------------------------------------
-def _clean_number(value) -> str | None:
-    value = (value or "").strip() if value is None or isinstance(value, str) else str(value)
-    if not value:
-        return None
-    if len(value) > CUSTOMER_NUMBER_MAX:
-        raise ServiceError(_l("The customer number can be at most %(max)d digits.", max=CUSTOMER_NUMBER_MAX), "customer_number")
-    if not _NUMBER_RE.fullmatch(value):
-        raise ServiceError(_l("The customer number may contain digits only."), "customer_number")
-    return value
+def _clean_number(session, value) -> str | None:
+    return numbering.clean(session, value)  # the rules of customer numbers: services/numbering.py
+
+
+def _may_change_number(session, actor: User | None, customer: Customer, number: str | None) -> None:
+    """After creation only a holder of customers.change_number (a system administrator) changes the
+    number; the CLI and restores without an actor act as the system."""
+    if number != customer.customer_number and actor is not None and not roles.can(actor, "customers.change_number"):
+        raise ServiceError(_l("Only a system administrator can change the customer number."), "customer_number")
 
 
 def _as_id(value, field: str) -> int:
@@ -116,11 +116,7 @@ def _check_status(status) -> str:
 
 
 def _check_number_free(session, number: str | None, own_id: int | None) -> None:
-    if number is None:
-        return
-    found = session.scalar(select(Customer.id).where(Customer.customer_number == number))
-    if found is not None and found != own_id:
-        raise ServiceError(_NUMBER_TAKEN, "customer_number")
+    numbering.check_free(session, number, own_id)
 
 
 def _organization_for(session, organization_id, own: Customer | None = None) -> Organization:
@@ -181,6 +177,11 @@ def _refuse_if_deleted(customer: Customer) -> None:
         raise ServiceError(_l("A deleted customer can't be changed. Recover it first."))
 
 
+def numbering_is_automatic(session) -> bool:
+    """Whether a customer created without a number gets the next one (the register setting)."""
+    return numbering.is_automatic(session)
+
+
 # --- transitions -------------------------------------------------------------------------------
 def create_customer(
     session,
@@ -195,9 +196,11 @@ def create_customer(
 ) -> Customer:
     locking.remember_actor(session, actor)
     status = _check_status(status or "ACTIVE")
-    number = _clean_number(customer_number)
+    number = _clean_number(session, customer_number)
     org = _organization_for(session, organization_id)
     admin = _admin_for(session, admin_user_id)
+    if number is None:
+        number = numbering.for_new_customer(session, None)  # the next one when numbering is automatic
     _check_number_free(session, number, None)
     customer = Customer(
         type="business",
@@ -240,8 +243,14 @@ def update_customer(
     if "status" in changes:
         _check_status(changes["status"])
     if "customer_number" in changes:
-        changes["customer_number"] = _clean_number(changes["customer_number"])
-        _check_number_free(session, changes["customer_number"], customer.id)
+        typed = changes["customer_number"]
+        typed = None if typed is None else (str(typed).strip() or None)
+        _may_change_number(session, actor, customer, typed)
+        if typed == customer.customer_number:
+            del changes["customer_number"]  # unchanged: an old number outside today's bounds stays as it is
+        else:
+            changes["customer_number"] = _clean_number(session, typed)
+            _check_number_free(session, changes["customer_number"], customer.id)
     if "allow_shared_billing" in changes:
         changes["allow_shared_billing"] = bool(changes["allow_shared_billing"])
     new_org = None

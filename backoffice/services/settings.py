@@ -1,32 +1,103 @@
-"""Register settings: the one row, read and written only here."""
+"""Register settings: the one row, read and written only here (the customer-number counter on the same
+row is services/numbering.py's)."""
 
 from __future__ import annotations
 
-from backoffice.models import RegisterSettings, User
-from backoffice.models.settings import SETTINGS_ID
-from backoffice.services import locking
+from flask_babel import lazy_gettext as _l
 
-FIELDS = ("require_two_factor_for_admins",)
+from sqlalchemy import func, select
+
+from backoffice.models import Customer, RegisterSettings, User
+from backoffice.models.settings import NUMBER_LENGTH_LIMIT, SETTINGS_ID
+from backoffice.services import locking
+from backoffice.services.errors import ServiceError
+
+FLAGS = (
+    "require_two_factor_for_admins",
+    "auto_customer_number",
+    "number_in_display_name",
+    "show_language",
+    "show_cost_center",
+    "view_service_items",
+    "view_work_order_items",
+)
+LENGTHS = ("customer_number_min_length", "customer_number_max_length")
+FIELDS = FLAGS + LENGTHS
 
 
 def get(session) -> RegisterSettings:
     """The settings row; made with the defaults (two-factor required) if it is missing."""
     row = session.get(RegisterSettings, SETTINGS_ID)
     if row is None:
-        row = RegisterSettings(id=SETTINGS_ID, require_two_factor_for_admins=True)
+        row = RegisterSettings(
+            id=SETTINGS_ID, require_two_factor_for_admins=True,
+            customer_number_min_length=1, customer_number_max_length=NUMBER_LENGTH_LIMIT,
+        )
         session.add(row)
         session.flush()
     return row
 
 
-def update(session, actor: User | None, *, expected_version=None, **changes) -> RegisterSettings:
-    """Change settings named in FIELDS; ``expected_version`` is the version the form was opened with."""
+def _length(value, field: str) -> int:
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str):
+        value = int(value) if value.strip().isascii() and value.strip().isdigit() else None
+    if not isinstance(value, int) or not 1 <= value <= NUMBER_LENGTH_LIMIT:
+        raise ServiceError(_l("Enter a whole number from 1 to %(max)d.", max=NUMBER_LENGTH_LIMIT), field)
+    return value
+
+
+def check_lengths(low, high) -> tuple[int, int]:
+    low = _length(low, "customer_number_min_length")
+    high = _length(high, "customer_number_max_length")
+    if low > high:
+        raise ServiceError(_l("The maximum length can't be less than the minimum length."), "customer_number_max_length")
+    return low, high
+
+
+def numbers_outside(session, low, high) -> int:
+    """How many existing customer numbers fall outside the bounds ``low``–``high`` (checked first)."""
+    low, high = check_lengths(low, high)
+    length = func.length(Customer.customer_number)
+    return session.scalar(
+        select(func.count()).select_from(Customer).where(
+            Customer.customer_number.is_not(None), (length < low) | (length > high)
+        )
+    ) or 0
+
+
+def update(session, actor: User | None, *, expected_version=None, confirm_outside: bool = True, **changes) -> RegisterSettings:
+    """Change settings named in FIELDS; ``expected_version`` is the version the form was opened with.
+
+    New customer-number bounds that existing numbers fall outside of are saved only with
+    ``confirm_outside`` (the page asks first; those customers keep their numbers, and a number is
+    checked against the bounds when it is set or changed)."""
     row = get(session)
     locking.check_version(session, actor, row, expected_version)
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise TypeError(sorted(unknown))
+    if set(LENGTHS) & set(changes):
+        low, high = check_lengths(
+            changes.get("customer_number_min_length", row.customer_number_min_length),
+            changes.get("customer_number_max_length", row.customer_number_max_length),
+        )
+        changes["customer_number_min_length"], changes["customer_number_max_length"] = low, high
+        moved = (low, high) != (row.customer_number_min_length, row.customer_number_max_length)
+        if moved and not confirm_outside:
+            outside = numbers_outside(session, low, high)
+            if outside:
+                raise ServiceError(outside_message(outside, low, high), "confirm_outside")
     with locking.stale_guard(session, actor, row):
         for name, value in changes.items():
-            if name not in FIELDS:
-                raise TypeError(name)
-            setattr(row, name, bool(value))
+            setattr(row, name, value if name in LENGTHS else bool(value))
         session.flush()
     return row
+
+
+def outside_message(count: int, low: int, high: int):
+    bounds = str(low) if low == high else f"{low}–{high}"
+    return _l(
+        "%(n)d customers have numbers outside %(bounds)s characters. Save anyway?", n=count, bounds=bounds
+    ) if count != 1 else _l("1 customer has a number outside %(bounds)s characters. Save anyway?", bounds=bounds)
