@@ -341,6 +341,12 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             record_tabs=self.record_tabs(customer, "overview"),
         )
 
+    def record_tabs(self, model, active: str) -> list[dict]:
+        """Overview | Contacts | Timeline (seed 004; the Contacts tab is admin/contacts.py)."""
+        from backoffice.admin.contacts import customer_tabs
+
+        return customer_tabs(model, active)
+
     # --- delete, recover, permanently delete ---------------------------------------------------------
     def delete_messages(self, obj):
         return [_("The customer account %(name)s will be marked as deleted and will be unreachable.", name=obj)]
