@@ -36,6 +36,7 @@ def test_add_two_contacts_and_switch_the_primary(page, admin, session):
     expect(panel).to_be_hidden()
     expect(_row(page, "Anna Berg").locator(".bo-primary-badge")).to_have_text("Primary")
 
+    page.wait_for_load_state()  # (the reloaded page's scripts have wired its links to the panel)
     page.get_by_role("link", name="Add contact").click()
     panel = page.get_by_role("dialog", name="Add contact")
     panel.get_by_label("First name").fill("Bo")
@@ -46,6 +47,7 @@ def test_add_two_contacts_and_switch_the_primary(page, admin, session):
     expect(panel).to_be_hidden()
     expect(_row(page, "Bo Ek").locator(".bo-primary-badge")).to_have_text("Primary")
     expect(_row(page, "Anna Berg").locator(".bo-primary-badge")).to_have_count(0)
+    page.wait_for_load_state()
 
     # Back to Anna with one click: the badge moves again.
     _row(page, "Anna Berg").get_by_role("button", name="Make primary").click()
@@ -54,6 +56,7 @@ def test_add_two_contacts_and_switch_the_primary(page, admin, session):
     expect(_row(page, "Bo Ek").locator(".bo-primary-badge")).to_have_count(0)
 
     # Removing asks first, naming the contact.
+    page.wait_for_load_state()
     _row(page, "Bo Ek").get_by_role("link", name="Remove").click()
     dialog = page.get_by_role("dialog", name="Remove contact Bo Ek?")
     expect(dialog).to_be_visible()
