@@ -182,3 +182,16 @@ def test_the_demo_gives_a_few_customers_two_or_three_contacts_one_primary(app, s
     assert len(by_customer) >= 5
     assert all(len(cs) in (2, 3) and sum(c.is_primary for c in cs) == 1 for cs in by_customer.values())
     assert demo.seed(session)["contacts"] == 0
+
+
+def test_every_model_with_an_edit_form_is_versioned_and_tracked():
+    """An edit form carries a version (optimistic locking) and its changes reach History; contacts and
+    contact roles joined the models that have one (issue 10)."""
+    from backoffice.models import Customer, Organization, RegisterSettings, User
+    from backoffice.models.history import TRACKED
+    from backoffice.models.versioned import Versioned
+
+    for model in (Customer, Organization, User, RegisterSettings, Contact, ContactRole):
+        assert issubclass(model, Versioned), model
+        assert model in TRACKED, model
+    assert "customer_contact" in history.timeline_types("customer")
