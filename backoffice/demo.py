@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from backoffice.models import Customer, Organization, SharedAccount, User
 from backoffice.models.organization import org_number_key
+from backoffice.services import contacts as contact_service
 from backoffice.services import customers as customer_service
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
@@ -203,6 +204,7 @@ def seed(session, actor=None) -> dict:
     _demo_settings(session, actor)
     added["customers"] = seed_customers(session, actor)
     added["shared accounts"] = seed_sharing(session, actor)
+    added["contacts"] = seed_contacts(session, actor)
     added["history notes"] = _seed_history(session)
     return added
 
@@ -216,6 +218,40 @@ def _demo_settings(session, actor) -> None:
     if (row.customer_number_min_length, row.customer_number_max_length, row.auto_customer_number) == (1, 64, False):
         settings.update(session, actor, customer_number_min_length=4, customer_number_max_length=10,
                         auto_customer_number=True)
+
+
+
+DEMO_TITLES = ["CEO", "Property manager", "Accountant", "Caretaker", "Operations manager"]
+
+
+def seed_contacts(session, actor=None) -> int:
+    """A few live customers get 2–3 contacts each, the first one primary; the three starting roles."""
+    from backoffice.models import Contact
+
+    if session.scalar(select(func.count()).select_from(Contact)):
+        return 0
+    contact_service.ensure_default_roles(session, actor)
+    roles = contact_service.roles(session)
+    live = session.scalars(
+        select(Customer).join(Organization).where(Customer.deleted_at.is_(None))
+        .order_by(Organization.name, Customer.id).limit(6)
+    )
+    added = 0
+    for i, customer in enumerate(live):
+        for j in range(2 + i % 2):
+            n = i * 3 + j
+            first, last = FIRST[(n + 3) % len(FIRST)], LAST[(n + 5) % len(LAST)]
+            contact_service.add_contact(
+                session, actor, customer,
+                first_name=first, last_name=last, title=DEMO_TITLES[n % len(DEMO_TITLES)],
+                role_id=roles[n % len(roles)].id if roles else None,
+                email=f"{first.lower()}.{last.lower()}@example.com".replace("ö", "o").replace("å", "a").replace("ä", "a"),
+                phone=f"+46 70 {300000 + n * 13}", language="sv" if n % 3 else "en",
+                send_service_protocol=j == 0, send_work_orders=j == 1, is_primary=j == 0,
+            )
+            added += 1
+    session.flush()
+    return added
 
 
 def _enrol_demo_admin(session) -> None:

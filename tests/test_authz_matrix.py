@@ -73,6 +73,16 @@ ACCESS: dict[str, tuple[set, set]] = {
     "shared_accounts.lookup": (EDITORS, set()),
     "shared_accounts.add": (set(), EDITORS),
     "shared_accounts.remove": (EDITORS, EDITORS),
+    # Customers: the Contacts tab (issue 10) and the managed contact roles (system administrators)
+    "customer_contacts.index": (STAFF, set()),
+    "customer_contacts.new_view": (EDITORS, EDITORS),
+    "customer_contacts.edit_view": (EDITORS, EDITORS),
+    "customer_contacts.primary_view": (set(), EDITORS),
+    "customer_contacts.remove_view": (EDITORS, EDITORS),
+    "contact_roles.index": (ADMINS, set()),
+    "contact_roles.new_view": (ADMINS, ADMINS),
+    "contact_roles.edit_view": (ADMINS, ADMINS),
+    "contact_roles.delete_view": (ADMINS, ADMINS),
     "customer_export.index": (EDITORS, set()),
     "customer_export.download": (EDITORS, set()),
     # Notifications: staff in the admin, customer admins in the portal

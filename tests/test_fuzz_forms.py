@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from backoffice.auth.reset import make_token
 from backoffice.extensions import db
-from backoffice.models import Customer, Notification, Organization, SharedAccount, User
+from backoffice.models import Contact, ContactRole, Customer, Notification, Organization, SharedAccount, User
 from backoffice.services import customers as customer_service
 from backoffice.services import notifications as notification_service
 from backoffice.services import sharing
@@ -345,6 +345,20 @@ def _fresh_free_customer_slot(w):
     factories.user(db.session, role="guest")
 
 
+CONTACT_TEXT = ["first_name", "last_name", "title", "phone"]
+
+
+def _contact(w) -> int:
+    """The main customer's contact (made once per world)."""
+    from backoffice.services import contacts as contact_service
+
+    found = db.session.scalar(select(Contact.id).where(Contact.customer_id == w.customer.id).order_by(Contact.id))
+    if found is None:
+        found = contact_service.add_contact(db.session, None, db.session.get(Customer, w.customer.id), first_name="Anna").id
+        db.session.commit()
+    return found
+
+
 text_fields = lambda names: {name: hostile_text for name in names}  # noqa: E731
 
 FORMS = [
@@ -490,6 +504,24 @@ FORMS = [
     FormCase(
         "customer note", lambda w: f"/admin/customers/history/note/?id={w.customer.id}",
         lambda w: {"text": "Called them."}, {"text": hostile_text}, row=lambda w: (Customer, w.customer.id),
+    ),
+    FormCase(
+        "contact add", lambda w: f"/admin/customers/contacts/new/?customer={w.customer.id}",
+        lambda w: {"first_name": "Anna", "last_name": "Berg"},
+        {**text_fields(CONTACT_TEXT), "email": hostile_text, "role_id": hostile_number, "language": hostile_any,
+         "is_primary": hostile_any, "send_service_protocol": hostile_any, "send_work_orders": hostile_any},
+        roundtrip={n: n for n in CONTACT_TEXT}, new_row=lambda: newest(Contact),
+    ),
+    FormCase(
+        "contact edit", lambda w: f"/admin/customers/contacts/edit/?id={_contact(w)}",
+        lambda w: {"first_name": "Anna", "last_name": "Berg", "version": _version(Contact, _contact(w))},
+        {**text_fields(CONTACT_TEXT), "email": hostile_text, "role_id": hostile_number, "language": hostile_any,
+         "is_primary": hostile_any},
+        row=lambda w: (Contact, _contact(w)), roundtrip={n: n for n in CONTACT_TEXT},
+    ),
+    FormCase(
+        "contact role add", lambda w: "/admin/contact-roles/new/", lambda w: {"name": f"Role {_seq()}"},
+        {"name": hostile_text}, roundtrip={"name": "name"}, new_row=lambda: newest(ContactRole),
     ),
 ]
 

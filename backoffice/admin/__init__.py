@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from backoffice.admin.base import deny
+from backoffice.admin.contacts import ContactRolesView, CustomerContactsView
 from backoffice.admin.customer_export import CustomerExportView
 from backoffice.admin.notifications import NotificationsView
 from backoffice.admin.shared_accounts import SharedAccountsView
@@ -82,8 +83,14 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(
         CustomerExportView(name=_l("Download CSV"), endpoint="customer_export", url="/admin/customers/export")
     )
+    admin.add_view(
+        CustomerContactsView(name=_l("Contacts"), endpoint="customer_contacts", url="/admin/customers/contacts")
+    )
     admin.add_view(NotificationsView(name=_l("Notifications"), endpoint="notifications", url="/admin/notifications"))
     admin.add_view(AuditLogView(name=_l("Audit log"), category="SYSTEM", endpoint="audit_log", url="audit-log"))
+    admin.add_view(
+        ContactRolesView(name=_l("Contact roles"), category="SYSTEM", endpoint="contact_roles", url="contact-roles")
+    )
     admin.add_view(SettingsView(name=_l("Settings"), category="SYSTEM", endpoint="settings", url="settings"))
     admin.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -15,6 +15,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Optional, Regexp
 
 from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny
+from backoffice.admin.contacts import customer_tabs
 from backoffice.admin.conflicts import VersionField, posted_version
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
@@ -399,6 +400,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         if customer.is_deleted or not self.allowed("change_number"):
             return None
         return self.get_url(".change_number_view", id=customer.id, url=self.get_url(".details_view", id=customer.id))
+
+    def record_tabs(self, model, active: str) -> list[dict]:
+        """Overview | Contacts | Timeline (seed 004; the Contacts tab is admin/contacts.py)."""
+        return customer_tabs(model, active)
 
     # --- delete, recover, permanently delete ---------------------------------------------------------
     def delete_messages(self, obj):

@@ -47,6 +47,8 @@ RECORD_TYPE_LABELS = {
     "user": _l("User"),
     "billing_info": _l("Billing information"),
     "register_settings": _l("Register settings"),
+    "customer_contact": _l("Contact"),
+    "contact_role": _l("Contact role"),
 }
 # The labels of fields as the timeline shows them ("Name: old → new").
 FIELD_LABELS = {
@@ -63,6 +65,11 @@ FIELD_LABELS = {
     "website": _l("Website"),
     "email": _l("E-mail"),
     "first_name": _l("First name"),
+    "title": _l("Title"),
+    "role_id": _l("Contact role"),
+    "is_primary": _l("Primary contact"),
+    "send_service_protocol": _l("Send service protocol"),
+    "send_work_orders": _l("Send work orders"),
     "last_name": _l("Last name"),
     "language": _l("Language"),
     "timezone": _l("Time zone"),

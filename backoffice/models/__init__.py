@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from backoffice.models.base import Base
+from backoffice.models.contact import Contact, ContactRole
 from backoffice.models.customer import BillingInfo, Customer, SharedAccount
 from backoffice.models.history import HistoryEntry
 from backoffice.models.notification import Notification, OutboxMessage
@@ -11,6 +12,6 @@ from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
 __all__ = [
-    "Base", "BillingInfo", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
+    "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]

@@ -1,0 +1,100 @@
+"""A customer's contact persons (seeds 001, 004): at most one primary per customer, a role from a managed
+list (``ContactRole``, edited by the system administrator) plus a free-text title."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backoffice.models.base import Base, Timestamps
+from backoffice.models.customer import Customer, _customer_name
+from backoffice.models.history import BOOKKEEPING, Tracked, track
+from backoffice.models.roles import LANGUAGES
+from backoffice.models.versioned import Versioned
+
+_LANGUAGE_LIST = ", ".join(f"'{code}'" for code in LANGUAGES)
+
+
+class ContactRole(Versioned, Timestamps, Base):
+    """A role a contact can have ("Invoice recipient", "Technical contact", …)."""
+
+    __tablename__ = "contact_role"
+    __table_args__ = (CheckConstraint("trim(name) <> ''", name="name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(Versioned, Timestamps, Base):
+    __tablename__ = "contact"
+    __table_args__ = (
+        CheckConstraint("trim(first_name) <> ''", name="first_name_not_empty"),
+        CheckConstraint(f"language IS NULL OR language IN ({_LANGUAGE_LIST})", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(100))
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("contact_role.id", ondelete="RESTRICT"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    language: Mapped[str | None] = mapped_column(String(8))
+    send_service_protocol: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    send_work_orders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    customer: Mapped[Customer] = relationship()
+    role: Mapped[ContactRole | None] = relationship(lazy="joined")
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+# At most one primary contact per customer, on both databases.
+Index(
+    "uq_contact_one_primary",
+    Contact.customer_id,
+    unique=True,
+    sqlite_where=Contact.is_primary == true(),
+    postgresql_where=Contact.is_primary == true(),
+)
+
+
+def _role_label(session, role_id):
+    if role_id is None:
+        return None
+    role = session.get(ContactRole, role_id)
+    return role.name if role is not None else f"#{role_id}"
+
+
+def _contact_name(contact) -> str:
+    customer = contact.__dict__.get("customer")
+    if customer is None and contact.customer_id is not None:
+        customer = contact.customer
+    owner = _customer_name(customer) if customer is not None else f"#{contact.customer_id}"
+    return f"{contact.full_name} ({owner})"
+
+
+# Filed on the customer's timeline (services/history/registry.TIMELINE_TYPES).
+track(
+    Contact,
+    Tracked(
+        "customer_contact",
+        name=_contact_name,
+        personal=frozenset({"first_name", "last_name", "email", "phone", "title"}),
+        ignore=BOOKKEEPING | {"customer_id"},
+        value_labels={"role_id": _role_label},
+        file_under=lambda c: ("customer_contact", c.customer_id),
+        part_of="customer",
+    ),
+)
+track(ContactRole, Tracked("contact_role", name=lambda r: r.name))

@@ -1,0 +1,192 @@
+"""A customer's contact persons and the managed list of contact roles (seeds 001, 004).
+
+At most one contact per customer is primary: making a contact primary unsets the previous one in the same
+transaction (and the partial unique index ``uq_contact_one_primary`` refuses a second one whatever the path).
+A deleted customer's contacts are read-only.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from backoffice.models import Contact, ContactRole, Customer, User
+from backoffice.models.roles import LANGUAGES
+from backoffice.services import locking
+from backoffice.services.errors import ServiceError, unique_guard
+from backoffice.services.validation import check_email, check_lengths
+
+FIELDS = (
+    "first_name", "last_name", "title", "role_id", "email", "phone", "language",
+    "send_service_protocol", "send_work_orders", "is_primary",
+)
+_TEXT = ("first_name", "last_name", "title", "email", "phone")
+_FLAGS = ("send_service_protocol", "send_work_orders", "is_primary")
+_PRIMARY_TAKEN = {"uq_contact_one_primary": ("is_primary", _l("Another contact became primary at the same moment. Try again.")),
+                  "contact.customer_id": ("is_primary", _l("Another contact became primary at the same moment. Try again."))}
+_ROLE_TAKEN = {"uq_contact_role_name": ("name", _l("A contact role with this name already exists.")),
+               "contact_role.name": ("name", _l("A contact role with this name already exists."))}
+
+
+def contacts_of(session, customer: Customer) -> list[Contact]:
+    """The customer's contacts: the primary first, then by name."""
+    return list(session.scalars(
+        select(Contact).where(Contact.customer_id == customer.id)
+        .order_by(Contact.is_primary.desc(), func.lower(Contact.first_name), func.lower(Contact.last_name), Contact.id)
+    ))
+
+
+def titles_in_use(session, limit: int = 50) -> list[str]:
+    """The free-text titles already used, most used first (the title field's suggestions)."""
+    rows = session.execute(
+        select(Contact.title, func.count()).where(Contact.title.is_not(None)).group_by(Contact.title)
+        .order_by(func.count().desc(), Contact.title).limit(limit)
+    ).all()
+    return [title for title, _count in rows]
+
+
+def roles(session) -> list[ContactRole]:
+    return list(session.scalars(select(ContactRole).order_by(func.lower(ContactRole.name), ContactRole.id)))
+
+
+def _refuse_if_deleted(customer: Customer) -> None:
+    if customer.is_deleted:
+        raise ServiceError(_l("A deleted customer's contacts can't be changed. Recover the customer first."))
+
+
+def _clean(session, values: dict) -> dict:
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not a contact field: {sorted(unknown)}")
+    cleaned = {}
+    for name, value in values.items():
+        if name in _TEXT:
+            value = (value or "").strip() or None
+        elif name in _FLAGS:
+            value = bool(value)
+        cleaned[name] = value
+    if "first_name" in cleaned and not cleaned["first_name"]:
+        raise ServiceError(_l("Enter the first name."), "first_name")
+    check_lengths(Contact, cleaned)
+    if cleaned.get("email"):
+        check_email(cleaned["email"], "email")
+    if cleaned.get("language") is not None and cleaned["language"] not in LANGUAGES:
+        raise ServiceError(_l("Choose a language from the list."), "language")
+    role_id = cleaned.get("role_id")
+    if role_id is not None and (not isinstance(role_id, int) or session.get(ContactRole, role_id) is None):
+        raise ServiceError(_l("Choose a role from the list."), "role_id")
+    return cleaned
+
+
+def _unset_other_primary(session, customer_id: int, keep_id: int | None) -> None:
+    """The previous primary is no longer primary (an ORM update: it is versioned and tracked)."""
+    for other in session.scalars(
+        select(Contact).where(Contact.customer_id == customer_id, Contact.is_primary.is_(True))
+        .with_for_update(of=Contact)
+    ):
+        if other.id != keep_id:
+            other.is_primary = False
+    session.flush()  # before the new primary is written: the unique index sees one primary at a time
+
+
+def add_contact(session, actor: User | None, customer: Customer, **values) -> Contact:
+    locking.remember_actor(session, actor)
+    _refuse_if_deleted(customer)
+    cleaned = _clean(session, values)
+    if not cleaned.get("first_name"):
+        raise ServiceError(_l("Enter the first name."), "first_name")
+    if cleaned.get("is_primary"):
+        _unset_other_primary(session, customer.id, None)
+    contact = Contact(customer_id=customer.id, **cleaned)
+    contact.customer = customer
+    with unique_guard(session, _PRIMARY_TAKEN):
+        session.add(contact)
+    return contact
+
+
+def update_contact(session, actor: User | None, contact: Contact, *, expected_version=None, **values) -> Contact:
+    locking.check_version(session, actor, contact, expected_version)
+    _refuse_if_deleted(contact.customer)
+    cleaned = _clean(session, values)
+    with locking.stale_guard(session, actor, contact):
+        if cleaned.get("is_primary") and not contact.is_primary:
+            _unset_other_primary(session, contact.customer_id, contact.id)
+        for name, value in cleaned.items():
+            setattr(contact, name, value)
+        with unique_guard(session, _PRIMARY_TAKEN):
+            pass
+    return contact
+
+
+def make_primary(session, actor: User | None, contact: Contact) -> Contact:
+    """Make ``contact`` the customer's primary contact; the previous one is unset in the same transaction."""
+    return update_contact(session, actor, contact, is_primary=True)
+
+
+def remove_contact(session, actor: User | None, contact: Contact) -> str:
+    locking.remember_actor(session, actor)
+    _refuse_if_deleted(contact.customer)
+    name = contact.full_name
+    with locking.stale_guard(session, actor, contact):
+        session.delete(contact)
+        session.flush()
+    return name
+
+
+# --- the managed list of roles (system administrators) -----------------------------------------------
+
+
+def _clean_role_name(name) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_l("Enter a name."), "name")
+    check_lengths(ContactRole, {"name": name})
+    return name
+
+
+def _refuse_duplicate_role(session, name: str, own_id: int | None) -> None:
+    existing = session.scalar(select(ContactRole).where(func.lower(ContactRole.name) == name.lower()))
+    if existing is not None and existing.id != own_id:
+        raise ServiceError(_l("A contact role with this name already exists."), "name")
+
+
+def create_role(session, actor: User | None, name) -> ContactRole:
+    locking.remember_actor(session, actor)
+    name = _clean_role_name(name)
+    _refuse_duplicate_role(session, name, None)
+    role = ContactRole(name=name)
+    with unique_guard(session, _ROLE_TAKEN):
+        session.add(role)
+    return role
+
+
+def rename_role(session, actor: User | None, role: ContactRole, name, *, expected_version=None) -> ContactRole:
+    locking.check_version(session, actor, role, expected_version)
+    name = _clean_role_name(name)
+    _refuse_duplicate_role(session, name, role.id)
+    with locking.stale_guard(session, actor, role), unique_guard(session, _ROLE_TAKEN):
+        role.name = name
+    return role
+
+
+def delete_role(session, actor: User | None, role: ContactRole) -> str:
+    locking.remember_actor(session, actor)
+    in_use = session.scalar(select(func.count()).select_from(Contact).where(Contact.role_id == role.id))
+    if in_use:
+        raise ServiceError(_l("This role is given to %(n)d contacts: change their role first.", n=in_use))
+    name = role.name
+    with locking.stale_guard(session, actor, role):
+        session.delete(role)
+        session.flush()
+    return name
+
+
+
+
+def ensure_default_roles(session, actor: User | None = None) -> None:
+    """The starting list (demo data and a new installation's migration)."""
+    locking.remember_actor(session, actor)
+    for name in ("Invoice recipient", "Technical contact", "Decision maker"):
+        if session.scalar(select(ContactRole).where(ContactRole.name == name)) is None:
+            session.add(ContactRole(name=name))
+    session.flush()
