@@ -195,3 +195,20 @@ def test_every_model_with_an_edit_form_is_versioned_and_tracked():
         assert issubclass(model, Versioned), model
         assert model in TRACKED, model
     assert "customer_contact" in history.timeline_types("customer")
+
+
+def test_purging_the_customer_removes_its_contacts_names_from_history(session, customer, editor):
+    """Seed 001: a permanently deleted customer's persons are blanked in History, the contact's title too."""
+    from backoffice.services import customers as customer_service
+
+    service.add_contact(session, editor, customer, first_name="Anna", last_name="Berg", email="anna@example.com",
+                        phone="+46 70 123 45 67")
+    session.commit()
+    customer_service.soft_delete_customer(session, editor, customer)
+    session.commit()
+    customer_service.purge_customer(session, None, customer)
+    session.commit()
+    entries = session.scalars(select(HistoryEntry).where(HistoryEntry.record_type == "customer_contact")).all()
+    assert entries, "the contact's entries stay (what happened, when, by whom)"
+    text = " ".join(f"{e.record_name} {e.changes} {e.note}" for e in entries)
+    assert "Anna" not in text and "Berg" not in text and "anna@example.com" not in text and "123 45 67" not in text

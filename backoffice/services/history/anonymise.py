@@ -10,6 +10,8 @@ from backoffice.models import HistoryEntry
 from backoffice.services.history.registry import TRACKED, timeline_types
 
 REMOVED = "[removed]"
+# A tracked record type whose personal fields include these is about a person: its entries' titles are names.
+PERSON_NAME_FIELDS = frozenset({"first_name", "last_name"})
 
 _EMAIL_RE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 _PHONE_RE = re.compile(r"\+?\d[\d\s\-()]{6,}\d")
@@ -57,9 +59,11 @@ def anonymise_record(session, record_type: str, record_id: int, *, scrub_name: b
                             change[key] = _scrub_text(change[key])
                 new_changes.append(change)
         values = {"changes": new_changes, "note": _scrub_text(row.note)}
-        if scrub_name:
-            values["record_name"] = f"#{record_id}"
-        if values["changes"] != row.changes or values["note"] != row.note or (scrub_name and row.record_name != values["record_name"]):
+        # The title of an entry about a person (a contact: "Anna Berg (Bergdata AB)") is a name too.
+        names_a_person = bool(fields & PERSON_NAME_FIELDS)
+        if scrub_name or names_a_person:
+            values["record_name"] = REMOVED if names_a_person else f"#{record_id}"
+        if values["changes"] != row.changes or values["note"] != row.note or values.get("record_name", row.record_name) != row.record_name:
             conn.execute(update(table).where(table.c.id == row.id).values(**values))
             count += 1
     return count
