@@ -55,6 +55,11 @@ def race(app, first, second) -> list:
             outcomes[i] = error
 
     if engine.dialect.name == "postgresql":
+        # The racers read ids of the test's own records (orgs[n].id, guest.id): load them now, or both
+        # threads would refresh the same expired objects through the test's one session at once
+        # ("This session is provisioning a new connection; concurrent operations are not permitted").
+        for record in list(db.session.identity_map.values()):
+            db.session.refresh(record)
         start, at_write = threading.Barrier(2, timeout=30), threading.Barrier(2, timeout=30)
 
         def worker(i: int) -> None:
