@@ -183,8 +183,9 @@ def test_display_name_prefix_is_rendered_never_stored(session):
 def test_concurrent_creates_get_distinct_numbers(app, session):
     configure(session, auto_customer_number=True, customer_number_min_length=4)
     racers = 4
-    orgs = [factories.organization(session) for _ in range(racers)]
-    guests = [factories.user(session, role="guest") for _ in range(racers)]
+    # ids read here: threads touching the test session's expired records at once would share its connection
+    orgs = [factories.organization(session).id for _ in range(racers)]
+    guests = [factories.user(session, role="guest").id for _ in range(racers)]
     start = threading.Barrier(racers, timeout=30)
     outcomes: list = [None] * racers
     engine = db.engine
@@ -194,7 +195,7 @@ def test_concurrent_creates_get_distinct_numbers(app, session):
         try:
             with app.app_context():
                 start.wait()
-                created = service.create_customer(s, None, organization_id=orgs[i].id, admin_user_id=guests[i].id)
+                created = service.create_customer(s, None, organization_id=orgs[i], admin_user_id=guests[i])
                 number = created.customer_number
                 s.commit()
                 outcomes[i] = number
