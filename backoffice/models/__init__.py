@@ -2,6 +2,7 @@
 
 from backoffice.models.base import Base
 from backoffice.models.customer import BillingInfo, Customer, SharedAccount
+from backoffice.models.customer_link import CustomerLink
 from backoffice.models.history import HistoryEntry
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
@@ -11,6 +12,6 @@ from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
 __all__ = [
-    "Base", "BillingInfo", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
+    "Base", "BillingInfo", "Customer", "CustomerLink", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]
