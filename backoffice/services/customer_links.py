@@ -124,7 +124,7 @@ def add_link(session, actor, customer: Customer, other: Customer | None, relatio
         note = None
     elif note is not None and len(note) > NOTE_LENGTH:
         raise ServiceError(
-            _l("At most %(max)d characters (you typed %(n)d).", max=NOTE_LENGTH, n=len(note)), "note"
+            _l("At most %(max)d characters (you typed %(length)d).", max=NOTE_LENGTH, length=len(note)), "note"
         )
     low, high = sorted((customer.id, other.id))
     exists = session.scalar(
