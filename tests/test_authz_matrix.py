@@ -72,6 +72,11 @@ ACCESS: dict[str, tuple[set, set]] = {
     "shared_accounts.lookup": (EDITORS, set()),
     "shared_accounts.add": (set(), EDITORS),
     "shared_accounts.remove": (EDITORS, EDITORS),
+    "customer_links.home": (STAFF, set()),
+    "customer_links.index": (STAFF, set()),
+    "customer_links.lookup": (EDITORS, set()),
+    "customer_links.add": (set(), EDITORS),
+    "customer_links.remove": (EDITORS, EDITORS),
     "customer_export.index": (EDITORS, set()),
     "customer_export.download": (EDITORS, set()),
     # Notifications: staff in the admin, customer admins in the portal
