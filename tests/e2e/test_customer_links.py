@@ -22,6 +22,10 @@ def test_link_two_customers_and_see_it_from_both_pages(page, session, admin):
     page.wait_for_load_state("load")
     links = page.get_by_role("region", name="Linked customers")
     expect(links.get_by_text("This customer is not linked to any other customer yet.")).to_be_visible()
+    links.get_by_role("link", name="Add link").click()
+    expect(page.get_by_role("heading", name="Linked customers of Moderbolaget AB")).to_be_visible()
+    page.wait_for_load_state("load")
+    links = page.get_by_role("region", name="Linked customers")
     links.get_by_label("This customer is").select_option(label="Parent company of")
     pick(page, "Customer account", "dotter", "Dotterbolaget AB")
     # the inactive one was never offered
