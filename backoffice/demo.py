@@ -205,6 +205,7 @@ def seed(session, actor=None) -> dict:
     added["customers"] = seed_customers(session, actor)
     added["shared accounts"] = seed_sharing(session, actor)
     added["contacts"] = seed_contacts(session, actor)
+    added["customer links"] = seed_links(session, actor)
     added["history notes"] = _seed_history(session)
     return added
 
@@ -322,6 +323,29 @@ def _free_guests(session):
     return session.scalars(
         select(User).where(User.role == "guest", User.id.not_in(taken), User.email != "guest@example.com").order_by(User.email)
     )
+
+
+def seed_links(session, actor=None) -> int:
+    """Links between customers: a parent company with two subsidiaries and a partner pair, among the
+    active customers (through the service, so History has them). Returns how many links it added."""
+    from backoffice.models import CustomerLink
+    from backoffice.services import customer_links
+
+    if session.scalar(select(func.count()).select_from(CustomerLink)):
+        return 0
+    active = session.scalars(
+        select(Customer)
+        .join(Organization, Customer.organization_id == Organization.id)
+        .where(Customer.deleted_at.is_(None), Customer.status == "ACTIVE")
+        .order_by(Organization.name, Customer.id)
+    ).all()
+    if len(active) < 5:
+        return 0
+    parent, first, second, partner_a, partner_b = active[:5]
+    customer_links.add_link(session, actor, parent, first, "parent_of")
+    customer_links.add_link(session, actor, second, parent, "subsidiary_of")
+    customer_links.add_link(session, actor, partner_a, partner_b, "partner")
+    return 3
 
 
 def seed_sharing(session, actor=None) -> int:

@@ -83,6 +83,11 @@ ACCESS: dict[str, tuple[set, set]] = {
     "contact_roles.new_view": (ADMINS, ADMINS),
     "contact_roles.edit_view": (ADMINS, ADMINS),
     "contact_roles.delete_view": (ADMINS, ADMINS),
+    "customer_links.home": (STAFF, set()),
+    "customer_links.index": (STAFF, set()),
+    "customer_links.lookup": (EDITORS, set()),
+    "customer_links.add": (set(), EDITORS),
+    "customer_links.remove": (EDITORS, EDITORS),
     "customer_export.index": (EDITORS, set()),
     "customer_export.download": (EDITORS, set()),
     # Notifications: staff in the admin, customer admins in the portal

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from backoffice.admin.base import deny
 from backoffice.admin.contacts import ContactRolesView, CustomerContactsView
 from backoffice.admin.customer_export import CustomerExportView
+from backoffice.admin.customer_links import CustomerLinksView, section as customer_links_section
 from backoffice.admin.notifications import NotificationsView
 from backoffice.admin.shared_accounts import SharedAccountsView
 from backoffice.admin.customers import CustomerView
@@ -81,6 +82,9 @@ def init_admin(app: Flask) -> Admin:
         SharedAccountsView(name=_l("Shared accounts"), endpoint="shared_accounts", url="/admin/customers/shared")
     )
     admin.add_view(
+        CustomerLinksView(name=_l("Customer links"), endpoint="customer_links", url="/admin/customers/links")
+    )
+    admin.add_view(
         CustomerExportView(name=_l("Download CSV"), endpoint="customer_export", url="/admin/customers/export")
     )
     admin.add_view(
@@ -110,6 +114,7 @@ def init_admin(app: Flask) -> Admin:
             "config_languages": LANGUAGES,
             "can": lambda perm, obj=None: can(current_user, perm, obj),
             "unread_notifications": _unread_notifications,
+            "customer_links_section": customer_links_section,
         }
 
     return admin

@@ -3,6 +3,7 @@
 from backoffice.models.base import Base
 from backoffice.models.contact import Contact, ContactRole
 from backoffice.models.customer import BillingInfo, Customer, SharedAccount
+from backoffice.models.customer_link import CustomerLink
 from backoffice.models.history import HistoryEntry
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
@@ -12,6 +13,6 @@ from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
 __all__ = [
-    "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
+    "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerLink", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]
