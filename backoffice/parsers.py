@@ -9,6 +9,8 @@ hostile values.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from datetime import date
 
 from flask import current_app, request
@@ -111,12 +113,21 @@ class Text(Param):
         return search_text(text, self.max_length)
 
 
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
 class ReturnUrl(Param):
     """A return address (``?next=``, ``?url=``): kept only when ``safe_next`` accepts it (a plain path on
     this site), else None, so the view goes to its default page. safe_next stays the one rule."""
 
     def parse(self, text):
-        from backoffice.auth.views import safe_next  # (auth.views reads through this module)
 
         return safe_next(text)
 

@@ -23,10 +23,9 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from backoffice.models.roles import PERMISSIONS, can
-from backoffice.auth.views import safe_next
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
 from backoffice.forms import PAGE_MAX, AdminForm, Form
-from backoffice.parsers import DIALOG, Flag, Id, Page, ReturnUrl, Text, accepts, arg, form_text
+from backoffice.parsers import DIALOG, Flag, Id, Page, ReturnUrl, Text, accepts, arg, form_text, safe_next
 from backoffice.saving import Outcome, beside_field, run_service, saved_message, submitted, validates
 from backoffice.services.validation import parse_id, search_text
 

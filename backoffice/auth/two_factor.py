@@ -27,7 +27,8 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from backoffice.auth import sessions, throttle
-from backoffice.auth.views import bp, landing_for, safe_next
+from backoffice.auth.views import bp, landing_for
+from backoffice.parsers import safe_next
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.models import User
