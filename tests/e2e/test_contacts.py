@@ -25,6 +25,7 @@ def test_add_two_contacts_and_switch_the_primary(page, admin, session):
     page.get_by_role("link", name="Contacts", exact=True).click()
     expect(page.get_by_text("No contacts yet.")).to_be_visible()
 
+    page.wait_for_load_state()  # (the tab's scripts have wired its links to the panel: else a page of its own)
     page.get_by_role("link", name="Add contact").click()
     panel = page.get_by_role("dialog", name="Add contact")
     expect(panel.get_by_label("First name")).to_be_focused()
