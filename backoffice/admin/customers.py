@@ -327,7 +327,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def prepare_form(self, form, model):
         form.discount_letters.render_kw = {
             **(form.discount_letters.render_kw or {}), "data-search-url": self.get_url(".discount_letter_search_view"),
-            "data-no-results": _("No discount letters in use start so."), "data-add": _("Add"),
+            "data-no-results": _("No discount letter in use starts like this; type a new one to add it."), "data-add": _("Add"),
         }
         self._organization_choices(form.organization_id, keep=model.organization if model else None)
         self._admin_choices(form.admin_user_id, keep=model.admin if model else None)
