@@ -260,3 +260,16 @@ def test_the_customer_locale(session):
     assert customer_locale(Customer(language="sv")) == "sv"
     for code in ("nb", "fi", "de"):
         assert customer_locale(Customer(language=code)) == "en"
+
+
+def test_the_card_parts_are_edited_in_the_customers_form_versioned_through_it_and_tracked():
+    """(The list of models with edit forms, tests/test_contacts_service.py, has Customer; its parts edited in the
+    same form carry no version of their own: they bump the customer's, and History records them.)"""
+    from backoffice.models.history import TRACKED
+    from backoffice.models.versioned import Versioned
+    from backoffice.services import history
+
+    for part in (Address, DiscountLetter):
+        assert not issubclass(part, Versioned) and part.bumps_version_of == "customer", part
+        assert part in TRACKED, part
+    assert "customer_address" in history.timeline_types("customer")
