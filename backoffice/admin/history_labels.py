@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from backoffice.models.customer import CUSTOMER_LANGUAGES
-from backoffice.models.roles import ROLE_LABELS
+from backoffice.models.roles import LANGUAGES, ROLE_LABELS
 
 KIND_GROUP_LABELS = {
     "changes": _l("Changes"),
@@ -122,7 +122,8 @@ VALUE_LABELS = {
     "type": {"business": _l("Business"), "private": _l("Private person")},
     "status": {"ACTIVE": _l("Active"), "INACTIVE": _l("Inactive")},
     "role": ROLE_LABELS,
-    "language": CUSTOMER_LANGUAGES,  # the customers' five (a superset of the UI's en/sv)
+    # the customers' five (a superset of the UI's en/sv, whose own names a user's timeline keeps)
+    "language": {**CUSTOMER_LANGUAGES, **LANGUAGES},
     "kind": {"visiting": _l("Visiting address"), "email": _l("E-mail address for messages")},
 }
 
