@@ -206,6 +206,7 @@ def seed(session, actor=None) -> dict:
     added["shared accounts"] = seed_sharing(session, actor)
     added["contacts"] = seed_contacts(session, actor)
     added["customer links"] = seed_links(session, actor)
+    added["customer cards"] = seed_card(session, actor)  # (issue 10, card)
     added["history notes"] = _seed_history(session)
     return added
 
@@ -220,6 +221,46 @@ def _demo_settings(session, actor) -> None:
         settings.update(session, actor, customer_number_min_length=4, customer_number_max_length=10,
                         auto_customer_number=True)
 
+
+
+# --- the customer card (issue 10, card): addresses, languages, discount letters, cost centers ---------------
+DEMO_CODES = ["A", "B", "K2", "VIP", "RAB10", "SERV"]
+DEMO_LANGUAGES = ["sv", "en", "nb", "fi", "de", None]
+
+
+def seed_card(session, actor=None) -> int:
+    """Once (while no customer has a visiting or mail address): the register shows language and cost center,
+    and a dozen live customers get a visiting address and/or a mail address, a language, discount letters and
+    a cost center. Returns how many customers were given card data."""
+    from backoffice.models import Address
+    from backoffice.services import addresses as address_service
+    from backoffice.services import settings
+
+    if session.scalar(select(func.count()).select_from(Address)):
+        return 0
+    row = settings.get(session)
+    if not (row.show_language and row.show_cost_center):
+        settings.update(session, actor, show_language=True, show_cost_center=True)
+    live = session.scalars(
+        select(Customer).join(Organization).where(Customer.deleted_at.is_(None))
+        .order_by(Organization.name, Customer.id).limit(12)
+    ).all()
+    for i, customer in enumerate(live):
+        city, _region, post = PLACES[i % len(PLACES)]
+        customer_service.update_customer(
+            session, actor, customer,
+            language=DEMO_LANGUAGES[i % len(DEMO_LANGUAGES)],
+            cost_center=f"KS-{100 + i * 10}" if i % 3 != 2 else None,
+            discount_letters=[DEMO_CODES[i % len(DEMO_CODES)], *([DEMO_CODES[(i + 2) % len(DEMO_CODES)]] if i % 2 else [])],
+        )
+        if i % 4 != 3:
+            address_service.set_address(session, actor, customer, "visiting", street=f"Besöksgatan {i + 3}",
+                                        post_number=post, city=city, country="Sverige")
+        if i % 3 != 1:
+            address_service.set_address(session, actor, customer, "email", email=f"meddelanden{i + 1}@example.com")
+    session.flush()
+    return len(live)
+# --- end customer card
 
 
 DEMO_TITLES = ["CEO", "Property manager", "Accountant", "Caretaker", "Operations manager"]

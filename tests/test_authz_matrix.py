@@ -59,6 +59,7 @@ ACCESS: dict[str, tuple[set, set]] = {
     "customers.edit_view": (EDITORS, EDITORS),
     "customers.admin_search_view": (EDITORS, set()),
     "customers.organization_search_view": (EDITORS, set()),
+    "customers.discount_letter_search_view": (EDITORS, set()),  # issue 10: the codes in use (the card)
     "customers.action_view": (set(), STAFF),
     "customers.soft_delete_view": (ADMINS, ADMINS),
     "customers.recover_view": (ADMINS, ADMINS),

@@ -24,6 +24,11 @@ def url(customer, tail=""):
 
 
 def details(client, customer):
+    """The customer's Contacts tab: the one place the links are shown (not the Overview)."""
+    return client.get(f"/admin/customers/contacts/?id={customer.id}").get_data(as_text=True)
+
+
+def overview(client, customer):
     return client.get(f"/admin/customers/details/?id={customer.id}").get_data(as_text=True)
 
 
@@ -41,13 +46,17 @@ def test_editor_links_from_one_page_and_both_pages_show_it_then_removes_it(as_us
     assert "Add link" in details(client, parent)
     response = client.post(url(parent, "add/"), data={"relation": "parent_of", "other_customer": str(child.id)})
     assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/admin/customers/contacts/?id={parent.id}")  # back to the tab
     assert count(session) == 1
+    assert "Linked customers" not in overview(client, parent)  # on the Contacts tab only
     assert "Parent company of" in linked(client, parent) and "Dotter AB" in linked(client, parent)
     assert "Subsidiary of" in linked(client, child) and "Moder AB" in linked(client, child)
     link = session.scalars(select(CustomerLink)).one()
     dialog = client.get(url(child, f"remove/{link.id}/?modal=1"))
     assert dialog.status_code == 200 and "removed for both customers" in dialog.get_data(as_text=True)
-    assert client.post(url(child, f"remove/{link.id}/")).status_code == 302
+    removed = client.post(url(child, f"remove/{link.id}/"))
+    assert removed.status_code == 302
+    assert removed.headers["Location"].endswith(f"/admin/customers/contacts/?id={child.id}")
     assert count(session) == 0
     assert linked(client, child) == "" and linked(client, parent) == ""
     assert "not linked to any other customer yet" in details(client, parent)

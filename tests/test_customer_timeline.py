@@ -81,8 +81,10 @@ def test_user_timeline_shows_roles_and_languages_by_their_names(client, admin, m
 
 def test_the_value_labels_cover_every_value_the_models_allow():
     from backoffice.admin.history_labels import VALUE_LABELS
-    from backoffice.models.customer import STATUSES, TYPES
+    from backoffice.models.customer import CUSTOMER_LANGUAGES, STATUSES, TYPES
     from backoffice.models.roles import LANGUAGES, ROLES
 
     assert set(VALUE_LABELS["type"]) == set(TYPES) and set(VALUE_LABELS["status"]) == set(STATUSES)
-    assert set(VALUE_LABELS["role"]) == set(ROLES) and set(VALUE_LABELS["language"]) == set(LANGUAGES)
+    # users' languages (en, sv) and customers' and contacts' five (issue 10)
+    assert set(LANGUAGES) <= set(CUSTOMER_LANGUAGES)
+    assert set(VALUE_LABELS["role"]) == set(ROLES) and set(VALUE_LABELS["language"]) == set(CUSTOMER_LANGUAGES)

@@ -300,7 +300,7 @@ def test_editing_a_deleted_customer_is_refused(sysadmin, session):
 def test_details_blocks(sysadmin, session, make_org):
     c = customer(session, org=make_org(name="View AB", region="Skåne län", address="Storgatan 1"), allow_shared_billing=True)
     html = sysadmin.get(f"{BASE}details/?id={c.id}").get_data(as_text=True)
-    for text in ("View AB", "ACTIVE", "Skåne län", "Storgatan 1", "Organization details", "Customer account details",
+    for text in ("View AB", "ACTIVE", "Skåne län", "Storgatan 1", "Organization details", "Customer data",
                  "Shared accounts", "Customer admin details", "Billing information", "will be used for invoicing",
                  f"/admin/organizations/details/?id={c.organization_id}", f"/admin/users/details/?id={c.admin_user_id}",
                  "Customer admin", c.admin.email, "English"):

@@ -19,6 +19,7 @@ from backoffice.admin.customers import CustomerView
 from backoffice.admin.history import AuditLogView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
+from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.models.roles import LANGUAGES, ROLE_LABELS, can
 from backoffice.extensions import db
 
@@ -112,6 +113,7 @@ def init_admin(app: Flask) -> Admin:
             "section_name": section_name,
             "role_label": lambda role: ROLE_LABELS.get(role, role),
             "config_languages": LANGUAGES,
+            "customer_languages": CUSTOMER_LANGUAGES,  # (issue 10, card) what customers and contacts receive mail in
             "can": lambda perm, obj=None: can(current_user, perm, obj),
             "unread_notifications": _unread_notifications,
             "customer_links_section": customer_links_section,

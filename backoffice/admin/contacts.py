@@ -20,7 +20,8 @@ from backoffice.admin.conflicts import VersionField, posted_version, show_confli
 from backoffice.extensions import db
 from backoffice.forms import Form, column_length
 from backoffice.models import Contact, ContactRole, Customer
-from backoffice.models.roles import LANGUAGES, can
+from backoffice.models.customer import CUSTOMER_LANGUAGES
+from backoffice.models.roles import can
 from backoffice.parsers import DIALOG, Flag, Id, accepts, arg
 from backoffice.saving import run_service, saved_message
 from backoffice.services import contacts as service
@@ -51,7 +52,7 @@ class ContactForm(Form):
 
     def fill_choices(self) -> None:
         self.role_id.choices = [(None, _("— No role —"))] + [(r.id, r.name) for r in service.roles(db.session)]
-        self.language.choices = [("", _("— Not set —"))] + [(code, name) for code, name in LANGUAGES.items()]
+        self.language.choices = [("", _("— Not set —"))] + [(code, name) for code, name in CUSTOMER_LANGUAGES.items()]
 
     def values(self) -> dict:
         return {

@@ -45,6 +45,11 @@ class AddLinkForm(Form):
     note = StringField(_l("Note (for “Linked to”)"), [column_length(CustomerLink.__table__.c.note)])
 
 
+def contacts_url(customer: Customer) -> str:
+    """Where the links are shown and where adding or removing one returns: the customer's Contacts tab."""
+    return url_for("customer_contacts.index", id=customer.id)
+
+
 def link_picker(customer: Customer) -> Picker:
     return Picker(Customer, lambda search, limit: customer_links.eligible(db.session, customer, search, limit),
                   option_label)
@@ -78,7 +83,7 @@ class CustomerLinksView(SecureBaseView):
 
     def list_url(self) -> str:
         customer = db.session.get(Customer, request.view_args["customer_id"])
-        return (customer_url(customer) if customer else None) or url_for("admin.index")
+        return contacts_url(customer) if customer else url_for("admin.index")
 
     @expose("/")
     @accepts()
@@ -93,7 +98,7 @@ class CustomerLinksView(SecureBaseView):
 
     def _page(self, customer, form=None, status=200):
         return self.render("admin/customer_links.html", customer=customer, links_form=form,
-                           customer_url=customer_url(customer)), status
+                           customer_url=contacts_url(customer)), status
 
     @expose("/<int:customer_id>/lookup")
     @accepts(**SEARCH_PARAMS)
@@ -114,14 +119,14 @@ class CustomerLinksView(SecureBaseView):
             row = [r for r in customer_links.links_of(db.session, customer) if r.id == done.value.id][0]
             flash(_("%(customer)s: %(relation)s %(other)s.", customer=customer, relation=row.label, other=other),
                   "success")
-            return redirect(customer_url(customer) or url_for(".index", customer_id=customer.id))
+            return redirect(contacts_url(customer))
         return self._page(customer, form=form, status=400)
 
     @expose("/<int:customer_id>/remove/<int:link_id>/", methods=("GET", "POST"))
     @accepts(url=ReturnUrl(), modal=Flag(), panel=Flag())
     def remove(self, customer_id: int, link_id: int):
         customer = self._customer(customer_id)
-        back = customer_url(customer) or url_for(".index", customer_id=customer.id)
+        back = contacts_url(customer)
         try:
             link = customer_links.get_link(db.session, customer, link_id)
         except ServiceError as error:

@@ -3,7 +3,7 @@ state changes (delete, recover, permanently delete, bulk actions). Rules live in
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Optional, Regexp
 
 from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny
@@ -21,9 +21,13 @@ from backoffice.admin.history import HistoryTabMixin
 from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
 from backoffice.extensions import db
 from backoffice.forms import Form, column_length
-from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.models import Address, BillingInfo, Customer, Organization, User
+from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.parsers import DIALOG, Flag, Ids, ReturnUrl, accepts, arg, form_text
-from backoffice.saving import run_service
+from backoffice.saving import Outcome, run_service
+from backoffice.services import addresses as address_service
+from backoffice.services import discount_letters
+from backoffice.services import settings as register_settings
 from backoffice.services import customer_list
 from backoffice.services import customers as service
 from backoffice.services import numbering
@@ -75,6 +79,37 @@ class CustomerForm(Form):
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     allow_shared_billing = BooleanField(_l("Allow shared billing accounts"))
+    # --- card fields (issue 10, card): language and cost center are shown per the register settings
+    language = SelectField(
+        _l("Language"),
+        choices=[("", _l("Not set (English)"))] + list(CUSTOMER_LANGUAGES.items()),
+        default="",
+        validate_choice=False,  # the service checks it, beside the field
+        description=_l("The language the customer receives messages and e-mails in."),
+    )
+    cost_center = StringField(_l("Cost center"), validators=[Optional(), column_length(Customer.cost_center)])
+    discount_letters = StringField(
+        _l("Discount letters"),
+        description=_l("Codes of letters A–Z and digits, at most 8 each, separated by commas; codes in use are suggested."),
+        render_kw={"autocomplete": "off", "data-codes": ""},
+    )
+    has_visiting = HiddenField()  # "1" while the form has a visiting address ("+ Add visiting address")
+    visiting_street = StringField(_l("Street address"), validators=[Optional(), column_length(Address.street)])
+    visiting_post_number = StringField(_l("Post number"), validators=[Optional(), column_length(Address.post_number)])
+    visiting_city = StringField(_l("City"), validators=[Optional(), column_length(Address.city)])
+    visiting_country = StringField(_l("Country"), validators=[Optional(), column_length(Address.country)])
+    has_mail = HiddenField()  # "1" while the form has an e-mail address for messages ("+ Add mail address")
+    mail_email = EmailField(
+        _l("E-mail address for messages"), validators=[Optional(), column_length(Address.email)]
+    )
+    # --- end card fields
+
+
+ADDRESS_FORM_FIELDS = {
+    kind: tuple(address_service.form_field(kind, name) for name in names)
+    for kind, names in address_service.FIELDS.items()
+}
+ADDRESS_FLAGS = {"visiting": "has_visiting", "email": "has_mail"}
 
 
 def _billing_field(label, name, field_class=StringField, *validators):
@@ -151,6 +186,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         "admin_search_view": "pick",
         "organization_search_view": "pick",
         "change_number_view": "change_number",
+        "discount_letter_search_view": "pick",  # (issue 10, card) the codes in use, as the field suggests them
     }
     list_template = "admin/customers/list.html"
     form = CustomerForm
@@ -247,6 +283,11 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def organization_search_view(self):
         return ORGANIZATION_PICKER.results(arg("q"))
 
+    @expose("/discount-letters/")
+    @accepts(**SEARCH_PARAMS)
+    def discount_letter_search_view(self):
+        return jsonify(results=[{"id": c, "text": c} for c in discount_letters.codes_in_use(db.session, arg("q"))])
+
     def _admin_choices(self, field, keep: User | None = None):
         ADMIN_PICKER.fill(field, self.get_url(".admin_search_view"), keep=keep)
 
@@ -263,6 +304,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
 
     def create_form(self, obj=None):
         form = CustomerForm()
+        if request.method != "POST":
+            form.language.data = ""
         if service.numbering_is_automatic(db.session):
             form.customer_number.description = _("Leave it empty to get the next customer number.")
         return form
@@ -278,15 +321,81 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             allow_shared_billing=obj.allow_shared_billing,
             version=obj.version,
             **{f"billing_{n}": getattr(obj.billing, n, None) for n in service.BILLING_FIELDS},
+            **self._card_values(obj),
         )
 
     def prepare_form(self, form, model):
+        form.discount_letters.render_kw = {
+            **(form.discount_letters.render_kw or {}), "data-search-url": self.get_url(".discount_letter_search_view"),
+            "data-no-results": _("No discount letter in use starts like this; type a new one to add it."), "data-add": _("Add"),
+        }
         self._organization_choices(form.organization_id, keep=model.organization if model else None)
         self._admin_choices(form.admin_user_id, keep=model.admin if model else None)
         if model is not None and not self.allowed("change_number"):
             # Shown, not editable: the service refuses a changed number from anyone without the permission.
             form.customer_number.render_kw = {**(form.customer_number.render_kw or {}), "readonly": True}
             form.customer_number.description = _("Only a system administrator can change the customer number.")
+
+    # --- card fields (issue 10, card): language, cost center, discount letters, visiting and mail address ---
+    @staticmethod
+    def _card_settings() -> dict:
+        row = register_settings.get(db.session)
+        return {"show_language": row.show_language, "show_cost_center": row.show_cost_center}
+
+    @staticmethod
+    def _card_values(customer: Customer) -> dict:
+        """The card fields of the edit form as stored."""
+        values = {
+            "language": customer.language or "",
+            "cost_center": customer.cost_center,
+            "discount_letters": ", ".join(discount_letters.codes_of(db.session, customer)),
+        }
+        stored = address_service.addresses_of(db.session, customer)
+        for kind, names in address_service.FIELDS.items():
+            address = stored.get(kind)
+            values[ADDRESS_FLAGS[kind]] = "1" if address is not None else ""
+            for name in names:
+                values[address_service.form_field(kind, name)] = getattr(address, name, None)
+        return values
+
+    def _card_changes(self, form) -> dict:
+        """What the form posts for the card: fields the settings hide are left as they are."""
+        shown = self._card_settings()
+        changes = {}
+        if shown["show_language"]:
+            changes["language"] = form.language.data or None
+        if shown["show_cost_center"]:
+            changes["cost_center"] = form.cost_center.data
+        return changes
+
+    @staticmethod
+    def _posted_addresses(form) -> dict:
+        """kind -> the typed values while the form has that address, else None (removed)."""
+        posted = {}
+        for kind, names in address_service.FIELDS.items():
+            if form[ADDRESS_FLAGS[kind]].data == "1":
+                posted[kind] = {name: form[address_service.form_field(kind, name)].data for name in names}
+            else:
+                posted[kind] = None
+        return posted
+
+    def _save_posted(self, form, save):
+        """Without JavaScript "+ Add visiting address" and "Remove" are submit buttons: they show the form
+        again with the address added or removed, and save nothing (with JavaScript they act in the page)."""
+        adding, removing = form_text("_add_address"), form_text("_remove_address")
+        if request.method == "POST" and (adding in ADDRESS_FLAGS or removing in ADDRESS_FLAGS):
+            for field in form:
+                field.errors = [] if not isinstance(field.errors, dict) else {}
+            form._errors = None
+            if adding in ADDRESS_FLAGS:
+                form[ADDRESS_FLAGS[adding]].data = "1"
+            if removing in ADDRESS_FLAGS:
+                form[ADDRESS_FLAGS[removing]].data = ""
+                for name in ADDRESS_FORM_FIELDS[removing]:
+                    form[name].data = ""
+            return Outcome(saved=False, submitted=False)
+        return super()._save_posted(form, save)
+    # --- end card fields
 
     def render_form(self, form, model, status, message=None):
         """The side panel's form (a fragment with ?panel=1; a page of its own without JavaScript)."""
@@ -302,6 +411,9 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             action_url=request.full_path.rstrip("?"),
             cancel_url=self.list_url(),
             billing_fields=BILLING_FORM_FIELDS,
+            address_fields=ADDRESS_FORM_FIELDS,
+            address_flags=ADDRESS_FLAGS,
+            **self._card_settings(),
         )
 
     def _values(self, form) -> dict:
@@ -314,7 +426,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         }
 
     def service_create(self, form):
-        return service.create_customer(db.session, self.actor, **self._values(form))
+        return service.create_customer(
+            db.session, self.actor, **self._values(form), **self._card_changes(form),
+            discount_letters=form.discount_letters.data, addresses=self._posted_addresses(form),
+        )
 
     def service_update(self, form, model):
         return service.update_customer(
@@ -324,7 +439,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             confirm_unshare=form.confirm_unshare.data,
             expected_version=posted_version(form),
             billing={n: form[f"billing_{n}"].data for n in service.BILLING_FIELDS},
+            discount_letters=form.discount_letters.data,
+            addresses=self._posted_addresses(form),
             **self._values(form),
+            **self._card_changes(form),
         )
 
     def conflict_values(self, model) -> dict:
@@ -340,6 +458,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             "customer_number": customer.customer_number,
             "allow_shared_billing": customer.allow_shared_billing,
             **{f"billing_{n}": getattr(customer.billing, n, None) for n in service.BILLING_FIELDS},
+            "language": customer.language or "",
+            "cost_center": customer.cost_center,
         }
 
     # --- details -------------------------------------------------------------------------------------
@@ -363,6 +483,21 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             record_tabs=self.record_tabs(customer, "overview"),
             title_name=numbering.with_number(db.session, customer),
             change_number_url=self.change_number_url(customer),
+            card=self.card(customer),
+        )
+
+    def card(self, customer: Customer) -> dict:
+        """The Overview's sidebar card (issue 10, card): what it shows and where its Edit goes."""
+        here = self.get_url(".details_view", id=customer.id)
+        edit_url = None
+        if self.can_edit and self.is_editable_row(customer):
+            edit_url = self.get_url(".edit_view", id=customer.id, url=here)
+        return dict(
+            edit_url=edit_url,
+            codes=discount_letters.codes_of(db.session, customer),
+            addresses=address_service.addresses_of(db.session, customer),
+            language_label=CUSTOMER_LANGUAGES.get(customer.language or "en"),
+            **self._card_settings(),
         )
 
     @expose("/change-number/", methods=("GET", "POST"))

@@ -285,7 +285,10 @@ RECORD_ENDPOINTS = {
 
 
 def record_url(entry: HistoryEntry) -> str | None:
-    endpoint = RECORD_ENDPOINTS.get("customer" if entry.record_type == "billing_info" else entry.record_type)
+    # billing information and addresses are filed under their customer's id (part of its card)
+    endpoint = RECORD_ENDPOINTS.get(
+        "customer" if entry.record_type in ("billing_info", "customer_address") else entry.record_type
+    )
     if endpoint is None or entry.record_id is None or entry.kind == "purge":
         return None
     return url_for(endpoint, id=entry.record_id)

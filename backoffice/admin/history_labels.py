@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.models.roles import LANGUAGES, ROLE_LABELS
 
 KIND_GROUP_LABELS = {
@@ -50,6 +51,7 @@ RECORD_TYPE_LABELS = {
     "billing_info": _l("Billing information"),
     "register_settings": _l("Register settings"),
     "customer_contact": _l("Contact"),
+    "customer_address": _l("Address"),
     "contact_role": _l("Contact role"),
 }
 # The labels of fields as the timeline shows them ("Name: old → new").
@@ -93,6 +95,12 @@ FIELD_LABELS = {
     "partner_of": _l("Partner of"),
     "linked_to": _l("Linked to"),
     "deleted_at": _l("Deleted"),
+    # the customer card (issue 10, card)
+    "cost_center": _l("Cost center"),
+    "discount_letter": _l("Discount letter"),
+    "kind": _l("Kind"),
+    "street": _l("Street address"),
+    "city": _l("City"),
     "require_two_factor_for_admins": _l("Require two-factor sign-in for system administrators"),
     "customer_number_min_length": _l("Customer number minimum length"),
     "customer_number_max_length": _l("Customer number maximum length"),
@@ -114,7 +122,9 @@ VALUE_LABELS = {
     "type": {"business": _l("Business"), "private": _l("Private person")},
     "status": {"ACTIVE": _l("Active"), "INACTIVE": _l("Inactive")},
     "role": ROLE_LABELS,
-    "language": LANGUAGES,
+    # the customers' five (a superset of the UI's en/sv, whose own names a user's timeline keeps)
+    "language": {**CUSTOMER_LANGUAGES, **LANGUAGES},
+    "kind": {"visiting": _l("Visiting address"), "email": _l("E-mail address for messages")},
 }
 
 

@@ -1,9 +1,11 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from backoffice.models.address import Address
 from backoffice.models.base import Base
 from backoffice.models.contact import Contact, ContactRole
 from backoffice.models.customer import BillingInfo, Customer, SharedAccount
 from backoffice.models.customer_link import CustomerLink
+from backoffice.models.discount_letter import DiscountLetter
 from backoffice.models.history import HistoryEntry
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
@@ -13,6 +15,6 @@ from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
 __all__ = [
-    "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerLink", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
+    "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerLink", "DiscountLetter", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]

@@ -7,12 +7,12 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, fals
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, Timestamps
-from backoffice.models.customer import Customer, _customer_name
+from backoffice.models.customer import CUSTOMER_LANGUAGE_SQL, Customer, _customer_name
 from backoffice.models.history import BOOKKEEPING, Tracked, track
-from backoffice.models.roles import LANGUAGES
 from backoffice.models.versioned import Versioned
 
-_LANGUAGE_LIST = ", ".join(f"'{code}'" for code in LANGUAGES)
+# A contact receives messages in one of the customer languages (models/customer.CUSTOMER_LANGUAGES).
+_LANGUAGE_LIST = CUSTOMER_LANGUAGE_SQL
 
 
 class ContactRole(Versioned, Timestamps, Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,6 +16,17 @@ from backoffice.models.versioned import Versioned
 
 STATUSES = ("ACTIVE", "INACTIVE")
 TYPES = ("business", "private")
+# --- customer language (issue 10, card): the language a customer (its admin, its contacts) receives messages
+# in. Its own list, wider than the UI's LANGUAGES (models/roles.py); NULL means English. Defined once here.
+CUSTOMER_LANGUAGES = {
+    "en": _l("English"),
+    "sv": _l("Swedish"),
+    "nb": _l("Norwegian Bokmål"),
+    "fi": _l("Finnish"),
+    "de": _l("German"),
+}
+CUSTOMER_LANGUAGE_SQL = ", ".join(f"'{code}'" for code in CUSTOMER_LANGUAGES)
+# --- end customer language
 
 
 class Customer(Versioned, Timestamps, SoftDelete, Base):
@@ -29,6 +41,8 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
             " AND trim(customer_number, '0123456789') = '')",
             name="customer_number_digits",
         ),
+        # (issue 10, card) the customer's message language
+        CheckConstraint(f"language IS NULL OR language IN ({CUSTOMER_LANGUAGE_SQL})", name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +54,10 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE", index=True)
     customer_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     allow_shared_billing: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # --- card fields (issue 10, card): message language (NULL: English) and cost center
+    language: Mapped[str | None] = mapped_column(String(8))
+    cost_center: Mapped[str | None] = mapped_column(String(50))
+    # --- end card fields
 
     organization: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
     admin: Mapped[User | None] = relationship(foreign_keys=[admin_user_id])

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from backoffice.models import Contact, ContactRole, Customer, User
-from backoffice.models.roles import LANGUAGES
+from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.services import locking
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
@@ -70,7 +70,7 @@ def _clean(session, values: dict) -> dict:
     check_lengths(Contact, cleaned)
     if cleaned.get("email"):
         check_email(cleaned["email"], "email")
-    if cleaned.get("language") is not None and cleaned["language"] not in LANGUAGES:
+    if cleaned.get("language") is not None and cleaned["language"] not in CUSTOMER_LANGUAGES:
         raise ServiceError(_l("Choose a language from the list."), "language")
     role_id = cleaned.get("role_id")
     if role_id is not None and (not isinstance(role_id, int) or session.get(ContactRole, role_id) is None):

@@ -15,8 +15,10 @@ from sqlalchemy import Select, exists, func, or_, select
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
 from backoffice.models import roles
-from backoffice.models.customer import STATUSES
+from backoffice.models.customer import CUSTOMER_LANGUAGES, STATUSES
 from backoffice.models.organization import lock_organization
+from backoffice.services import addresses as address_service
+from backoffice.services import discount_letters
 from backoffice.services import locking
 from backoffice.services import numbering
 from backoffice.services import sharing
@@ -25,7 +27,8 @@ from backoffice.services.customer_list import like, organization_matches, words
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_text, is_one_line_column, parse_id
 
-FIELDS = ("organization_id", "admin_user_id", "status", "customer_number", "allow_shared_billing")
+FIELDS = ("organization_id", "admin_user_id", "status", "customer_number", "allow_shared_billing",
+          "language", "cost_center")  # (language, cost_center: issue 10, card)
 BILLING_FIELDS = ("digital_address", "address", "post_number", "municipality", "phone", "email", "responsible_person")
 # The lengths are the model's columns' (the form and the checks below read them from here).
 BILLING_MAX = {name: BillingInfo.__table__.columns[name].type.length for name in BILLING_FIELDS}
@@ -177,6 +180,35 @@ def _refuse_if_deleted(customer: Customer) -> None:
         raise ServiceError(_l("A deleted customer can't be changed. Recover it first."))
 
 
+# --- card fields (issue 10, card): message language, cost center ------------------------------------
+COST_CENTER_MAX = Customer.__table__.columns["cost_center"].type.length
+
+
+def _check_language(value) -> str | None:
+    """One of CUSTOMER_LANGUAGES, or None (English)."""
+    value = value or None
+    if value is not None and value not in CUSTOMER_LANGUAGES:
+        raise ServiceError(_l("Choose a language from the list."), "language")
+    return value
+
+
+def _check_cost_center(value) -> str | None:
+    value = (value.strip() if isinstance(value, str) else value) or None
+    if value is not None:
+        if len(value) > COST_CENTER_MAX:
+            raise ServiceError(_l("At most %(n)d characters.", n=COST_CENTER_MAX), "cost_center")
+        check_text(value, "cost_center")
+    return value
+
+
+def _save_card_parts(session, actor, customer: Customer, addresses: dict | None, letters) -> None:
+    if letters is not None:
+        discount_letters.set_codes(session, actor, customer, letters)
+    if addresses is not None:
+        address_service.apply(session, actor, customer, addresses)
+# --- end card fields
+
+
 def numbering_is_automatic(session) -> bool:
     """Whether a customer created without a number gets the next one (the register setting)."""
     return numbering.is_automatic(session)
@@ -193,9 +225,15 @@ def create_customer(
     customer_number: str | None = None,
     allow_shared_billing: bool = False,
     billing: dict | None = None,
+    language: str | None = None,
+    cost_center: str | None = None,
+    discount_letters: list | str | None = None,
+    addresses: dict | None = None,
 ) -> Customer:
     locking.remember_actor(session, actor)
     status = _check_status(status or "ACTIVE")
+    language = _check_language(language)
+    cost_center = _check_cost_center(cost_center)
     number = _clean_number(session, customer_number)
     org = _organization_for(session, organization_id)
     admin = _admin_for(session, admin_user_id)
@@ -209,6 +247,8 @@ def create_customer(
         status=status,
         customer_number=number,
         allow_shared_billing=bool(allow_shared_billing),
+        language=language,
+        cost_center=cost_center,
     )
     with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
@@ -216,6 +256,7 @@ def create_customer(
     _lock_organization_alive(session, org.id)
     if billing:
         set_billing(session, actor, customer, **billing)
+    _save_card_parts(session, actor, customer, addresses, discount_letters)
     return customer
 
 
@@ -227,13 +268,16 @@ def update_customer(
     confirm_unshare: bool = False,
     expected_version=None,
     billing: dict | None = None,
+    addresses: dict | None = None,
+    discount_letters: list | str | None = None,
     **changes,
 ) -> Customer:
     """Edit an active (not deleted) customer; a new admin returns the previous one to guest.
 
     Unticking "Allow shared billing accounts" while accounts are shared needs ``confirm_unshare``.
     ``expected_version`` is the version the edit form was opened with (ConflictError when stale);
-    ``billing`` (billing field -> value) is saved in the same step, under the customer's version.
+    ``billing`` (billing field -> value) is saved in the same step, under the customer's version, and so
+    are ``addresses`` (kind -> values, or None to remove; services/addresses.py) and ``discount_letters``.
     """
     unknown = set(changes) - set(FIELDS)
     if unknown:
@@ -253,6 +297,10 @@ def update_customer(
             _check_number_free(session, changes["customer_number"], customer.id)
     if "allow_shared_billing" in changes:
         changes["allow_shared_billing"] = bool(changes["allow_shared_billing"])
+    if "language" in changes:
+        changes["language"] = _check_language(changes["language"])
+    if "cost_center" in changes:
+        changes["cost_center"] = _check_cost_center(changes["cost_center"])
     new_org = None
     if "organization_id" in changes:
         new_org = _organization_for(session, changes.pop("organization_id"), own=customer)
@@ -286,6 +334,7 @@ def update_customer(
             session.flush()
         if billing is not None:
             set_billing(session, actor, customer, **billing)
+        _save_card_parts(session, actor, customer, addresses, discount_letters)
     return customer
 
 

@@ -1,12 +1,16 @@
 """Notifications: in the app (the portal, the admin's bell) and by e-mail through the outbox.
 
 ``notify`` writes both in the caller's transaction, so a change and the news of it commit together.
-Text is rendered in the recipient's language (pass a lazy string with its parameters).
+Text is rendered in the recipient's language (pass a lazy string with its parameters); news about a
+customer sent to its admin (or its contacts) is rendered in the customer's language (``customer_locale``).
 """
 
 from __future__ import annotations
 
-from flask_babel import force_locale
+import os
+
+from flask import has_app_context
+from flask_babel import force_locale, get_babel
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -25,14 +29,37 @@ def _absolute(link: str | None) -> str | None:
     return absolute_url(link)
 
 
-def notify(session, user: User | None, text, link: str | None = None, email: bool = True, subject=None):
+def has_catalogue(code: str) -> bool:
+    """Whether the app has its own translations for ``code`` (English is the source: always)."""
+    if code == "en":
+        return True
+    if not has_app_context():
+        return False
+    return any(
+        os.path.isfile(os.path.join(directory, code, "LC_MESSAGES", "messages.mo"))
+        for directory in get_babel().translation_directories
+    )
+
+
+def customer_locale(customer) -> str:
+    """The locale of mail about ``customer`` to its admin or its contacts: the customer's language
+    (models/customer.CUSTOMER_LANGUAGES; unset is English), English while that language has no catalogue.
+    Whether the register shows the field (``show_language``) does not matter."""
+    code = getattr(customer, "language", None) or "en"
+    return code if has_catalogue(code) else "en"
+
+
+def notify(session, user: User | None, text, link: str | None = None, email: bool = True, subject=None,
+           locale: str | None = None):
     """Tell ``user`` something: a Notification, plus an e-mail in the outbox when ``email``.
 
-    Returns the Notification, or None when there is nobody to tell (no user, or an inactive one).
+    Rendered in ``locale`` when given (``customer_locale(customer)`` for news about a customer), else in the
+    user's own language. Returns the Notification, or None when there is nobody to tell (no user, or an
+    inactive one).
     """
     if user is None or not user.active:
         return None
-    with force_locale(user.language or "en"):
+    with force_locale(locale or user.language or "en"):
         rendered = str(text)[:500]
         subject_text = str(subject or _l("Backoffice: %(text)s", text=rendered))[:300]
         body = rendered

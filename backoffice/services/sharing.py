@@ -15,7 +15,7 @@ from backoffice.models import Customer, Organization, SharedAccount
 from backoffice.services.customer_list import search_condition as customer_search
 from backoffice.services import locking
 from backoffice.services.errors import ServiceError, unique_guard
-from backoffice.services.notifications import notify
+from backoffice.services.notifications import customer_locale, notify
 from backoffice.services.validation import parse_id, search_text
 
 LOOKUP_LIMIT = 20
@@ -138,6 +138,7 @@ def add_shared_account(session, actor, customer: Customer, shared_customer: Cust
             customer=str(customer),
         ),
         link=PORTAL_LINK,
+        locale=customer_locale(shared_customer),
     )
     return link
 
@@ -152,6 +153,7 @@ def _notify_removed(session, link: SharedAccount) -> None:
             customer=str(link.customer),
         ),
         link=PORTAL_LINK,
+        locale=customer_locale(link.shared_customer),
     )
 
 
@@ -237,6 +239,7 @@ def notify_purge(session, actor, customer: Customer) -> None:
                     yours=str(other),
                 ),
                 link=PORTAL_LINK,
+                locale=customer_locale(other),
             )
         session.delete(link)
     session.flush()

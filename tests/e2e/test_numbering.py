@@ -43,7 +43,7 @@ def test_turn_on_automatic_numbering_and_a_new_customer_gets_the_next_number(pag
     session.expire_all()
     created = session.scalar(select(Customer).where(Customer.customer_number != "41"))
     page.goto(f"/admin/customers/details/?id={created.id}")
-    account = page.locator("#bo-account-details").locator("xpath=..")
+    account = page.locator('.bo-customer-card [data-card="number"]')  # the Overview's sidebar card
     expect(account).to_contain_text("00042")  # above the highest in use, padded to the minimum length
 
     # The administrator changes it from the bottom of the page, in a dialog.
@@ -56,6 +56,6 @@ def test_turn_on_automatic_numbering_and_a_new_customer_gets_the_next_number(pag
     dialog.get_by_label("New customer number").fill("70001")
     dialog.get_by_role("button", name="Change").click()
     expect(page.get_by_text("The customer number of Nummer AB was changed.")).to_be_visible()
-    expect(page.locator("#bo-account-details").locator("xpath=..")).to_contain_text("70001")
+    expect(page.locator('.bo-customer-card [data-card="number"]')).to_have_text("70001")
     session.expire_all()
     assert session.scalar(select(Customer.customer_number).where(Customer.customer_number == "70001")) == "70001"

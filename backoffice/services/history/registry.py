@@ -36,7 +36,7 @@ KIND_GROUPS = {
 }
 
 # The record types one timeline shows: billing information has the customer's id and is part of its card.
-TIMELINE_TYPES = {"customer": ("customer", "billing_info", "customer_contact")}
+TIMELINE_TYPES = {"customer": ("customer", "billing_info", "customer_contact", "customer_address")}
 
 
 def timeline_types(record_type: str) -> tuple[str, ...]:
