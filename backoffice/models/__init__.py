@@ -2,6 +2,7 @@
 
 from backoffice.models.base import Base
 from backoffice.models.contact import Contact, ContactRole
+from backoffice.models.custom_field import CustomFieldDefinition
 from backoffice.models.customer import BillingInfo, Customer, SharedAccount
 from backoffice.models.customer_link import CustomerLink
 from backoffice.models.history import HistoryEntry
@@ -13,6 +14,6 @@ from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
 __all__ = [
-    "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerLink", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
+    "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerLink", "CustomFieldDefinition", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]

@@ -17,6 +17,7 @@ from backoffice.models.base import utcnow
 from backoffice.models import roles
 from backoffice.models.customer import STATUSES
 from backoffice.models.organization import lock_organization
+from backoffice.services import custom_fields
 from backoffice.services import locking
 from backoffice.services import numbering
 from backoffice.services import sharing
@@ -193,9 +194,12 @@ def create_customer(
     customer_number: str | None = None,
     allow_shared_billing: bool = False,
     billing: dict | None = None,
+    custom_values: dict | None = None,
 ) -> Customer:
+    """``custom_values``: {custom field id -> typed value} (services/custom_fields.clean_values)."""
     locking.remember_actor(session, actor)
     status = _check_status(status or "ACTIVE")
+    custom = custom_fields.clean_values(session, custom_values, existing=None)
     number = _clean_number(session, customer_number)
     org = _organization_for(session, organization_id)
     admin = _admin_for(session, admin_user_id)
@@ -209,6 +213,7 @@ def create_customer(
         status=status,
         customer_number=number,
         allow_shared_billing=bool(allow_shared_billing),
+        custom_values=custom,
     )
     with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
@@ -227,13 +232,15 @@ def update_customer(
     confirm_unshare: bool = False,
     expected_version=None,
     billing: dict | None = None,
+    custom_values: dict | None = None,
     **changes,
 ) -> Customer:
     """Edit an active (not deleted) customer; a new admin returns the previous one to guest.
 
     Unticking "Allow shared billing accounts" while accounts are shared needs ``confirm_unshare``.
     ``expected_version`` is the version the edit form was opened with (ConflictError when stale);
-    ``billing`` (billing field -> value) is saved in the same step, under the customer's version.
+    ``billing`` (billing field -> value) is saved in the same step, under the customer's version;
+    ``custom_values`` ({custom field id -> typed value}; None leaves them alone) too.
     """
     unknown = set(changes) - set(FIELDS)
     if unknown:
@@ -253,6 +260,10 @@ def update_customer(
             _check_number_free(session, changes["customer_number"], customer.id)
     if "allow_shared_billing" in changes:
         changes["allow_shared_billing"] = bool(changes["allow_shared_billing"])
+    if custom_values is not None:
+        custom = custom_fields.clean_values(session, custom_values, existing=customer.custom_values, creating=False)
+        if custom != (customer.custom_values or None):
+            changes["custom_values"] = custom
     new_org = None
     if "organization_id" in changes:
         new_org = _organization_for(session, changes.pop("organization_id"), own=customer)
