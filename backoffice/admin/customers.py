@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Optional, Regexp
 
 from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny
 from backoffice.admin.contacts import customer_tabs
+from backoffice.admin import custom_fields
 from backoffice.admin.conflicts import VersionField, posted_version
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
@@ -262,15 +263,16 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return numbering.with_number(db.session, model)
 
     def create_form(self, obj=None):
-        form = CustomerForm()
+        form = custom_fields.with_custom_fields(CustomerForm)()  # + one field per custom field
         if service.numbering_is_automatic(db.session):
             form.customer_number.description = _("Leave it empty to get the next customer number.")
         return form
 
     def edit_form(self, obj=None):
+        form_class = custom_fields.with_custom_fields(CustomerEditForm)  # + one field per custom field
         if request.method == "POST":
-            return CustomerEditForm()
-        return CustomerEditForm(
+            return form_class()
+        return form_class(
             organization_id=str(obj.organization_id or ""),
             admin_user_id=str(obj.admin_user_id or ""),
             status=obj.status,
@@ -278,6 +280,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             allow_shared_billing=obj.allow_shared_billing,
             version=obj.version,
             **{f"billing_{n}": getattr(obj.billing, n, None) for n in service.BILLING_FIELDS},
+            **custom_fields.prefill(obj),
         )
 
     def prepare_form(self, form, model):
@@ -314,7 +317,9 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         }
 
     def service_create(self, form):
-        return service.create_customer(db.session, self.actor, **self._values(form))
+        return service.create_customer(
+            db.session, self.actor, custom_values=custom_fields.posted(form), **self._values(form)
+        )
 
     def service_update(self, form, model):
         return service.update_customer(
@@ -324,6 +329,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             confirm_unshare=form.confirm_unshare.data,
             expected_version=posted_version(form),
             billing={n: form[f"billing_{n}"].data for n in service.BILLING_FIELDS},
+            custom_values=custom_fields.posted(form),
             **self._values(form),
         )
 
@@ -340,6 +346,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             "customer_number": customer.customer_number,
             "allow_shared_billing": customer.allow_shared_billing,
             **{f"billing_{n}": getattr(customer.billing, n, None) for n in service.BILLING_FIELDS},
+            **custom_fields.prefill(customer),
         }
 
     # --- details -------------------------------------------------------------------------------------
