@@ -274,3 +274,21 @@ def test_definitions_are_recorded_in_history(session, admin_user):
     session.commit()
     assert session.scalar(select(HistoryEntry).where(HistoryEntry.kind == "purge",
                                                      HistoryEntry.record_type == "custom_field")).record_name == "Sector"
+
+
+# --- demo data --------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_custom_fields_with_values_and_an_archived_one_once(app, session):
+    from backoffice import demo
+
+    with app.test_request_context():
+        demo.seed(session)
+        session.commit()
+        definitions = service.all_definitions(session)
+        assert {d.type for d in definitions} == {"text", "number", "date", "yesno", "choice"}
+        archived = [d for d in definitions if d.is_archived]
+        assert [d.label for d in archived] == ["Old CRM id"] and service.values_in_use(session, archived[0]) > 0
+        for definition in definitions:
+            assert service.values_in_use(session, definition) > 0, definition.label
+        assert demo.seed_custom_fields(session) == 0  # idempotent

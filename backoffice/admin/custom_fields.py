@@ -187,8 +187,8 @@ class CustomFieldsView(SecureBaseView):
         in_use = service.values_in_use(db.session, definition)
         messages = [_("The custom field %(name)s will be deleted.", name=label)]
         if in_use:
-            messages = [_("%(n)d customers have a value in %(name)s, so it can't be deleted. Archive it instead: "
-                          "it is hidden and the values are kept.", n=in_use, name=label)]
+            messages = [_("%(n)d customers have a value in %(field)s, so it can't be deleted. Archive it instead: "
+                          "it is hidden and the values are kept.", n=in_use, field=label)]
         return self.confirm(
             form=PlainConfirmForm(),
             title=_("Delete custom field %(name)s?", name=label),
