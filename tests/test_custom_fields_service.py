@@ -157,10 +157,10 @@ def test_definitions_are_checked(session):
 
 def test_the_database_refuses_a_bad_definition_whatever_the_path(session):
     for row in (
-        CustomFieldDefinition(label="", type="text"),
-        CustomFieldDefinition(label="A", type="colour"),
-        CustomFieldDefinition(label="B", type="text", options=["x"]),
-        CustomFieldDefinition(label="C", type="yesno", required=True),
+        CustomFieldDefinition(label="", field_type="text"),
+        CustomFieldDefinition(label="A", field_type="colour"),
+        CustomFieldDefinition(label="B", field_type="text", options=["x"]),
+        CustomFieldDefinition(label="C", field_type="yesno", required=True),
     ):
         session.add(row)
         with pytest.raises(IntegrityError):
@@ -286,7 +286,7 @@ def test_the_demo_has_custom_fields_with_values_and_an_archived_one_once(app, se
         demo.seed(session)
         session.commit()
         definitions = service.all_definitions(session)
-        assert {d.type for d in definitions} == {"text", "number", "date", "yesno", "choice"}
+        assert {d.field_type for d in definitions} == {"text", "number", "date", "yesno", "choice"}
         archived = [d for d in definitions if d.is_archived]
         assert [d.label for d in archived] == ["Old CRM id"] and service.values_in_use(session, archived[0]) > 0
         for definition in definitions:

@@ -117,7 +117,7 @@ class CustomFieldsView(SecureBaseView):
         definition = self._definition_or_404(arg("id"))
         if request.method == "GET":
             form = DefinitionEditForm(
-                label=definition.label, type=definition.type, required=definition.required,
+                label=definition.label, type=definition.field_type, required=definition.required,
                 options="\n".join(definition.options or []), version=str(definition.version),
             )
         else:
@@ -131,7 +131,7 @@ class CustomFieldsView(SecureBaseView):
             return redirect_after_post(url_for(".index"))
         if outcome.conflict is not None:
             show_conflict(form, outcome.conflict, {
-                "label": definition.label, "type": definition.type, "required": definition.required,
+                "label": definition.label, "type": definition.field_type, "required": definition.required,
                 "options": "\n".join(definition.options or []),
             })
         return self._panel(form, _("Edit custom field"), _("Update"), outcome.status)
@@ -215,15 +215,15 @@ class _RequiredMark:
 def _form_field(definition: CustomFieldDefinition):
     validators = [_RequiredMark()] if definition.required else []
     label = definition.label
-    if definition.type == "yesno":
+    if definition.field_type == "yesno":
         return BooleanField(label)
-    if definition.type == "choice":
+    if definition.field_type == "choice":
         return SelectField(label, choices=[("", _l("— Not set —"))] + [(o, o) for o in definition.options or []],
                            validators=validators, validate_choice=False)
-    if definition.type == "date":
+    if definition.field_type == "date":
         return StringField(label, validators=validators, widget=DateInput(),
                            description=_l("YYYY-MM-DD"))
-    if definition.type == "number":
+    if definition.field_type == "number":
         return StringField(label, validators=validators, render_kw={"inputmode": "decimal", "autocomplete": "off"})
     return StringField(label, validators=validators)
 
@@ -242,7 +242,7 @@ def prefill(customer) -> dict:
     result = {}
     for definition in service.active_definitions(db.session):
         value = values.get(definition.key)
-        result[definition.field_name] = bool(value) if definition.type == "yesno" else ("" if value is None else str(value))
+        result[definition.field_name] = bool(value) if definition.field_type == "yesno" else ("" if value is None else str(value))
     return result
 
 

@@ -98,6 +98,7 @@ FIELD_LABELS = {
     "deleted_at": _l("Deleted"),
     # a custom field's definition (the values' changes carry their field's label: "Industry: Energy → Retail")
     "label": _l("Label"),
+    "field_type": _l("Type"),
     "options": _l("Options"),
     "required": _l("Required"),
     "position": _l("Order"),
@@ -128,7 +129,8 @@ CUSTOM_FIELD_TYPE_LABELS = {
 
 # field -> {stored value -> what people read}: a timeline says "Type: Business", never "Type: business".
 VALUE_LABELS = {
-    "type": {"business": _l("Business"), "private": _l("Private person"), **CUSTOM_FIELD_TYPE_LABELS},
+    "type": {"business": _l("Business"), "private": _l("Private person")},
+    "field_type": CUSTOM_FIELD_TYPE_LABELS,
     "status": {"ACTIVE": _l("Active"), "INACTIVE": _l("Inactive")},
     "role": ROLE_LABELS,
     "language": LANGUAGES,

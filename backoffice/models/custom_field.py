@@ -33,7 +33,8 @@ class CustomFieldDefinition(Versioned, Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str] = mapped_column(String(100), unique=True)
-    type: Mapped[str] = mapped_column(String(16))
+    # (the column is "type"; the attribute has its own name, so History labels it apart from a customer's type)
+    field_type: Mapped[str] = mapped_column("type", String(16))
     # The options of a choice field, in order (a JSON list of strings); NULL for every other type.
     options: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -76,7 +77,7 @@ def custom_value_changes(session, old, new) -> list[dict]:
         definition = definitions.get(key)
         if definition is None and key.isdigit():
             definition = definitions[key] = session.get(CustomFieldDefinition, int(key))
-        if definition is not None and definition.type == "yesno":
+        if definition is not None and definition.field_type == "yesno":
             before, after = bool(before), bool(after)
             if before == after:
                 continue

@@ -61,7 +61,7 @@ def active_definitions(session) -> list[CustomFieldDefinition]:
 
 def display_value(definition: CustomFieldDefinition, value) -> str | None:
     """A stored value as a person reads it (None: no value); yes/no reads Yes or No."""
-    if definition.type == "yesno":
+    if definition.field_type == "yesno":
         return str(_l("Yes")) if value is True else str(_l("No"))
     if value is None or value == "":
         return None
@@ -131,7 +131,7 @@ def clean_values(session, raw: dict | None, *, existing: dict | None = None, cre
 
 
 def _same(definition, typed, stored) -> bool:
-    if definition.type == "yesno":
+    if definition.field_type == "yesno":
         return _as_bool(typed) == bool(stored)
     return isinstance(typed, str) and typed.strip() == str(stored)
 
@@ -150,16 +150,16 @@ def _as_bool(value) -> bool | None:
 def clean_value(definition: CustomFieldDefinition, value):
     """One typed value as stored (None when empty), or a ServiceError beside its field."""
     field = definition.field_name
-    if definition.type == "yesno":
+    if definition.field_type == "yesno":
         flag = _as_bool(value)
         if flag is None:
             raise ServiceError(_l("Choose yes or no."), field)
         return True if flag else None
     if value is None:
         return None
-    if definition.type == "number" and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+    if definition.field_type == "number" and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         value = str(value)
-    if definition.type == "date" and isinstance(value, date):
+    if definition.field_type == "date" and isinstance(value, date):
         return value.isoformat()
     if not isinstance(value, str):
         raise ServiceError(_l("This value can't be read."), field)
@@ -167,19 +167,19 @@ def clean_value(definition: CustomFieldDefinition, value):
     if not text:
         return None
     check_text(text, field)
-    if definition.type == "text":
+    if definition.field_type == "text":
         if len(text) > TEXT_MAX:
             raise ServiceError(_l("At most %(n)d characters (you typed %(m)d).", n=TEXT_MAX, m=len(text)), field)
         return text
-    if definition.type == "number":
+    if definition.field_type == "number":
         return _number(text, field)
-    if definition.type == "date":
+    if definition.field_type == "date":
         return _date(text, field)
-    if definition.type == "choice":
+    if definition.field_type == "choice":
         if text not in (definition.options or []):
             raise ServiceError(_l("Choose one of the options."), field)
         return text
-    raise ValueError(f"unknown custom field type {definition.type!r}")
+    raise ValueError(f"unknown custom field type {definition.field_type!r}")
 
 
 def _number(text: str, field: str) -> str:
@@ -237,14 +237,14 @@ def _clean_definition(session, values: dict, own: CustomFieldDefinition | None) 
         if taken is not None and taken is not own:
             raise ServiceError(_l("A custom field with this label already exists."), "label")
         cleaned["label"] = label
-    kind = values.get("type", own.type if own is not None else None)
+    kind = values.get("type", own.field_type if own is not None else None)
     if kind not in FIELD_TYPES:
         raise ServiceError(_l("Choose a type from the list."), "type")
-    if own is not None and kind != own.type and values_in_use(session, own):
+    if own is not None and kind != own.field_type and values_in_use(session, own):
         raise ServiceError(
             _l("The type can't be changed while customers have a value in this field."), "type"
         )
-    cleaned["type"] = kind
+    cleaned["field_type"] = kind
     required = bool(values.get("required", own.required if own is not None else False))
     if required and kind == "yesno":
         raise ServiceError(_l("A yes/no field can't be required: unticked means No."), "required")

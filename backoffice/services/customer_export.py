@@ -140,7 +140,7 @@ def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Eur
         statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
         # (a yes/no field reads Yes or No in the reader's language)
         yes_no = {d.key: {True: custom_fields.display_value(d, True), None: custom_fields.display_value(d, None)}
-                  for d in definitions if d.type == "yesno"}
+                  for d in definitions if d.field_type == "yesno"}
     result = session.execute(export_query(search=search, ids=ids).execution_options(yield_per=BATCH))
     try:
         yield from stream_csv(
