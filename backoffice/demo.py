@@ -207,6 +207,7 @@ def seed(session, actor=None) -> dict:
     added["contacts"] = seed_contacts(session, actor)
     added["customer links"] = seed_links(session, actor)
     added["customer cards"] = seed_card(session, actor)  # (issue 10, card)
+    added["custom fields"] = seed_custom_fields(session, actor)
     added["history notes"] = _seed_history(session)
     return added
 
@@ -294,6 +295,40 @@ def seed_contacts(session, actor=None) -> int:
             added += 1
     session.flush()
     return added
+
+
+DEMO_INDUSTRIES = ["Property management", "Construction", "Energy", "Retail", "Health care"]
+
+
+def seed_custom_fields(session, actor=None) -> int:
+    """The register's custom fields (seed 001): a date, a choice, a yes/no, a number and an archived text
+    field, with values on some live customers (through the services, so History has them). Returns how
+    many definitions it added."""
+    from backoffice.services import custom_fields
+
+    if custom_fields.all_definitions(session):
+        return 0
+    contract = custom_fields.create_definition(session, actor, label="Contract end", type="date")
+    industry = custom_fields.create_definition(session, actor, label="Industry", type="choice",
+                                               options="\n".join(DEMO_INDUSTRIES))
+    key_account = custom_fields.create_definition(session, actor, label="Key account", type="yesno")
+    sites = custom_fields.create_definition(session, actor, label="Number of sites", type="number")
+    old = custom_fields.create_definition(session, actor, label="Old CRM id", type="text")
+    live = session.scalars(
+        select(Customer).join(Organization).where(Customer.deleted_at.is_(None))
+        .order_by(Organization.name, Customer.id).limit(8)
+    ).all()
+    for i, customer in enumerate(live):
+        values = {industry.id: DEMO_INDUSTRIES[i % len(DEMO_INDUSTRIES)], old.id: f"CRM-{1000 + i}"}
+        if i % 2 == 0:
+            values[contract.id] = f"{2027 + i % 3}-{(i % 12) + 1:02d}-{28 - i:02d}"
+            values[sites.id] = str(1 + i * 3)
+        if i % 3 == 0:
+            values[key_account.id] = True
+        customer_service.update_customer(session, actor, customer, custom_values=values)
+    custom_fields.archive_definition(session, actor, old)  # hidden; its values kept
+    session.flush()
+    return 5
 
 
 def _enrol_demo_admin(session) -> None:

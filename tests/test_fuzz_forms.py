@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from backoffice.auth.reset import make_token
 from backoffice.extensions import db
-from backoffice.models import Contact, ContactRole, Customer, Notification, Organization, SharedAccount, User
+from backoffice.models import Contact, ContactRole, Customer, CustomFieldDefinition, Notification, Organization, SharedAccount, User
 from backoffice.services import customers as customer_service
 from backoffice.services import notifications as notification_service
 from backoffice.services import sharing
@@ -359,6 +359,20 @@ def _contact(w) -> int:
     return found
 
 
+def _custom_field(w) -> int:
+    """A choice custom field (made once per world)."""
+    from backoffice.services import custom_fields
+
+    found = db.session.scalar(select(CustomFieldDefinition.id).order_by(CustomFieldDefinition.id))
+    if found is None:
+        found = custom_fields.create_definition(db.session, None, label="Industry", type="choice",
+                                                options="Energy\nRetail").id
+        db.session.commit()
+    return found
+
+
+CUSTOM_FIELD_FIELDS = {"label": hostile_text, "type": hostile_any, "options": hostile_text, "required": hostile_any}
+
 text_fields = lambda names: {name: hostile_text for name in names}  # noqa: E731
 
 FORMS = [
@@ -522,6 +536,17 @@ FORMS = [
     FormCase(
         "contact role add", lambda w: "/admin/contact-roles/new/", lambda w: {"name": f"Role {_seq()}"},
         {"name": hostile_text}, roundtrip={"name": "name"}, new_row=lambda: newest(ContactRole),
+    ),
+    FormCase(
+        "custom field add", lambda w: "/admin/custom-fields/new/",
+        lambda w: {"label": f"Field {_seq()}", "type": "choice", "options": "A\nB"},
+        CUSTOM_FIELD_FIELDS, roundtrip={"label": "label"}, new_row=lambda: newest(CustomFieldDefinition),
+    ),
+    FormCase(
+        "custom field edit", lambda w: f"/admin/custom-fields/edit/?id={_custom_field(w)}",
+        lambda w: {"label": "Industry", "type": "choice", "options": "Energy\nRetail",
+                   "version": _version(CustomFieldDefinition, _custom_field(w))},
+        CUSTOM_FIELD_FIELDS, row=lambda w: (CustomFieldDefinition, _custom_field(w)), roundtrip={"label": "label"},
     ),
 ]
 

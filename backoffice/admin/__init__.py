@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from backoffice.admin.base import deny
 from backoffice.admin.contacts import ContactRolesView, CustomerContactsView
+from backoffice.admin.custom_fields import CustomFieldsView, card as custom_field_card
 from backoffice.admin.customer_export import CustomerExportView
 from backoffice.admin.customer_links import CustomerLinksView, section as customer_links_section
 from backoffice.admin.notifications import NotificationsView
@@ -97,6 +98,8 @@ def init_admin(app: Flask) -> Admin:
         ContactRolesView(name=_l("Contact roles"), category="SYSTEM", endpoint="contact_roles", url="contact-roles")
     )
     admin.add_view(SettingsView(name=_l("Settings"), category="SYSTEM", endpoint="settings", url="settings"))
+    # (no sidebar entry: linked from the register settings page)
+    admin.add_view(CustomFieldsView(name=_l("Custom fields"), endpoint="custom_fields", url="custom-fields"))
     admin.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 
@@ -117,6 +120,7 @@ def init_admin(app: Flask) -> Admin:
             "can": lambda perm, obj=None: can(current_user, perm, obj),
             "unread_notifications": _unread_notifications,
             "customer_links_section": customer_links_section,
+            "custom_field_card": custom_field_card,
         }
 
     return admin

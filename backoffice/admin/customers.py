@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Optional, Regexp
 
 from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny
 from backoffice.admin.contacts import customer_tabs
+from backoffice.admin import custom_fields
 from backoffice.admin.conflicts import VersionField, posted_version
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
@@ -303,7 +304,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return numbering.with_number(db.session, model)
 
     def create_form(self, obj=None):
-        form = CustomerForm()
+        form = custom_fields.with_custom_fields(CustomerForm)()  # + one field per custom field
         if request.method != "POST":
             form.language.data = ""
         if service.numbering_is_automatic(db.session):
@@ -311,9 +312,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return form
 
     def edit_form(self, obj=None):
+        form_class = custom_fields.with_custom_fields(CustomerEditForm)  # + one field per custom field
         if request.method == "POST":
-            return CustomerEditForm()
-        return CustomerEditForm(
+            return form_class()
+        return form_class(
             organization_id=str(obj.organization_id or ""),
             admin_user_id=str(obj.admin_user_id or ""),
             status=obj.status,
@@ -322,6 +324,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             version=obj.version,
             **{f"billing_{n}": getattr(obj.billing, n, None) for n in service.BILLING_FIELDS},
             **self._card_values(obj),
+            **custom_fields.prefill(obj),
         )
 
     def prepare_form(self, form, model):
@@ -429,6 +432,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return service.create_customer(
             db.session, self.actor, **self._values(form), **self._card_changes(form),
             discount_letters=form.discount_letters.data, addresses=self._posted_addresses(form),
+            custom_values=custom_fields.posted(form),
         )
 
     def service_update(self, form, model):
@@ -441,6 +445,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             billing={n: form[f"billing_{n}"].data for n in service.BILLING_FIELDS},
             discount_letters=form.discount_letters.data,
             addresses=self._posted_addresses(form),
+            custom_values=custom_fields.posted(form),
             **self._values(form),
             **self._card_changes(form),
         )
@@ -460,6 +465,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             **{f"billing_{n}": getattr(customer.billing, n, None) for n in service.BILLING_FIELDS},
             "language": customer.language or "",
             "cost_center": customer.cost_center,
+            **custom_fields.prefill(customer),
         }
 
     # --- details -------------------------------------------------------------------------------------

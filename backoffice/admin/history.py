@@ -56,6 +56,8 @@ def _show(value, label=None) -> str:
         return _("Yes")
     if value is False:
         return _("No")
+    if isinstance(value, list):  # (a choice field's options)
+        return ", ".join(map(str, value))
     return str(value)
 
 
@@ -64,7 +66,7 @@ def change_lines(entry: HistoryEntry) -> list[dict]:
     lines = []
     for change in entry.changes or []:
         field = change.get("field", "")
-        label = labels.field_label(field)
+        label = change.get("label") or labels.field_label(field)  # (a custom field's change names its label)
         if change.get("changed"):
             lines.append({"field": change.get("field"), "label": label, "secret": True})
             continue

@@ -24,6 +24,8 @@ KIND_LABELS = {
     "recover": _l("Recovered"),
     "purge": _l("Permanently deleted"),
     "admin_change": _l("Customer admin changed"),
+    "archive": _l("Archived"),
+    "unarchive": _l("Restored from the archive"),
     "share": _l("Shared"),
     "unshare": _l("Sharing removed"),
     "link": _l("Linked"),
@@ -53,6 +55,7 @@ RECORD_TYPE_LABELS = {
     "customer_contact": _l("Contact"),
     "customer_address": _l("Address"),
     "contact_role": _l("Contact role"),
+    "custom_field": _l("Custom field"),
 }
 # The labels of fields as the timeline shows them ("Name: old → new").
 FIELD_LABELS = {
@@ -101,6 +104,12 @@ FIELD_LABELS = {
     "kind": _l("Kind"),
     "street": _l("Street address"),
     "city": _l("City"),
+    # a custom field's definition (the values' changes carry their field's label: "Industry: Energy → Retail")
+    "label": _l("Label"),
+    "field_type": _l("Type"),
+    "options": _l("Options"),
+    "required": _l("Required"),
+    "position": _l("Order"),
     "require_two_factor_for_admins": _l("Require two-factor sign-in for system administrators"),
     "customer_number_min_length": _l("Customer number minimum length"),
     "customer_number_max_length": _l("Customer number maximum length"),
@@ -117,9 +126,19 @@ def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name.replace("_", " ").capitalize()))
 
 
+# The types of a custom field (models/custom_field.FIELD_TYPES), as the custom-fields page and History say them.
+CUSTOM_FIELD_TYPE_LABELS = {
+    "text": _l("Text"),
+    "number": _l("Number"),
+    "date": _l("Date"),
+    "yesno": _l("Yes/no"),
+    "choice": _l("Choice"),
+}
+
 # field -> {stored value -> what people read}: a timeline says "Type: Business", never "Type: business".
 VALUE_LABELS = {
     "type": {"business": _l("Business"), "private": _l("Private person")},
+    "field_type": CUSTOM_FIELD_TYPE_LABELS,
     "status": {"ACTIVE": _l("Active"), "INACTIVE": _l("Inactive")},
     "role": ROLE_LABELS,
     # the customers' five (a superset of the UI's en/sv, whose own names a user's timeline keeps)

@@ -3,6 +3,7 @@
 from backoffice.models.address import Address
 from backoffice.models.base import Base
 from backoffice.models.contact import Contact, ContactRole
+from backoffice.models.custom_field import CustomFieldDefinition
 from backoffice.models.customer import BillingInfo, Customer, SharedAccount
 from backoffice.models.customer_link import CustomerLink
 from backoffice.models.discount_letter import DiscountLetter
@@ -15,6 +16,6 @@ from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
 __all__ = [
-    "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerLink", "DiscountLetter", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
+    "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerLink", "CustomFieldDefinition", "DiscountLetter", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]

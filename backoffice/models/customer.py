@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, SoftDelete, Timestamps, utcnow
+from backoffice.models.custom_field import custom_value_changes
 from backoffice.models.history import BOOKKEEPING, Tracked, track
 from backoffice.models.organization import Organization
 from backoffice.models.user import User
@@ -58,6 +59,8 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
     language: Mapped[str | None] = mapped_column(String(8))
     cost_center: Mapped[str | None] = mapped_column(String(50))
     # --- end card fields
+    # Values of the custom fields (models/custom_field.py): {"<definition id>": value}; services/custom_fields.py
+    custom_values: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
     organization: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
     admin: Mapped[User | None] = relationship(foreign_keys=[admin_user_id])
@@ -166,6 +169,7 @@ track(
         name=_customer_name,
         personal=frozenset({"admin_user_id"}),
         value_labels={"admin_user_id": _user_label, "organization_id": _organization_label},
+        field_changes={"custom_values": custom_value_changes},  # one change per custom field, by its label
         # a private customer's name is a person's: blanked too
         anonymise_on_purge=lambda customer: customer.__dict__.get("type") == "private",
     ),

@@ -29,6 +29,8 @@ KINDS = (
     "recover",
     "purge",  # permanent delete
     "admin_change",
+    "archive",  # a custom field's definition hidden (values kept) …
+    "unarchive",  # … and shown again
     "share",
     "unshare",
     "note",
@@ -59,6 +61,9 @@ class Tracked:
     personal: frozenset = frozenset()
     # attribute -> function(session, value) giving the value as people read it (foreign keys).
     value_labels: dict = field(default_factory=dict)
+    # attribute -> function(session, old, new) giving that column's change as several field-level changes
+    # (a JSON column of values: the customer's custom fields, one "Label: old → new" each).
+    field_changes: dict = field(default_factory=dict)
     # (record_type, record_id) an entry is filed under, when not the object's own.
     file_under: Callable[[object], tuple[str, int]] | None = None
     # A custom recorder for link rows (shares): function(session, obj, event) -> list of entry rows.

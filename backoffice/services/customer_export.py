@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.services import custom_fields
 from backoffice.services.customer_list import search_condition
 from backoffice.infra.spreadsheet import language_of, stream_csv
 from backoffice.services.validation import parse_id
@@ -52,9 +53,10 @@ COLUMNS = [
 STATUS_LABELS = {"ACTIVE": _l("ACTIVE"), "INACTIVE": _l("INACTIVE"), "DELETED": _l("DELETED")}
 
 
-def headers(language: str) -> list[str]:
+def headers(language: str, definitions=()) -> list[str]:
+    """The columns' headers; then one per active custom field (its label, as the administrator wrote it)."""
     with force_locale(language_of(language)):
-        return [str(label) for _key, label in COLUMNS]
+        return [str(label) for _key, label in COLUMNS] + [d.label for d in definitions]
 
 
 def export_query(*, search=None, ids=None):
@@ -85,6 +87,7 @@ def export_query(*, search=None, ids=None):
             BillingInfo.email.label("b_email"),
             BillingInfo.responsible_person,
             Customer.deleted_at,
+            Customer.custom_values,
         )
         .select_from(Customer)
         .outerjoin(Organization, Customer.organization_id == Organization.id)
@@ -109,7 +112,7 @@ def _when(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _cells(row, statuses: dict, zone: ZoneInfo) -> list:
+def _cells(row, statuses: dict, zone: ZoneInfo, definitions=(), yes_no=None) -> list:
     status = "DELETED" if row.deleted_at is not None else row.status
     admin_name = " ".join(part for part in (row.first_name, row.last_name) if part)
     values = [
@@ -119,18 +122,32 @@ def _cells(row, statuses: dict, zone: ZoneInfo) -> list:
         row.b_digital, row.b_address, row.b_post, row.b_municipality, row.b_phone, row.b_email,
         row.responsible_person,
     ]
-    return [*values, _when(row.deleted_at, zone)]
+    custom = row.custom_values or {}
+    extra = [
+        yes_no[d.key][True if custom.get(d.key) is True else None] if yes_no and d.key in yes_no
+        else custom_fields.display_value(d, custom.get(d.key))
+        for d in definitions
+    ]
+    return [*values, _when(row.deleted_at, zone), *extra]
 
 
 def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Europe/Stockholm"):
     """Yield the CSV as UTF-8 encoded chunks: BOM and header first, then the rows as they come."""
     language = language_of(language)
     zone = ZoneInfo(timezone or "Europe/Stockholm")
+    definitions = custom_fields.active_definitions(session)
     with force_locale(language):
         statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
+        # (a yes/no field reads Yes or No in the reader's language)
+        yes_no = {d.key: {True: custom_fields.display_value(d, True), None: custom_fields.display_value(d, None)}
+                  for d in definitions if d.field_type == "yesno"}
     result = session.execute(export_query(search=search, ids=ids).execution_options(yield_per=BATCH))
     try:
-        yield from stream_csv(headers(language), (_cells(row, statuses, zone) for row in result), language=language)
+        yield from stream_csv(
+            headers(language, definitions),
+            (_cells(row, statuses, zone, definitions, yes_no) for row in result),
+            language=language,
+        )
     finally:
         result.close()
 

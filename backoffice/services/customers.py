@@ -19,6 +19,7 @@ from backoffice.models.customer import CUSTOMER_LANGUAGES, STATUSES
 from backoffice.models.organization import lock_organization
 from backoffice.services import addresses as address_service
 from backoffice.services import discount_letters
+from backoffice.services import custom_fields
 from backoffice.services import locking
 from backoffice.services import numbering
 from backoffice.services import sharing
@@ -229,11 +230,14 @@ def create_customer(
     cost_center: str | None = None,
     discount_letters: list | str | None = None,
     addresses: dict | None = None,
+    custom_values: dict | None = None,
 ) -> Customer:
+    """``custom_values``: {custom field id -> typed value} (services/custom_fields.clean_values)."""
     locking.remember_actor(session, actor)
     status = _check_status(status or "ACTIVE")
     language = _check_language(language)
     cost_center = _check_cost_center(cost_center)
+    custom = custom_fields.clean_values(session, custom_values, existing=None)
     number = _clean_number(session, customer_number)
     org = _organization_for(session, organization_id)
     admin = _admin_for(session, admin_user_id)
@@ -249,6 +253,7 @@ def create_customer(
         allow_shared_billing=bool(allow_shared_billing),
         language=language,
         cost_center=cost_center,
+        custom_values=custom,
     )
     with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
@@ -270,6 +275,7 @@ def update_customer(
     billing: dict | None = None,
     addresses: dict | None = None,
     discount_letters: list | str | None = None,
+    custom_values: dict | None = None,
     **changes,
 ) -> Customer:
     """Edit an active (not deleted) customer; a new admin returns the previous one to guest.
@@ -277,7 +283,8 @@ def update_customer(
     Unticking "Allow shared billing accounts" while accounts are shared needs ``confirm_unshare``.
     ``expected_version`` is the version the edit form was opened with (ConflictError when stale);
     ``billing`` (billing field -> value) is saved in the same step, under the customer's version, and so
-    are ``addresses`` (kind -> values, or None to remove; services/addresses.py) and ``discount_letters``.
+    are ``addresses`` (kind -> values, or None to remove; services/addresses.py), ``discount_letters`` and
+    ``custom_values`` ({custom field id -> typed value}; None leaves them alone).
     """
     unknown = set(changes) - set(FIELDS)
     if unknown:
@@ -301,6 +308,10 @@ def update_customer(
         changes["language"] = _check_language(changes["language"])
     if "cost_center" in changes:
         changes["cost_center"] = _check_cost_center(changes["cost_center"])
+    if custom_values is not None:
+        custom = custom_fields.clean_values(session, custom_values, existing=customer.custom_values, creating=False)
+        if custom != (customer.custom_values or None):
+            changes["custom_values"] = custom
     new_org = None
     if "organization_id" in changes:
         new_org = _organization_for(session, changes.pop("organization_id"), own=customer)

@@ -66,6 +66,8 @@ def _jsonable(value):
         return str(value)
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, (list, tuple)):  # (a choice field's options)
+        return [_jsonable(item) for item in value]
     if isinstance(value, (bytes, bytearray, memoryview)):
         return None
     return str(value)
@@ -100,6 +102,15 @@ def _changes(session, obj, spec: Tracked, *, created: bool) -> list[dict]:
             elif state.attrs[key].history.has_changes():
                 changes.append({"field": spec.secrets[key], "changed": True})
             continue
+        expand = spec.field_changes.get(key)
+        if expand is not None:
+            if created:
+                changes.extend(expand(session, None, state.dict.get(key)))
+            elif state.attrs[key].history.has_changes():
+                history = state.attrs[key].history
+                changes.extend(expand(session, history.deleted[0] if history.deleted else None,
+                                      history.added[0] if history.added else None))
+            continue
         if created:
             old, new = None, state.dict.get(key)
             if new is None or new == "":
@@ -129,6 +140,12 @@ def _kind_for_update(changes: list[dict]) -> str:
             return "delete"
         if c.get("old") is not None and c.get("new") is None:
             return "recover"
+    if "archived_at" in fields:  # a custom field's definition (models/custom_field.py)
+        c = fields["archived_at"]
+        if c.get("old") is None and c.get("new") is not None:
+            return "archive"
+        if c.get("old") is not None and c.get("new") is None:
+            return "unarchive"
     if "password" in fields:
         return "password_changed"
     if "admin_user_id" in fields:
@@ -194,6 +211,8 @@ def _after_flush(session, flush_context):
         kind = _kind_for_update(changes)
         if kind in ("delete", "recover"):
             changes = [c for c in changes if c["field"] != "deleted_at"]
+        if kind in ("archive", "unarchive"):
+            changes = [c for c in changes if c["field"] != "archived_at"]
         record_type, record_id = _where(obj, spec)
         rows.append(
             dict(kind=kind, record_type=record_type, record_id=record_id, record_name=spec.name(obj),

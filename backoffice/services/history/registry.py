@@ -26,7 +26,7 @@ TWO_FACTOR_KINDS = (
     "recovery_codes_regenerated",
 )
 KIND_GROUPS = {
-    "changes": ("create", "update", "admin_change", "password_changed"),
+    "changes": ("create", "update", "admin_change", "password_changed", "archive", "unarchive"),
     "notes": ("note", "note_deleted"),
     "sharing": ("share", "unshare"),
     "deletion": ("delete", "recover", "purge"),
