@@ -8,16 +8,16 @@ customer page can include it. A link is added and removed, never edited, so it c
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField, StringField
 
-from backoffice.admin.base import PlainConfirmForm, SecureBaseView
+from backoffice.admin.base import PlainConfirmForm
+from backoffice.admin.customer_pages import PerCustomerView, customer_url, option_label
 from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
-from backoffice.admin.shared_accounts import customer_url, option_label
 from backoffice.extensions import db
 from backoffice.forms import Form, column_length
 from backoffice.models import Customer, CustomerLink
@@ -66,29 +66,9 @@ def section(customer: Customer, form: AddLinkForm | None = None) -> dict:
                 refusal=refusal, customer_url=customer_url)
 
 
-class CustomerLinksView(SecureBaseView):
-    endpoint_permissions = {
-        "home": "customers.view",
-        "index": "customers.view",
-        "lookup": "customers.edit",
-        "add": "customers.edit",
-        "remove": "customers.edit",
-    }
-
-    def _customer(self, customer_id: int) -> Customer:
-        customer = db.session.get(Customer, customer_id)
-        if customer is None:
-            abort(404)
-        return customer
-
-    def list_url(self) -> str:
-        customer = db.session.get(Customer, request.view_args["customer_id"])
-        return contacts_url(customer) if customer else url_for("admin.index")
-
-    @expose("/")
-    @accepts()
-    def home(self):
-        return redirect(url_for("customers.index_view"))
+class CustomerLinksView(PerCustomerView):
+    def back_url(self, customer: Customer) -> str:
+        return contacts_url(customer)
 
     @expose("/<int:customer_id>/")
     @accepts()

@@ -6,14 +6,14 @@ Thin: the rules live in services/sharing.py.
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import flash, jsonify, redirect, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
-from backoffice.admin.base import PlainConfirmForm, SecureBaseView
+from backoffice.admin.base import PlainConfirmForm
+from backoffice.admin.customer_pages import PerCustomerView, customer_url, option_label
 from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
 from backoffice.extensions import db
 from backoffice.forms import Form
@@ -35,57 +35,12 @@ class AddSharedAccountForm(Form):
     )
 
 
-def option_label(customer: Customer) -> str:
-    org = customer.organization
-    parts = [org.name if org else f"#{customer.id}"]
-    if org and org.org_number:
-        parts.append(f"({org.org_number})")
-    if customer.customer_number:
-        parts.append("· " + _("customer number %(n)s", n=customer.customer_number))
-    return " ".join(parts)
-
-
 def shared_picker(customer: Customer) -> Picker:
     """The customer accounts that may be shared with ``customer`` (the service decides which)."""
     return Picker(Customer, lambda search, limit: sharing.eligible(db.session, customer, search, limit), option_label)
 
 
-def customer_url(customer: Customer) -> str | None:
-    """The customer's details page (the customers view's), or its list, if registered."""
-    for endpoint, kw in (("customers.details_view", {"id": customer.id}), ("customers.index_view", {})):
-        try:
-            return url_for(endpoint, **kw)
-        except BuildError:
-            continue
-    return None
-
-
-class SharedAccountsView(SecureBaseView):
-    endpoint_permissions = {
-        "home": "customers.view",
-        "index": "customers.view",
-        "lookup": "customers.edit",
-        "add": "customers.edit",
-        "remove": "customers.edit",
-    }
-
-    def _customer(self, customer_id: int) -> Customer:
-        customer = db.session.get(Customer, customer_id)
-        if customer is None:
-            abort(404)
-        return customer
-
-    def list_url(self) -> str:
-        return url_for(".index", customer_id=request.view_args["customer_id"])
-
-    @expose("/")
-    @accepts()
-    def home(self):
-        try:
-            return redirect(url_for("customers.index_view"))
-        except BuildError:
-            return redirect(url_for("admin.index"))
-
+class SharedAccountsView(PerCustomerView):
     def _page(self, customer, form=None, status=200):
         search = arg("search")
         can_edit = self.can_edit()
@@ -137,7 +92,7 @@ class SharedAccountsView(SecureBaseView):
         other = db.session.get(Customer, number) if number is not None else None
         if run_service(form, lambda: sharing.add_shared_account(db.session, self.actor, customer, other)).saved:
             flash(_("%(shared)s is now shared with %(customer)s.", shared=other, customer=customer), "success")
-            return redirect(url_for(".index", customer_id=customer.id))
+            return redirect(self.back_url(customer))
         return self._page(customer, form=form, status=400)
 
     @expose("/<int:customer_id>/remove/<int:link_id>/", methods=("GET", "POST"))
@@ -148,11 +103,11 @@ class SharedAccountsView(SecureBaseView):
             link = sharing.get_link(db.session, customer, link_id)
         except ServiceError as error:
             flash(str(error.message), "error")
-            return redirect(url_for(".index", customer_id=customer.id))
+            return redirect(self.back_url(customer))
         refusal = sharing.refusal(customer)
         if refusal is not None:
             flash(str(refusal), "error")
-            return redirect(url_for(".index", customer_id=customer.id))
+            return redirect(self.back_url(customer))
         shared_name = str(link.shared_customer)
         return self.confirm(
             form=PlainConfirmForm(),
