@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, Timestamps
 from backoffice.models.customer import CUSTOMER_LANGUAGE_SQL, Customer, _customer_name
-from backoffice.models.history import BOOKKEEPING, Tracked, track
+from backoffice.models.history import BOOKKEEPING, Tracked, record_label, track
 from backoffice.models.versioned import Versioned
 
 # A contact receives messages in one of the customer languages (models/customer.CUSTOMER_LANGUAGES).
@@ -69,13 +69,6 @@ Index(
 )
 
 
-def _role_label(session, role_id):
-    if role_id is None:
-        return None
-    role = session.get(ContactRole, role_id)
-    return role.name if role is not None else f"#{role_id}"
-
-
 def _contact_name(contact) -> str:
     customer = contact.__dict__.get("customer")
     if customer is None and contact.customer_id is not None:
@@ -92,7 +85,7 @@ track(
         name=_contact_name,
         personal=frozenset({"first_name", "last_name", "email", "phone", "title"}),
         ignore=BOOKKEEPING | {"customer_id"},
-        value_labels={"role_id": _role_label},
+        value_labels={"role_id": record_label(ContactRole)},
         file_under=lambda c: ("customer_contact", c.customer_id),
         part_of="customer",
     ),

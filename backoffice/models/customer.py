@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, SoftDelete, Timestamps, utcnow
 from backoffice.models.custom_field import custom_value_changes
-from backoffice.models.history import BOOKKEEPING, Tracked, track
+from backoffice.models.history import BOOKKEEPING, Tracked, record_label, track
 from backoffice.models.organization import Organization
 from backoffice.models.user import User
 from backoffice.models.versioned import Versioned
@@ -123,20 +123,6 @@ class SharedAccount(Base):
 # --- how History records them (models/history.py) -----------------------------------------------
 
 
-def _user_label(session, user_id):
-    if user_id is None:
-        return None
-    user = session.get(User, user_id)
-    return str(user) if user is not None else f"#{user_id}"
-
-
-def _organization_label(session, org_id):
-    if org_id is None:
-        return None
-    org = session.get(Organization, org_id)
-    return org.name if org is not None else f"#{org_id}"
-
-
 def _customer_name(customer) -> str:
     org = customer.__dict__.get("organization")
     if org is None and customer.organization_id is not None:
@@ -168,7 +154,7 @@ track(
         "customer",
         name=_customer_name,
         personal=frozenset({"admin_user_id"}),
-        value_labels={"admin_user_id": _user_label, "organization_id": _organization_label},
+        value_labels={"admin_user_id": record_label(User), "organization_id": record_label(Organization)},
         field_changes={"custom_values": custom_value_changes},  # one change per custom field, by its label
         # a private customer's name is a person's: blanked too
         anonymise_on_purge=lambda customer: customer.__dict__.get("type") == "private",

@@ -78,6 +78,19 @@ class Tracked:
 TRACKED: dict[type, Tracked] = {}
 
 
+def record_label(model) -> Callable:
+    """A value label for a foreign key (``Tracked.value_labels``): the record it names as people read it
+    (its ``str``), or "#id" once that record is gone."""
+
+    def label(session, record_id):
+        if record_id is None:
+            return None
+        record = session.get(model, record_id)
+        return str(record) if record is not None else f"#{record_id}"
+
+    return label
+
+
 def track(model: type, spec: Tracked) -> None:
     """Record ``model`` in History; call it in the model's module, right below the class."""
     TRACKED[model] = spec
