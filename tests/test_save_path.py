@@ -62,7 +62,7 @@ def test_an_updated_customer_is_named_in_swedish_too(client, session, make_user,
 
 
 def test_an_organization_saved_through_the_same_path_is_named(sysadmin, session):
-    response = sysadmin.post("/admin/organizations/new/", data={"name": "Namngiven AB", "org_number": "556000-1111"})
+    response = sysadmin.post("/admin/organizations/new/", data={"name": "Namngiven AB", "org_number": "556000-1116"})
     org = session.scalar(select(Organization).where(Organization.name == "Namngiven AB"))
     assert response.status_code == 302 and response.location.endswith(f"saved={org.id}")
     html = sysadmin.get(response.location).get_data(as_text=True)
@@ -71,7 +71,7 @@ def test_an_organization_saved_through_the_same_path_is_named(sysadmin, session)
 
 
 def test_a_record_name_is_escaped_in_the_flash(sysadmin, session):
-    sysadmin.post("/admin/organizations/new/", data={"name": "<b>Fet</b> AB", "org_number": "556000-2222"})
+    sysadmin.post("/admin/organizations/new/", data={"name": "<b>Fet</b> AB", "org_number": "556000-2221"})
     html = sysadmin.get("/admin/organizations/").get_data(as_text=True)
     assert "<b>Fet</b>" not in html and "&lt;b&gt;Fet&lt;/b&gt; AB" in html
 

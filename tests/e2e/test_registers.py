@@ -11,8 +11,8 @@ from tests.e2e.conftest import open_menu, sign_in
 
 
 def test_admin_journey_through_the_registers(page, admin, make_org):
-    make_org(name="Havsdata AB", org_number="112233-4455")
-    make_org(name="Solmedia AB", org_number="223344-5566")
+    make_org(name="Havsdata AB", org_number="112233-4459")
+    make_org(name="Solmedia AB", org_number="223344-5564")
     sign_in(page, admin.email, TEST_PASSWORD)
     expect(page).to_have_url("/admin/")
 
@@ -74,7 +74,7 @@ def test_admin_journey_through_the_registers(page, admin, make_org):
 
 
 def test_staff_sees_no_change_controls_and_gets_403(page, make_user, make_org):
-    org = make_org(name="Havsdata AB", org_number="112233-4455")
+    org = make_org(name="Havsdata AB", org_number="112233-4459")
     staff = make_user(role="staff", email="sara@example.com", first_name="Sara", last_name="Staff")
     sign_in(page, staff.email, TEST_PASSWORD)
     expect(page).to_have_url("/admin/")
