@@ -32,8 +32,14 @@ def test_admin_journey_through_the_registers(page, admin, make_org):
     page.get_by_role("link", name="Add organization").click()
     panel = page.get_by_role("dialog", name="Add organization")
     panel.get_by_label("Name").fill("Fjällbygg AB")
-    panel.get_by_label("Organization number").fill("556677-8899")
+    expect(panel.get_by_label("Country")).to_have_value("SE")  # the register's default region, by name
+    expect(panel.get_by_label("Country").locator("option:checked")).to_have_text("Sweden")
+    panel.get_by_label("Organization number").fill("556677-8898")  # the check digit is wrong
     panel.get_by_label("E-mail").fill("info@fjallbygg.se")
+    panel.get_by_role("button", name="Create", exact=True).click()
+    panel = page.get_by_role("dialog", name="Add organization")
+    expect(panel.get_by_text("This is not a valid Swedish organization number (the check digit is wrong).")).to_be_visible()
+    panel.get_by_label("Organization number").fill("556677-8899")
     panel.get_by_role("button", name="Create", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/organizations/"))
     expect(page.get_by_text("Showing 1–3 of 3 results")).to_be_visible()
