@@ -154,6 +154,13 @@ def _register_hooks(app: Flask) -> None:
             return redirect(url_for("portal.index"))
         return redirect(url_for("auth.login"))
 
+    from backoffice.services import countries, phones
+
+    # {{ number|phone }}: a stored phone number the international way ("+46 8 123 456 78");
+    # {{ code|country }}: an ISO country code named in the reader's language.
+    app.add_template_filter(phones.display, "phone")
+    app.add_template_filter(countries.name, "country")
+
     @app.context_processor
     def locale_helpers():
         from flask_babel import get_locale

@@ -13,6 +13,7 @@ from backoffice.models import Customer, Organization, SharedAccount, User
 from backoffice.models.organization import org_number_key
 from backoffice.services import contacts as contact_service
 from backoffice.services import customers as customer_service
+from backoffice.services import org_numbers
 from backoffice.services import organizations as org_service
 from backoffice.services import users as user_service
 
@@ -84,13 +85,60 @@ def demo_photo(seed: int) -> bytes:
     return out.getvalue()
 
 
+# Most demo organizations are Swedish; every eighth one is Norwegian, Finnish or German in turn, all with
+# numbers valid for their country (the check digit computed here).
+_DEMO_ABROAD = {3: "NO", 11: "FI", 19: "DE"}
+
+
+def demo_org_number(i: int) -> tuple[str, str]:
+    """(country, a valid organization number of it) for demo organization ``i``."""
+    country = _DEMO_ABROAD.get(i % 24, "SE")
+    if country == "SE":
+        return country, org_numbers.swedish_number(f"55{i:04d}{(i * 37) % 1000:03d}")
+    length = {"NO": 8, "FI": 7, "DE": 8}[country]  # the digits before the check digit
+    base = int(f"9{i:03d}{(i * 37) % 1000:03d}".ljust(length, "1")[:length])
+    while True:
+        for digit in "0123456789":
+            candidate = f"{base:0{length}d}{digit}"
+            if org_numbers.is_valid(country, candidate):
+                return country, org_numbers.check(country, candidate).number
+        base += 1  # (a mod-11 number with no possible check digit: the next one)
+
+
+LEGACY_ORGANIZATIONS = (("Gamla Registret AB", "559990001"), ("Arkivdata HB", "559990002"))
+
+
+def demo_org_number_kept_from_before(session, actor=None) -> int:
+    """Two organizations whose numbers fail their country's rule, as records entered before numbers were
+    checked, so the list filter "Numbers that fail validation" has something to find. Made through the
+    service with a valid number, then its check digit is put off by one straight in the table (no service
+    accepts such a number any more), as the data migration finds such records."""
+    from sqlalchemy import update
+
+    if session.scalar(select(func.count()).select_from(Organization).where(Organization.org_number_valid.is_(False))):
+        return 0
+    added = 0
+    for name, digits in LEGACY_ORGANIZATIONS:
+        if session.scalar(select(Organization.id).where(Organization.name == name)) is not None:
+            continue
+        org = org_service.create_organization(session, actor, name=name, org_number=org_numbers.swedish_number(digits),
+                                              country="SE", municipality="Uppsala", phone="018-12 34 56")
+        key = org.org_number_key
+        wrong = key[:-1] + str((int(key[-1]) + 1) % 10)
+        session.execute(update(Organization).where(Organization.id == org.id).values(
+            org_number=f"{wrong[:6]}-{wrong[6:]}", org_number_key=wrong, org_number_valid=False))
+        added += 1
+    session.expire_all()
+    return added
+
+
 def demo_organizations() -> list[dict]:
     rows = []
     for i in range(64):
         city, region, post = PLACES[i % len(PLACES)]
         name = f"{ORG_WORDS[i % len(ORG_WORDS)]}{ORG_KINDS[(i * 3) % len(ORG_KINDS)].lower()} {LEGAL[i % 2][:2].upper()}"
         name = f"{name} {i + 1:02d}" if i >= len(ORG_WORDS) else name
-        number = f"55{i:04d}-{(i * 37) % 10000:04d}"
+        country, number = demo_org_number(i)
         rows.append(
             dict(
                 name=name,
@@ -101,7 +149,7 @@ def demo_organizations() -> list[dict]:
                 post_number=post,
                 region=region,
                 municipality=city,
-                country="Sverige",
+                country=country,
                 phone=f"+46 8 {100000 + i * 13}",
                 website=f"https://example-{i + 1}.se",
                 email=f"info@example-{i + 1}.se",
@@ -164,7 +212,7 @@ def seed_customers(session, actor=None) -> int:
                     address=f"Fakturavägen {i + 1}",
                     post_number=post,
                     municipality=city,
-                    phone=f"+46 10 {200000 + i * 17}",
+                    phone=f"+46 10 {2000000 + i * 17}",
                     email=f"faktura{i + 1}@example.com",
                     responsible_person=f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]}",
                 )
@@ -200,6 +248,7 @@ def seed(session, actor=None) -> dict:
     if not deleted:
         for org in session.scalars(select(Organization).order_by(Organization.org_number_key).offset(60).limit(3)):
             org_service.soft_delete_organization(session, actor, org)
+    added["organizations with old failing numbers"] = demo_org_number_kept_from_before(session, actor)
     _enrol_demo_admin(session)
     _demo_settings(session, actor)
     added["customers"] = seed_customers(session, actor)
@@ -289,7 +338,7 @@ def seed_contacts(session, actor=None) -> int:
                 first_name=first, last_name=last, title=DEMO_TITLES[n % len(DEMO_TITLES)],
                 role_id=roles[n % len(roles)].id if roles else None,
                 email=f"{first.lower()}.{last.lower()}@example.com".replace("ö", "o").replace("å", "a").replace("ä", "a"),
-                phone=f"+46 70 {300000 + n * 13}", language="sv" if n % 3 else "en",
+                phone=f"070-{3000000 + n * 13}", language="sv" if n % 3 else "en",
                 send_service_protocol=j == 0, send_work_orders=j == 1, is_primary=j == 0,
             )
             added += 1
@@ -448,8 +497,9 @@ def seed_sharing(session, actor=None) -> int:
         org = next(iter(_free_organizations(session)), None)
         if org is None:  # every organization has a customer already: give the demo its own
             org = org_service.create_organization(
-                session, actor, name="Kundportalen Demo AB", org_number="559999-0001", address="Portalvägen 1",
-                post_number="111 22", municipality="Stockholm", region="Stockholms län", country="Sverige",
+                session, actor, name="Kundportalen Demo AB", org_number=org_numbers.swedish_number("559999000"),
+                address="Portalvägen 1", post_number="111 22", municipality="Stockholm", region="Stockholms län",
+                country="SE",
             )
         demo_admin.role = "customer-admin"
         mine = Customer(organization=org, admin=demo_admin, status="ACTIVE", allow_shared_billing=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from backoffice.services import organizations as org_service
+from backoffice.services.org_numbers import swedish_number
 from backoffice.services import users as user_service
 
 PASSWORD = "correct-horse-battery"
@@ -29,10 +30,17 @@ def user(session, *, role="staff", email=None, first_name="Test", last_name=None
     return created
 
 
-def organization(session, *, name=None, org_number=None, **kw):
+def org_number(n: int | None = None) -> str:
+    """A valid Swedish organization number (the Luhn check digit computed), a new one each call."""
+    return swedish_number(f"55{next(_seq) if n is None else n:07d}")
+
+
+def organization(session, *, name=None, org_number=None, country="SE", **kw):
+    """An organization made through the service: Swedish with a valid number unless told otherwise."""
     n = next(_seq)
     created = org_service.create_organization(
-        session, None, name=name or f"Organization {n:04d}", org_number=org_number or f"5500{n:06d}", **kw
+        session, None, name=name or f"Organization {n:04d}",
+        org_number=org_number or globals()["org_number"](n), country=country, **kw
     )
     session.commit()
     return created

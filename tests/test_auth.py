@@ -89,7 +89,7 @@ def test_anonymous_admin_request_redirects_to_login_with_next(client, url):
 
 
 def test_anonymous_post_to_admin_changes_nothing(client, session):
-    response = client.post("/admin/organizations/new/", data={"name": "Sneaky AB", "org_number": "1234567890"})
+    response = client.post("/admin/organizations/new/", data={"name": "Sneaky AB", "org_number": "1234567897"})
     assert response.status_code == 302 and response.location.startswith("/login")
     assert session.query(Organization).count() == 0
 
@@ -304,7 +304,7 @@ def _csrf_sign_in(client, user):
 
 def test_csrf_admin_create_form_without_token_refused(csrf_client, admin, session):
     _csrf_sign_in(csrf_client, admin)
-    data = {"name": "Tokenless AB", "org_number": "112233-4455"}
+    data = {"name": "Tokenless AB", "org_number": "112233-4459"}
     assert csrf_client.post("/admin/organizations/new/", data=data).status_code == 400
     assert session.query(Organization).count() == 0
 

@@ -44,7 +44,7 @@ def damage(session):
         db.session.delete(obj)
     victim = db.session.scalars(select(User).where(User.first_name == "Keep2")).one()
     db.session.delete(victim)
-    org_service.create_organization(db.session, None, name="Added later", org_number="999999-0000")
+    org_service.create_organization(db.session, None, name="Added later", org_number="999999-0006")
     db.session.commit()
 
 
@@ -59,7 +59,7 @@ def test_backup_then_restore_finds_every_record(app, some_data, tmp_path):
     backup.restore(url, path, engine=db.engine)
     assert records(db.session) == some_data
     # the restored database is fully usable: a new record gets a fresh id
-    org = org_service.create_organization(db.session, None, name="After restore", org_number="123456-7890")
+    org = org_service.create_organization(db.session, None, name="After restore", org_number="123456-7897")
     db.session.commit()
     assert org.id > max(db.session.scalars(select(Organization.id).where(Organization.name != "After restore")))
 

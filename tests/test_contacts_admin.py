@@ -47,7 +47,7 @@ def test_add_edit_and_remove_a_contact(client, session, customer, editor):
     assert form.status_code == 200 and "Send service protocol" in form.get_data(as_text=True)
     done = client.post(f"/admin/customers/contacts/new/?customer={customer.id}", data={
         "first_name": "Anna", "last_name": "Berg", "title": "CEO", "role_id": str(role.id), "email": "anna@example.com",
-        "phone": "08-123 45", "language": "sv", "send_service_protocol": "y", "is_primary": "y"})
+        "phone": "08-123 456 78", "language": "sv", "send_service_protocol": "y", "is_primary": "y"})
     assert done.status_code == 302
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Contact Anna Berg was added." in page and "anna@example.com" in page and "Site contact · CEO" in page

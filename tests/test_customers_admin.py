@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from backoffice.models import Customer, User
 from backoffice.services import customers as service
 from backoffice.services import organizations as org_service
+from backoffice.services.org_numbers import swedish_number
 from tests.conftest import csrf_token_from, login
 from tests.customer_helpers import customer, guest
 
@@ -68,7 +69,7 @@ def test_manage_shared_accounts_link_when_sharing_is_allowed(sysadmin, session, 
 
 def test_list_sort_search_and_paging(sysadmin, session, make_org):
     for i in range(25):
-        customer(session, org=make_org(name=f"Org {i:02d}", org_number=f"55{i:04d}-0000"), customer_number=str(9000 + i))
+        customer(session, org=make_org(name=f"Org {i:02d}", org_number=swedish_number(f"55{i:04d}111")), customer_number=str(9000 + i))
     html = sysadmin.get(BASE).get_data(as_text=True)
     assert "Showing 1–20 of 25 results" in html and "Org 00" in html and "Org 20" not in html
     html = sysadmin.get(BASE + "?page=1").get_data(as_text=True)

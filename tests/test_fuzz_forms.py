@@ -34,6 +34,7 @@ from backoffice.services import customers as customer_service
 from backoffice.services import notifications as notification_service
 from backoffice.services import sharing
 from backoffice.services import users as user_service
+from backoffice.services.org_numbers import swedish_number
 from backoffice.services.validation import parse_id
 from tests import factories
 from tests.conftest import TEST_PASSWORD, login
@@ -233,7 +234,7 @@ BILLING = ["billing_digital_address", "billing_address", "billing_post_number", 
 
 
 def _org_base(w):
-    return {"name": "Org name", "org_number": f"55{_seq():08d}"}
+    return {"name": "Org name", "org_number": swedish_number(f"55{_seq():07d}"), "country": "SE"}
 
 
 def _user_base(w):
@@ -325,7 +326,7 @@ def _settings_base(w):
 
     db.session.expire_all()
     return {"version": str(settings.get(db.session).version),
-            "customer_number_min_length": "1", "customer_number_max_length": "64"}
+            "customer_number_min_length": "1", "customer_number_max_length": "64", "default_region": "SE"}
 
 
 def _enrolling(w):
@@ -491,7 +492,8 @@ FORMS = [
         "register settings", lambda w: "/admin/settings/", _settings_base,
         {"version": hostile_number, "require_two_factor_for_admins": hostile_any,
          "customer_number_min_length": hostile_number, "customer_number_max_length": hostile_number,
-         "auto_customer_number": hostile_any, "confirm_outside": hostile_any}, row=_settings_row,
+         "auto_customer_number": hostile_any, "confirm_outside": hostile_any, "default_region": hostile_any},
+        row=_settings_row,
         after_accept=_settings_back,
     ),
     FormCase(

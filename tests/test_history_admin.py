@@ -136,7 +136,7 @@ def test_restore_through_the_view_and_its_refusal(client, session, admin, make_o
     org = make_org(name="Delta", org_number="555555-5555")
     login(client, admin)
     client.post(f"/admin/organizations/edit/?id={org.id}",
-                data={"name": "Delta 2", "org_number": "666666-6666", "version": str(org.version)})
+                data={"name": "Delta 2", "org_number": "666666-6661", "version": str(org.version)})
     change = _entries(session, kind="update")[0]
     html = client.get(f"/admin/organizations/history/?id={org.id}").get_data(as_text=True)
     assert "Restore this value" in html
@@ -157,7 +157,7 @@ def test_restore_through_the_view_and_its_refusal(client, session, admin, make_o
     assert "The value can" in text and "already exists" in text
     assert _count(session) == before
     session.expire_all()
-    assert session.get(Organization, org.id).org_number == "666666-6666"
+    assert session.get(Organization, org.id).org_number == "666666-6661"
 
 
 def test_restore_is_for_system_admins_only(session, as_user, make_org):

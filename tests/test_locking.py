@@ -23,7 +23,7 @@ from tests.conftest import login
 
 ORG_FIELDS = {
     "name": "Locking AB",
-    "org_number": "556600-4242",
+    "org_number": "556600-4247",
     "legal_form": "",
     "digital_address": "",
     "address": "",
@@ -67,7 +67,7 @@ def test_a_stale_version_is_refused_with_who_and_when(session, alice, bob, make_
     assert org.version == opened + 1 and org.updated_by_id == alice.id
 
     with pytest.raises(ConflictError) as caught:
-        org_service.update_organization(session, bob, org, expected_version=opened, name="Bob AB", phone="070")
+        org_service.update_organization(session, bob, org, expected_version=opened, name="Bob AB", phone="070-123 45 67")
     session.rollback()
     error = caught.value
     assert isinstance(error, ServiceError) and error.field is None
@@ -111,7 +111,7 @@ def test_a_missing_or_made_up_version_never_saves_but_none_means_no_form(session
 
 def test_a_matching_version_saves_and_moves_on_by_one(session, alice, make_user, make_org):
     org = make_org()
-    org_service.update_organization(session, alice, org, expected_version=org.version, name="Next AB", phone="08")
+    org_service.update_organization(session, alice, org, expected_version=org.version, name="Next AB", phone="08-123 456 78")
     session.commit()
     assert stored(session, Organization, org.id, "version", "updated_by_id") == {"version": 2, "updated_by_id": alice.id}
 
@@ -275,17 +275,17 @@ def test_organization_form_two_tabs(tabs, session, make_org):
 
     response = alices.post(url, data={**ORG_FIELDS, "name": "Alice AB", "version": version_a})
     assert response.status_code == 302
-    response = bobs.post(url, data={**ORG_FIELDS, "name": "Bob AB", "phone": "08-123", "version": version_b})
+    response = bobs.post(url, data={**ORG_FIELDS, "name": "Bob AB", "phone": "08-123 456 78", "version": version_b})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert re.search(r"Alice Ek changed this record at \d\d:\d\d; your changes were not saved\.", html)
-    assert 'value="Bob AB"' in html and 'value="08-123"' in html  # what Bob typed stays in the inputs
+    assert 'value="Bob AB"' in html and 'value="08-123 456 78"' in html  # what Bob typed stays in the inputs
     assert now_note(html, "name") == "Alice AB" and now_note(html, "phone") == "(empty)"  # beside what is stored
     assert now_note(html, "org_number") is None  # no note where they agree
     assert version_in(html) == "2"  # saving again deliberately overwrites
     assert stored(session, Organization, org.id, "name", "phone", "version") == {"name": "Alice AB", "phone": None, "version": 2}
 
-    response = bobs.post(url, data={**ORG_FIELDS, "name": "Bob AB", "phone": "08-123", "version": version_in(html)})
+    response = bobs.post(url, data={**ORG_FIELDS, "name": "Bob AB", "phone": "08-123 456 78", "version": version_in(html)})
     assert response.status_code == 302
     assert stored(session, Organization, org.id, "name", "phone", "version", "updated_by_id")["name"] == "Bob AB"
 

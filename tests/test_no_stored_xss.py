@@ -46,8 +46,8 @@ def hostile(session, client):
 
     post("/admin/organizations/new/", {"name": f"Org {SCRIPT}{IMG}", "org_number": "5566778899", "address": ATTR})
     org = session.scalar(select(Organization).where(Organization.org_number == "5566778899"))
-    post("/admin/organizations/new/", {"name": FORMULA, "org_number": "5566778800"})
-    formula_org = session.scalar(select(Organization).where(Organization.org_number == "5566778800"))
+    post("/admin/organizations/new/", {"name": FORMULA, "org_number": "5566778808"})
+    formula_org = session.scalar(select(Organization).where(Organization.org_number == "5566778808"))
     post("/admin/users/new/", {"first_name": IMG, "last_name": SCRIPT, "email": "guest@example.com", "role": "guest",
                                "language": "en", "active": "y"})
     guest = session.scalar(select(User).where(User.email == "guest@example.com"))
@@ -56,7 +56,7 @@ def hostile(session, client):
     post(f"/admin/customers/edit/?id={customer.id}", {
         "organization_id": org.id, "admin_user_id": guest.id, "status": "ACTIVE", "allow_shared_billing": "y",
         "billing_digital_address": SCRIPT, "billing_address": IMG, "billing_post_number": "<b>1</b>",
-        "billing_municipality": ATTR, "billing_phone": "<i>", "billing_email": "bill@example.com",
+        "billing_municipality": ATTR, "billing_phone": "+46 8 123 456 78", "billing_email": "bill@example.com",
         "billing_responsible_person": SCRIPT, "version": str(customer.version),
     })
     post("/profile", {"first_name": IMG, "last_name": SCRIPT, "language": "en"})  # the top bar shows it

@@ -42,7 +42,7 @@ def new_customer(session, actor=None, **kw):
 def settings_form(session, **values) -> dict:
     row = settings.get(session)
     data = {"version": row.version, "customer_number_min_length": row.customer_number_min_length,
-            "customer_number_max_length": row.customer_number_max_length}
+            "customer_number_max_length": row.customer_number_max_length, "default_region": row.default_region}
     data |= {name: "y" for name in settings.FLAGS if getattr(row, name)}
     return {**data, **values}
 

@@ -125,14 +125,14 @@ def test_two_create_the_same_organization_number_one_with_dashes(app, session):
 
 
 def test_two_give_two_organizations_the_same_number(app, session, make_org):
-    a, b = make_org(org_number="1111111111"), make_org(org_number="2222222222")
+    a, b = make_org(org_number="1111111116"), make_org(org_number="2222222222")
     outcomes = race(
         app,
-        lambda s: org_service.update_organization(s, None, s.get(Organization, a.id), org_number="33333-33333"),
-        lambda s: org_service.update_organization(s, None, s.get(Organization, b.id), org_number="3333333333"),
+        lambda s: org_service.update_organization(s, None, s.get(Organization, a.id), org_number="33333-33338"),
+        lambda s: org_service.update_organization(s, None, s.get(Organization, b.id), org_number="3333333338"),
     )
     one_wins(outcomes, "org_number")
-    assert count(session, Organization, Organization.org_number_key == "3333333333") == 1
+    assert count(session, Organization, Organization.org_number_key == "3333333338") == 1
 
 
 # --- customers ----------------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def test_two_browsers_post_the_same_organization_number_at_once(app, session, ma
         browser = app.test_client()
         login(browser, user)
         browsers.append(browser)
-    forms = [{"name": "Browser One AB", "org_number": "559900-1234"}, {"name": "Browser Two AB", "org_number": "5599001234"}]
+    forms = [{"name": "Browser One AB", "org_number": "559900-1236"}, {"name": "Browser Two AB", "org_number": "5599001236"}]
     responses: list = [None, None]
 
     def post(i):
@@ -257,7 +257,7 @@ def test_two_browsers_post_the_same_organization_number_at_once(app, session, ma
     assert statuses == [302, 400], responses  # (the refused form answers 400: the one save path)
     refused = next(r for r in responses if r.status_code == 400)
     assert field_error(html_of(refused), "org_number") == "An organization with this organization number already exists."
-    assert count(session, Organization, Organization.org_number_key == "5599001234") == 1
+    assert count(session, Organization, Organization.org_number_key == "5599001236") == 1
 
 
 # --- an organization deleted while a customer is written for it (issue 8, finding 5) -------------------

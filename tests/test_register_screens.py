@@ -85,7 +85,7 @@ def test_the_side_panel_gets_the_form_alone_and_a_save_answers_with_the_next_pag
     assert session.scalar(select(Organization).where(Organization.name == "Panel AB")) is not None
 
     another = sysadmin.post(
-        "/admin/organizations/new/?panel=1", data={"name": "Next AB", "org_number": "112233-4455", "_add_another": "1"}
+        "/admin/organizations/new/?panel=1", data={"name": "Next AB", "org_number": "112233-4459", "_add_another": "1"}
     )
     assert another.status_code == 200 and "/admin/organizations/new/" in another.headers["X-Redirect"]
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from backoffice.admin.customers import CustomerEditForm, CustomerView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.models import BillingInfo, Customer, Organization
+from backoffice.services.org_numbers import swedish_number
 from backoffice.services import customer_list
 from backoffice.services import customers as service
 from tests.conftest import login
@@ -62,7 +63,7 @@ def test_an_updated_customer_is_named_in_swedish_too(client, session, make_user,
 
 
 def test_an_organization_saved_through_the_same_path_is_named(sysadmin, session):
-    response = sysadmin.post("/admin/organizations/new/", data={"name": "Namngiven AB", "org_number": "556000-1111"})
+    response = sysadmin.post("/admin/organizations/new/", data={"name": "Namngiven AB", "org_number": "556000-1116"})
     org = session.scalar(select(Organization).where(Organization.name == "Namngiven AB"))
     assert response.status_code == 302 and response.location.endswith(f"saved={org.id}")
     html = sysadmin.get(response.location).get_data(as_text=True)
@@ -71,7 +72,7 @@ def test_an_organization_saved_through_the_same_path_is_named(sysadmin, session)
 
 
 def test_a_record_name_is_escaped_in_the_flash(sysadmin, session):
-    sysadmin.post("/admin/organizations/new/", data={"name": "<b>Fet</b> AB", "org_number": "556000-2222"})
+    sysadmin.post("/admin/organizations/new/", data={"name": "<b>Fet</b> AB", "org_number": "556000-2221"})
     html = sysadmin.get("/admin/organizations/").get_data(as_text=True)
     assert "<b>Fet</b>" not in html and "&lt;b&gt;Fet&lt;/b&gt; AB" in html
 
@@ -108,9 +109,11 @@ def test_commit_happens_only_in_the_save_helper():
 
 # --- the customers list in services -----------------------------------------------------------------
 def test_list_page_searches_sorts_pages_and_counts_once(session, make_org):
+    # Organization numbers of their own: a counted one ("5500000103") could match the search for "103".
     for i in range(5):
-        customer(session, org=make_org(name=f"Lista {i} AB"), customer_number=str(100 + i))
-    customer(session, org=make_org(name="Annan AB"))
+        customer(session, org=make_org(name=f"Lista {i} AB", org_number=swedish_number(f"77777777{i}")),
+                 customer_number=str(100 + i))
+    customer(session, org=make_org(name="Annan AB", org_number=swedish_number("777777779")))
     found = customer_list.list_page(session, None, search="lista", page=1, page_size=2)
     assert found.count == 5
     assert [c.organization.name for c in found.rows] == ["Lista 2 AB", "Lista 3 AB"]

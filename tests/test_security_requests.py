@@ -120,21 +120,21 @@ def test_user_edit_form_ignores_undeclared_fields(client, admin, make_user, sess
 
 def test_organization_forms_ignore_undeclared_fields(client, admin, session):
     login(client, admin)
-    response = client.post("/admin/organizations/new/", data={**HOSTILE, "name": "Declared AB", "org_number": "556600-1111"})
+    response = client.post("/admin/organizations/new/", data={**HOSTILE, "name": "Declared AB", "org_number": "556600-1110"})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     session.expire_all()
     org = session.scalar(select(Organization).where(Organization.name == "Declared AB"))
     assert org.deleted_at is None
-    assert org.org_number_key == "5566001111"
+    assert org.org_number_key == "5566001110"
     assert org.id != 999
     created_at = org.created_at
     response = client.post(
         f"/admin/organizations/edit/?id={org.id}",
-        data={**HOSTILE, "name": "Declared Two AB", "org_number": "556600-1111", "version": str(org.version)},
+        data={**HOSTILE, "name": "Declared Two AB", "org_number": "556600-1110", "version": str(org.version)},
     )
     assert response.status_code == 302
     after = snapshot(session, Organization, org.id, "name", "deleted_at", "org_number_key", "created_at")
-    assert after == {"name": "Declared Two AB", "deleted_at": None, "org_number_key": "5566001111", "created_at": created_at}
+    assert after == {"name": "Declared Two AB", "deleted_at": None, "org_number_key": "5566001110", "created_at": created_at}
 
 
 # --- uploads ----------------------------------------------------------------------------------------

@@ -234,10 +234,10 @@ def test_search_matches_like_the_customers_list(session, admin, customer):
     def org(name, number):
         return factories.organization(session, name=name, org_number=number)
 
-    owner = customer(organization=org("Alfa AB", "111111-1111"))
+    owner = customer(organization=org("Alfa AB", "111111-1116"))
     beta = customer(organization=org("Beta AB", "222222-2222"), customer_number="4711")
-    berg = customer(organization=org("Berg AB", "333333-3333"))
-    customer(organization=org("Gamma AB", "888888-8888"))
+    berg = customer(organization=org("Berg AB", "333333-3338"))
+    customer(organization=org("Gamma AB", "888888-8883"))
     assert [c.id for c in sharing.eligible(session, owner, "be")] == [berg.id, beta.id]
     assert [c.id for c in sharing.eligible(session, owner, "47")] == [beta.id]
     assert [c.id for c in sharing.eligible(session, owner, "beta ab")] == [beta.id]

@@ -239,7 +239,7 @@ def test_settings_page_saves_and_detects_conflicts(client, session, admin):
     session.commit()
     settings.update(session, None, require_two_factor_for_admins=False)
     session.commit()
-    lengths = {"customer_number_min_length": "1", "customer_number_max_length": "64"}  # (issue 10: the page's other fields)
+    lengths = {"customer_number_min_length": "1", "customer_number_max_length": "64", "default_region": "SE"}  # (issue 10: the page's other fields)
     response = client.post("/admin/settings/", data={"version": version, "require_two_factor_for_admins": "y", **lengths})
     assert response.status_code == 409
     session.expire_all()

@@ -177,6 +177,8 @@ class SecureModelView(DialogViews, ModelView):
         "action_view": {"url": ReturnUrl()},  # POST: the selected rows are the form body
     }
     list_template = "admin/backoffice_list.html"
+    # The view's own list parameters (declared in query_params) the search box keeps when it searches.
+    kept_list_params: tuple[str, ...] = ()
     # Add and edit: one form for every register, in the side panel (?panel=1) or as a page of its own.
     create_template = edit_template = "admin/backoffice_form.html"
     form_base_class = AdminForm  # scaffolded forms refuse NUL like the app's own forms

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.models.roles import LANGUAGES, ROLE_LABELS
+from backoffice.services import countries
 
 KIND_GROUP_LABELS = {
     "changes": _l("Changes"),
@@ -119,6 +120,7 @@ FIELD_LABELS = {
     "show_cost_center": _l("Show cost-center field"),
     "view_service_items": _l("View service items"),
     "view_work_order_items": _l("View work-order items"),
+    "default_region": _l("Default region for phone numbers"),
 }
 
 
@@ -147,8 +149,13 @@ VALUE_LABELS = {
 }
 
 
+COUNTRY_FIELDS = frozenset({"country", "default_region"})  # ISO codes, named by services/countries.py
+
+
 def value_label(field: str, value):
     """The translated label of an enumerated value, or None when ``field`` has no such list."""
+    if field in COUNTRY_FIELDS and isinstance(value, str) and value:
+        return countries.name(value)  # "Country: Sweden → Norway", in the reader's language
     labels = VALUE_LABELS.get(field)
     if labels is None or not isinstance(value, str) or value not in labels:
         return None

@@ -1,19 +1,39 @@
 from __future__ import annotations
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField
+from markupsafe import Markup, escape
+from wtforms import EmailField, SelectField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from backoffice.admin.base import SecureModelView, SoftDeleteViews, status_chip
+from backoffice.admin.base import SecureModelView, SoftDeleteViews, status_badge, status_chip
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.extensions import db
 from backoffice.admin import history_labels
+from backoffice.models import Organization
+from backoffice.parsers import Flag, arg, declared
+from backoffice.services import countries, phones
 from backoffice.services import organizations as service
+from backoffice.services import settings as settings_service
 
 
 def _status(view, context, model, name):
     return status_chip(model)
+
+
+def _country(view, context, model, name):
+    return countries.name(model.country)
+
+
+def _phone(view, context, model, name):
+    return phones.display(model.phone)
+
+
+def _org_number(view, context, model, name):
+    if model.org_number_valid:
+        return model.org_number
+    return Markup("{} {}").format(escape(model.org_number), status_badge(_("Fails validation"), "inactive"))
 
 
 class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
@@ -37,11 +57,20 @@ class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         "created_at": _l("Created"),
         "updated_at": _l("Updated"),
     }
-    column_formatters = {"deleted_at": _status}
+    column_formatters = {"deleted_at": _status, "country": _country, "org_number": _org_number}
     column_details_list = (*service.FIELDS, "deleted_at", "created_at", "updated_at")
-    column_formatters_detail = {"deleted_at": _status}
+    column_formatters_detail = {"deleted_at": _status, "country": _country, "phone": _phone, "org_number": _org_number}
     form_columns = service.FIELDS
-    form_overrides = {"email": EmailField}
+    form_overrides = {"email": EmailField, "country": SelectField}
+    # The list's filter "Numbers that fail validation" (?failing=1): organization numbers kept from before
+    # their country's rule that fail it (org_number_valid, derived on every write).
+    query_params = {
+        **SecureModelView.query_params,
+        "index_view": {**SecureModelView.query_params["index_view"], "failing": Flag()},
+        "export": {**SecureModelView.query_params["export"], "failing": Flag()},
+    }
+    kept_list_params = ("failing",)
+    list_template = "admin/organizations/list.html"
     form_args = {
         "name": {"validators": [DataRequired(), Length(max=200)]},
         "org_number": {
@@ -50,7 +79,32 @@ class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         },
         "email": {"validators": [Optional(), Email(), Length(max=254)]},
         **{name: {"validators": [Optional(), Length(max=200)]} for name in service.FIELDS[2:] if name != "email"},
+        "country": {"validators": [Optional()], "choices": [("", "—")],
+                    "description": _l("The organization number is checked for the country (Sweden, Norway, Finland, Germany).")},
+        "phone": {"validators": [Optional(), Length(max=50)],
+                  "description": _l("Stored in international form; a number without + is read as one of the register's default region.")},
     }
+
+    def prepare_form(self, form, model):
+        """The countries named in the reader's language; a new organization starts in the register's region."""
+        form.country.choices = [("", "—"), *countries.choices()]
+        if model is None and request.method == "GET" and not form.country.data:
+            form.country.data = settings_service.default_region(db.session)
+
+    def failing_only(self) -> bool:
+        """The list shows only numbers that fail validation (?failing=1 on the list and its export)."""
+        return "failing" in (declared(request.endpoint) or {}) and bool(arg("failing"))
+
+    def failing_url(self, on: bool) -> str:
+        return self.get_url(".index_view", failing=1) if on else self.get_url(".index_view")
+
+    def get_query(self):
+        query = super().get_query()
+        return query.filter(Organization.org_number_valid.is_(False)) if self.failing_only() else query
+
+    def get_count_query(self):
+        query = super().get_count_query()
+        return query.filter(Organization.org_number_valid.is_(False)) if self.failing_only() else query
 
     def search_placeholder(self):
         return _("Search by name or organization number")

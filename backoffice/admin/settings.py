@@ -7,7 +7,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import BooleanField, IntegerField
+from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from backoffice.admin.base import SecureBaseView
@@ -16,6 +16,7 @@ from backoffice.models.roles import can
 from backoffice.models.settings import NUMBER_LENGTH_LIMIT
 from backoffice.extensions import db
 from backoffice.forms import Form
+from backoffice.services import countries
 from backoffice.services import settings as service
 from backoffice.parsers import accepts
 from backoffice.saving import run_service
@@ -53,6 +54,11 @@ class SettingsForm(Form):
     view_service_items = BooleanField(_l("View service items"))
     view_work_order_items = BooleanField(_l("View work-order items"))
     confirm_outside = BooleanField(_l("Yes, save the new lengths"))
+    default_region = SelectField(
+        _l("Default region for phone numbers"),
+        choices=[],
+        description=_l("A phone number written without + is read as a number of this country."),
+    )
 
 
 class SettingsView(SecureBaseView):
@@ -67,6 +73,7 @@ class SettingsView(SecureBaseView):
     def index(self):
         row = run_service(None, lambda: service.get(db.session)).value  # the row exists from here on
         form = SettingsForm(obj=row) if request.method == "GET" else SettingsForm()
+        form.default_region.choices = countries.choices()  # named in the reader's language
         saved = run_service(form, lambda: service.update(
             db.session, self.actor, expected_version=posted_version(form),
             confirm_outside=bool(form.confirm_outside.data),

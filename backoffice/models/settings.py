@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Integer, false, true
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.models.base import Base, Timestamps
 from backoffice.models.history import BOOKKEEPING, Tracked, track
+from backoffice.models.organization import COUNTRY_CODE_CHECK
 from backoffice.models.versioned import Versioned
 
 SETTINGS_ID = 1
@@ -24,6 +25,10 @@ class RegisterSettings(Versioned, Timestamps, Base):
             name="customer_number_lengths",
         ),
         CheckConstraint("last_customer_number >= 0", name="last_customer_number_positive"),
+        CheckConstraint(
+            f"default_region IS NOT NULL AND ({COUNTRY_CODE_CHECK.format(col='default_region')})",
+            name="default_region_code",
+        ),
     )
     # The counter is written by services/numbering.py alone (a core UPDATE under the row lock): it is
     # not a setting anyone edits, so it neither bumps the version nor makes a History entry.
@@ -44,6 +49,8 @@ class RegisterSettings(Versioned, Timestamps, Base):
     show_cost_center: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     view_service_items: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     view_work_order_items: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The country a phone number written without "+" belongs to (services/phones.py), ISO 3166-1 alpha-2.
+    default_region: Mapped[str] = mapped_column(String(2), default="SE", server_default="SE")
 
 
 track(

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from backoffice.models import Contact, ContactRole, Customer, User
 from backoffice.models.customer import CUSTOMER_LANGUAGES
-from backoffice.services import locking
+from backoffice.services import locking, phones
+from backoffice.services import settings as settings_service
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
 
@@ -78,6 +79,13 @@ def _clean(session, values: dict) -> dict:
     return cleaned
 
 
+def _check_phone(session, contact: Contact | None, cleaned: dict) -> None:
+    """A phone number set or changed is checked and stored in international form (E.164); one kept from
+    before numbers were checked is not checked again while it is not changed."""
+    if cleaned.get("phone") and (contact is None or cleaned["phone"] != contact.phone):
+        cleaned["phone"] = phones.normalise(cleaned["phone"], settings_service.default_region(session), "phone")
+
+
 def _unset_other_primary(session, customer_id: int, keep_id: int | None) -> None:
     """The previous primary is no longer primary (an ORM update: it is versioned and tracked)."""
     for other in session.scalars(
@@ -95,6 +103,7 @@ def add_contact(session, actor: User | None, customer: Customer, **values) -> Co
     cleaned = _clean(session, values)
     if not cleaned.get("first_name"):
         raise ServiceError(_l("Enter the first name."), "first_name")
+    _check_phone(session, None, cleaned)
     if cleaned.get("is_primary"):
         _unset_other_primary(session, customer.id, None)
     contact = Contact(customer_id=customer.id, **cleaned)
@@ -108,6 +117,7 @@ def update_contact(session, actor: User | None, contact: Contact, *, expected_ve
     locking.check_version(session, actor, contact, expected_version)
     _refuse_if_deleted(contact.customer)
     cleaned = _clean(session, values)
+    _check_phone(session, contact, cleaned)
     with locking.stale_guard(session, actor, contact):
         if cleaned.get("is_primary") and not contact.is_primary:
             _unset_other_primary(session, contact.customer_id, contact.id)

@@ -22,6 +22,8 @@ from backoffice.services import discount_letters
 from backoffice.services import custom_fields
 from backoffice.services import locking
 from backoffice.services import numbering
+from backoffice.services import phones
+from backoffice.services import settings as settings_service
 from backoffice.services import sharing
 from backoffice.services import users as user_service
 from backoffice.services.customer_list import like, organization_matches, words
@@ -461,6 +463,8 @@ def set_billing(session, actor: User | None, customer: Customer, **values) -> Bi
         cleaned[name] = value or None
     if cleaned.get("email") and not _EMAIL_RE.match(cleaned["email"]):
         raise ServiceError(_l("Enter a valid e-mail address."), "billing_email")
+    if cleaned.get("phone") and cleaned["phone"] != getattr(customer.billing, "phone", None):  # (checked when changed)
+        cleaned["phone"] = phones.normalise(cleaned["phone"], settings_service.default_region(session), "billing_phone")
     billing = customer.billing
     merged = {name: getattr(billing, name, None) for name in BILLING_FIELDS} | cleaned
     if not any(merged.values()):

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from backoffice.models import Organization, User
 from backoffice.models.organization import lock_organization, org_number_key
 from backoffice.models.base import utcnow
+from backoffice.services import countries, locking, org_numbers, phones
 from backoffice.services import customers as customer_service
-from backoffice.services import locking
+from backoffice.services import settings as settings_service
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
 
@@ -32,6 +33,13 @@ FIELDS = (
 _NUMBER_TAKEN = _l("An organization with this organization number already exists.")
 
 
+def _taken_message(country: str | None):
+    if not country:
+        return _NUMBER_TAKEN
+    return _l("An organization in %(country)s with this organization number already exists.",
+              country=countries.name(country))
+
+
 def _clean(values: dict) -> dict:
     cleaned = {}
     for name, value in values.items():
@@ -46,16 +54,55 @@ def _clean(values: dict) -> dict:
             raise ServiceError(_l("This field is required."), "org_number")
         if not re.fullmatch(r"[0-9A-Za-z\s\-]+", cleaned["org_number"]) or not org_number_key(cleaned["org_number"]):
             raise ServiceError(_l("Use digits, letters, spaces and dashes only."), "org_number")
+    if "country" in cleaned:
+        cleaned["country"] = countries.check(cleaned["country"])
     if cleaned.get("email"):
         check_email(cleaned["email"])
     check_lengths(Organization, cleaned)
     return cleaned
 
 
-def _check_number_free(session, key: str, own_id: int | None = None) -> None:
-    found = session.scalar(select(Organization.id).where(Organization.org_number_key == key))
+def _changed(org: Organization | None, changes: dict) -> dict:
+    """The changes that change something: the new rules check only what is being changed, so a record
+    kept from before them (a number that fails its country's rule) can still be edited elsewhere."""
+    if org is None:
+        return changes
+    return {name: value for name, value in changes.items() if getattr(org, name) != value}
+
+
+def _check_new_values(session, org: Organization | None, changes: dict) -> dict:
+    """Check what is set or changed: the phone (normalised to E.164 with the register's default region)
+    and, when the number or the country changes, the number for its country (the check digit too), its
+    uniqueness in that country and its derived validity."""
+    if changes.get("phone"):
+        changes["phone"] = phones.normalise(changes["phone"], settings_service.default_region(session))
+    if "org_number" in changes or "country" in changes:
+        country = changes["country"] if "country" in changes else getattr(org, "country", None)
+        number = changes["org_number"] if "org_number" in changes else org.org_number
+        checked = org_numbers.validate(country, number)
+        if "org_number" in changes:
+            changes["org_number"] = checked.number
+        changes["org_number_key"] = checked.key
+        changes["org_number_valid"] = checked.valid
+        _check_number_free(session, country, checked.key, org.id if org is not None else None)
+    return changes
+
+
+def _check_number_free(session, country: str | None, key: str, own_id: int | None = None) -> None:
+    found = session.scalar(
+        select(Organization.id).where(Organization.org_number_key == key, _same_country(country))
+    )
     if found is not None and found != own_id:
-        raise ServiceError(_NUMBER_TAKEN, "org_number")
+        raise ServiceError(_taken_message(country), "org_number")
+
+
+def _same_country(country: str | None):
+    return Organization.country.is_(None) if country is None else Organization.country == country
+
+
+def _guard(session, country: str | None):
+    # The unique (country, org_number_key) constraint and the no-country partial index both name the column.
+    return unique_guard(session, {"org_number_key": ("org_number", _taken_message(country))})
 
 
 def create_organization(session, actor: User | None, **values) -> Organization:
@@ -64,10 +111,9 @@ def create_organization(session, actor: User | None, **values) -> Organization:
     for required in ("name", "org_number"):
         if not values.get(required):
             raise ServiceError(_l("This field is required."), required)
-    key = org_number_key(values["org_number"])
-    _check_number_free(session, key)
-    org = Organization(**values, org_number_key=key)
-    with unique_guard(session, {"org_number_key": ("org_number", _NUMBER_TAKEN)}):
+    values = _check_new_values(session, None, values)
+    org = Organization(**values)
+    with _guard(session, values.get("country")):
         session.add(org)
     return org
 
@@ -75,18 +121,14 @@ def create_organization(session, actor: User | None, **values) -> Organization:
 def update_organization(
     session, actor: User | None, org: Organization, *, expected_version=None, **changes
 ) -> Organization:
-    """``expected_version`` is the version the edit form was opened with (ConflictError when stale)."""
+    """``expected_version`` is the version the edit form was opened with (ConflictError when stale).
+    Only the fields whose value changes are checked against the rules (and written)."""
     locking.check_version(session, actor, org, expected_version)
     if org.is_deleted:
         raise ServiceError(_l("A deleted organization can't be edited. Recover it first."))
-    changes = _clean(changes)
-    if "org_number" in changes:
-        key = org_number_key(changes["org_number"])
-        _check_number_free(session, key, org.id)
-        changes["org_number_key"] = key
-    with locking.stale_guard(session, actor, org), unique_guard(
-        session, {"org_number_key": ("org_number", _NUMBER_TAKEN)}
-    ):
+    changes = _check_new_values(session, org, _changed(org, _clean(changes)))
+    country = changes.get("country", org.country)
+    with locking.stale_guard(session, actor, org), _guard(session, country):
         for name, value in changes.items():
             setattr(org, name, value)
     return org

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from backoffice.models import Customer, RegisterSettings, User
 from backoffice.models.settings import NUMBER_LENGTH_LIMIT, SETTINGS_ID
-from backoffice.services import locking
+from backoffice.services import countries, locking
 from backoffice.services.errors import ServiceError
 
 FLAGS = (
@@ -22,7 +22,8 @@ FLAGS = (
     "view_work_order_items",
 )
 LENGTHS = ("customer_number_min_length", "customer_number_max_length")
-FIELDS = FLAGS + LENGTHS
+CHOICES = ("default_region",)
+FIELDS = FLAGS + LENGTHS + CHOICES
 
 
 def get(session) -> RegisterSettings:
@@ -31,11 +32,16 @@ def get(session) -> RegisterSettings:
     if row is None:
         row = RegisterSettings(
             id=SETTINGS_ID, require_two_factor_for_admins=True,
-            customer_number_min_length=1, customer_number_max_length=NUMBER_LENGTH_LIMIT,
+            customer_number_min_length=1, customer_number_max_length=NUMBER_LENGTH_LIMIT, default_region="SE",
         )
         session.add(row)
         session.flush()
     return row
+
+
+def default_region(session) -> str:
+    """The country a phone number written without "+" belongs to (services/phones.py)."""
+    return get(session).default_region
 
 
 def _length(value, field: str) -> int:
@@ -89,9 +95,13 @@ def update(session, actor: User | None, *, expected_version=None, confirm_outsid
             outside = numbers_outside(session, low, high)
             if outside:
                 raise ServiceError(outside_message(outside, low, high), "confirm_outside")
+    if "default_region" in changes:
+        changes["default_region"] = countries.check(changes["default_region"], "default_region")
+        if changes["default_region"] is None:
+            raise ServiceError(_l("Choose a country from the list."), "default_region")
     with locking.stale_guard(session, actor, row):
         for name, value in changes.items():
-            setattr(row, name, value if name in LENGTHS else bool(value))
+            setattr(row, name, value if name in LENGTHS + CHOICES else bool(value))
         session.flush()
     return row
 

@@ -12,7 +12,7 @@ from tests.e2e.conftest import open_menu, sign_in
 
 
 def test_an_organization_is_added_and_edited_in_the_side_panel(page, admin, make_org):
-    make_org(name="Havsdata AB", org_number="112233-4455")
+    make_org(name="Havsdata AB", org_number="112233-4459")
     sign_in(page, admin.email, TEST_PASSWORD)
     page.goto("/admin/organizations/")
     expect(page.get_by_role("columnheader", name="Name")).to_have_attribute("aria-sort", "ascending")

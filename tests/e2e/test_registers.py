@@ -11,8 +11,8 @@ from tests.e2e.conftest import open_menu, sign_in
 
 
 def test_admin_journey_through_the_registers(page, admin, make_org):
-    make_org(name="Havsdata AB", org_number="112233-4455")
-    make_org(name="Solmedia AB", org_number="223344-5566")
+    make_org(name="Havsdata AB", org_number="112233-4459")
+    make_org(name="Solmedia AB", org_number="223344-5564")
     sign_in(page, admin.email, TEST_PASSWORD)
     expect(page).to_have_url("/admin/")
 
@@ -32,8 +32,14 @@ def test_admin_journey_through_the_registers(page, admin, make_org):
     page.get_by_role("link", name="Add organization").click()
     panel = page.get_by_role("dialog", name="Add organization")
     panel.get_by_label("Name").fill("Fjällbygg AB")
-    panel.get_by_label("Organization number").fill("556677-8899")
+    expect(panel.get_by_label("Country")).to_have_value("SE")  # the register's default region, by name
+    expect(panel.get_by_label("Country").locator("option:checked")).to_have_text("Sweden")
+    panel.get_by_label("Organization number").fill("556677-8898")  # the check digit is wrong
     panel.get_by_label("E-mail").fill("info@fjallbygg.se")
+    panel.get_by_role("button", name="Create", exact=True).click()
+    panel = page.get_by_role("dialog", name="Add organization")
+    expect(panel.get_by_text("This is not a valid Swedish organization number (the check digit is wrong).")).to_be_visible()
+    panel.get_by_label("Organization number").fill("556677-8899")
     panel.get_by_role("button", name="Create", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/organizations/"))
     expect(page.get_by_text("Showing 1–3 of 3 results")).to_be_visible()
@@ -74,7 +80,7 @@ def test_admin_journey_through_the_registers(page, admin, make_org):
 
 
 def test_staff_sees_no_change_controls_and_gets_403(page, make_user, make_org):
-    org = make_org(name="Havsdata AB", org_number="112233-4455")
+    org = make_org(name="Havsdata AB", org_number="112233-4459")
     staff = make_user(role="staff", email="sara@example.com", first_name="Sara", last_name="Staff")
     sign_in(page, staff.email, TEST_PASSWORD)
     expect(page).to_have_url("/admin/")
