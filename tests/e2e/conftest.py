@@ -46,6 +46,9 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 1400, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Assertions wait as long as actions do: on a loaded machine (CI runs three suites on two cores) a
+    # dialog fetched by script can take longer than Playwright's default 5 s to appear.
+    expect.set_options(timeout=10_000)
     yield page
     context.close()
 
