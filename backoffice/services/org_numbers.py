@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from stdnum import luhn
 from stdnum.de import vat as de_vat
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from stdnum.fi import ytunnus as fi_ytunnus
@@ -93,15 +94,6 @@ def has_rule(country: str | None) -> bool:
     return (country or "") in RULES
 
 
-def luhn_digit(digits: str) -> str:
-    """The Luhn check digit completing ``digits`` (a Swedish organization number's tenth digit)."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
-
-
 def swedish_number(nine_digits: str) -> str:
     """A valid Swedish organization number from its first nine digits (demo data, tests)."""
-    return se_orgnr.format(nine_digits + luhn_digit(nine_digits))
+    return se_orgnr.format(nine_digits + luhn.calc_check_digit(nine_digits))
