@@ -70,4 +70,7 @@ def open_menu(page, button_name: str):
     menu = button.locator("xpath=following-sibling::div[contains(@class, 'dropdown-menu')]")
     button.click()
     expect(menu).to_be_visible()
+    # A menu's icons may be the first use of the icon font: it loads only now, and the menu's items shift
+    # when it arrives. A click aimed before the shift lands beside the item (nothing opens), so wait for it.
+    page.evaluate("() => document.fonts.ready.then(() => true)")
     return menu
