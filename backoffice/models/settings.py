@@ -24,6 +24,8 @@ class RegisterSettings(Versioned, Timestamps, Base):
             name="customer_number_lengths",
         ),
         CheckConstraint("last_customer_number >= 0", name="last_customer_number_positive"),
+        # (issue 11, groups) the customer defaults
+        CheckConstraint("payment_terms_days BETWEEN 0 AND 365", name="payment_terms_range"),
     )
     # The counter is written by services/numbering.py alone (a core UPDATE under the row lock): it is
     # not a setting anyone edits, so it neither bumps the version nor makes a History entry.
@@ -44,6 +46,10 @@ class RegisterSettings(Versioned, Timestamps, Base):
     show_cost_center: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     view_service_items: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     view_work_order_items: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # --- customer defaults (issue 11, groups): what a customer gets when neither it nor its groups set it
+    automatic_settlement: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # --- end customer defaults
 
 
 track(
