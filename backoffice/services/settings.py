@@ -22,7 +22,23 @@ FLAGS = (
     "view_work_order_items",
 )
 LENGTHS = ("customer_number_min_length", "customer_number_max_length")
-FIELDS = FLAGS + LENGTHS
+# (issue 11, groups) the customer defaults members inherit when neither they nor their groups set them
+CUSTOMER_DEFAULTS = ("automatic_settlement", "payment_terms_days")
+PAYMENT_TERMS_MAX = 365
+FIELDS = FLAGS + LENGTHS + CUSTOMER_DEFAULTS
+
+
+def check_payment_terms(value, field: str = "payment_terms_days") -> int:
+    """Whole days, 0–365 (also the groups' and customers' rule: services/customer_groups.py)."""
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str):
+        text = value.strip()
+        value = int(text) if text.isascii() and text.isdigit() else None
+    if not isinstance(value, int) or not 0 <= value <= PAYMENT_TERMS_MAX:
+        raise ServiceError(_l("Enter a whole number of days from 0 to %(max)d.", max=PAYMENT_TERMS_MAX), field)
+    return value
+# (end issue 11, groups)
 
 
 def get(session) -> RegisterSettings:
@@ -89,9 +105,11 @@ def update(session, actor: User | None, *, expected_version=None, confirm_outsid
             outside = numbers_outside(session, low, high)
             if outside:
                 raise ServiceError(outside_message(outside, low, high), "confirm_outside")
+    if "payment_terms_days" in changes:  # (issue 11, groups)
+        changes["payment_terms_days"] = check_payment_terms(changes["payment_terms_days"])
     with locking.stale_guard(session, actor, row):
         for name, value in changes.items():
-            setattr(row, name, value if name in LENGTHS else bool(value))
+            setattr(row, name, value if name in LENGTHS + ("payment_terms_days",) else bool(value))
         session.flush()
     return row
 
