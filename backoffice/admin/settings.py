@@ -53,6 +53,18 @@ class SettingsForm(Form):
     view_service_items = BooleanField(_l("View service items"))
     view_work_order_items = BooleanField(_l("View work-order items"))
     confirm_outside = BooleanField(_l("Yes, save the new lengths"))
+    # --- customer defaults (issue 11, groups): what a customer gets when neither it nor its groups set it
+    automatic_settlement = BooleanField(
+        _l("Automatic settlement"),
+        description=_l("The default of customers whose own setting and groups don't say."),
+    )
+    payment_terms_days = IntegerField(
+        _l("Payment terms (days)"),
+        validators=[InputRequired(message=_l("Enter a whole number of days from 0 to %(max)d.", max=365)),
+                    NumberRange(0, 365, message=_l("Enter a whole number of days from 0 to %(max)d.", max=365))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    # --- end customer defaults
 
 
 class SettingsView(SecureBaseView):
