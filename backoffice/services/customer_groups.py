@@ -22,7 +22,7 @@ from backoffice.services import locking
 from backoffice.services import settings as settings_service
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.customer_list import like, words
-from backoffice.services.validation import check_lengths, check_text, parse_id
+from backoffice.services.validation import check_lengths, check_text, parse_id, search_text
 
 _NAME_TAKEN = _l("A customer group with this name already exists.")
 _GUARD = {
@@ -400,6 +400,26 @@ def leave_groups(session, actor: User | None, customer: Customer, group_ids) -> 
     current = {g.id for g in groups_of(session, customer)}
     set_memberships(session, actor, customer, current - leaving)
     return len(current & leaving)
+
+
+def candidates(session, group: CustomerGroup, search: str | None, limit: int) -> list[Customer]:
+    """Customers that may join ``group`` (the picker): not deleted, not members yet, by name, searched as
+    the customers list searches."""
+    from sqlalchemy.orm import contains_eager
+
+    from backoffice.models import Organization
+    from backoffice.services.customer_list import search_condition as customer_search
+
+    stmt = (
+        select(Customer).join(Customer.organization).options(contains_eager(Customer.organization))
+        .where(Customer.deleted_at.is_(None),
+               Customer.id.not_in(select(CustomerGroupMember.customer_id).where(CustomerGroupMember.group_id == group.id)))
+        .order_by(Organization.name, Customer.id).limit(max(1, min(int(limit), 50)))
+    )
+    condition = customer_search(search_text(search, 100))
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return list(session.scalars(stmt))
 
 
 def group_search(session, search: str | None, limit: int) -> list[CustomerGroup]:
