@@ -373,3 +373,44 @@ def customer_card(customer: Customer) -> dict:
         change_url=url_for("customer_groups.customer_change_view", id=customer.id, url=here) if editable else None,
         leave_url=url_for("customer_groups.customer_leave_view", id=customer.id, url=here) if editable else None,
     )
+
+
+# --- the customer's add/edit panel (admin/customers.py) ----------------------------------------------------------
+
+
+class CustomerGroupFields:
+    """The fields a customer's form gets (mixed into CustomerForm): its groups and its own settings."""
+
+    group_ids = MultiPickerField(_l("Customer groups"), placeholder=_l("Search customer groups"),
+                                 description=_l("The customer inherits settings from these groups unless it sets its own."))
+    automatic_settlement = SelectField(_l("Automatic settlement"),
+                                       choices=[("", _l("Inherit")), ("on", _l("On")), ("off", _l("Off"))],
+                                       default="", validate_choice=False)
+    payment_terms_days = StringField(_l("Payment terms (days)"), description=_l("Empty: inherited."),
+                                     render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+
+def customer_prefill(customer: Customer) -> dict:
+    """The edit form's group fields as stored."""
+    return {
+        "group_ids": service.groups_of(db.session, customer),
+        "automatic_settlement": settlement_choice(customer.automatic_settlement),
+        "payment_terms_days": "" if customer.payment_terms_days is None else str(customer.payment_terms_days),
+    }
+
+
+def customer_stored(customer: Customer) -> dict:
+    values = customer_prefill(customer)
+    values["group_ids"] = ", ".join(g.name for g in values["group_ids"])
+    return values
+
+
+def fill_customer_form(form, customer: Customer | None) -> None:
+    keep = service.groups_of(db.session, customer) if customer is not None else ()
+    fill_many(GROUP_PICKER, form.group_ids, url_for("customer_groups.group_search_view"), keep=keep)
+
+
+def customer_posted(form) -> dict:
+    """Keyword arguments of create_customer / update_customer."""
+    return {"group_ids": form.group_ids.data, "automatic_settlement": form.automatic_settlement.data,
+            "payment_terms_days": form.payment_terms_days.data}
