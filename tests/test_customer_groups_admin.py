@@ -204,3 +204,13 @@ def test_staff_see_groups_but_cant_change_them(client, make_user, session):
     page = client.get(f"/admin/customer-groups/details/?id={group.id}").get_data(as_text=True)
     assert "Key accounts" in page and "Save settings" not in page and "Remove from group" not in page
     assert client.post("/admin/customer-groups/new/", data={"name": "X"}).status_code == 403
+
+
+def test_joining_and_leaving_show_on_the_customer_timeline(signed_in, session):
+    group = _group(session, "Key accounts")
+    customer = factories.customer(session, name="Bergdata AB")
+    signed_in.post(f"/admin/customer-groups/members/add/?id={group.id}", data={"customer_ids": [str(customer.id)]})
+    signed_in.post(f"/admin/customer-groups/members/remove/?id={group.id}&ids={customer.id}")
+    page = signed_in.get(f"/admin/customers/history/?id={customer.id}").get_data(as_text=True)
+    assert "Added to group" in page and "Removed from group" in page
+    assert "Customer groups" in page and "Key accounts" in page
