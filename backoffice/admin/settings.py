@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from backoffice.admin.base import SecureBaseView
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
@@ -60,7 +60,8 @@ class SettingsForm(Form):
     )
     payment_terms_days = IntegerField(
         _l("Payment terms (days)"),
-        validators=[InputRequired(message=_l("Enter a whole number of days from 0 to %(max)d.", max=365)),
+        # (empty keeps the saved value: services/settings.update)
+        validators=[Optional(),
                     NumberRange(0, 365, message=_l("Enter a whole number of days from 0 to %(max)d.", max=365))],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )

@@ -105,8 +105,11 @@ def update(session, actor: User | None, *, expected_version=None, confirm_outsid
             outside = numbers_outside(session, low, high)
             if outside:
                 raise ServiceError(outside_message(outside, low, high), "confirm_outside")
-    if "payment_terms_days" in changes:  # (issue 11, groups)
-        changes["payment_terms_days"] = check_payment_terms(changes["payment_terms_days"])
+    if "payment_terms_days" in changes:  # (issue 11, groups) None: keep the saved value
+        if changes["payment_terms_days"] is None or changes["payment_terms_days"] == "":
+            del changes["payment_terms_days"]
+        else:
+            changes["payment_terms_days"] = check_payment_terms(changes["payment_terms_days"])
     with locking.stale_guard(session, actor, row):
         for name, value in changes.items():
             setattr(row, name, value if name in LENGTHS + ("payment_terms_days",) else bool(value))
