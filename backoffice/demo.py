@@ -257,6 +257,7 @@ def seed(session, actor=None) -> dict:
     added["customer links"] = seed_links(session, actor)
     added["customer cards"] = seed_card(session, actor)  # (issue 10, card)
     added["custom fields"] = seed_custom_fields(session, actor)
+    added["customer groups"] = seed_customer_groups(session, actor)  # (issue 11, groups)
     added["history notes"] = _seed_history(session)
     return added
 
@@ -378,6 +379,42 @@ def seed_custom_fields(session, actor=None) -> int:
     custom_fields.archive_definition(session, actor, old)  # hidden; its values kept
     session.flush()
     return 5
+
+
+# --- customer groups (issue 11): different priorities and settings; some customers in two groups, so the
+# order shows, and one with its own override
+DEMO_GROUPS = [
+    ("Key accounts", "Our largest customers: automatic settlement, short terms.", True, 10),
+    ("Public sector", "Municipalities and regions: 30 days by law.", None, 30),
+    ("Small business", "Small companies: invoices settled by hand.", False, None),
+    ("Seasonal", "Customers active part of the year; no settings of their own.", None, None),
+]
+
+
+def seed_customer_groups(session, actor=None) -> int:
+    """The customer groups and their members (through the services, so History has them). Returns how
+    many groups it added."""
+    from backoffice.services import customer_groups
+
+    if customer_groups.all_groups(session):
+        return 0
+    groups = [customer_groups.create_group(session, actor, name=name, description=description,
+                                           automatic_settlement=settlement, payment_terms_days=days)
+              for name, description, settlement, days in DEMO_GROUPS]
+    key, public, small, seasonal = groups
+    live = session.scalars(
+        select(Customer).join(Organization).where(Customer.deleted_at.is_(None))
+        .order_by(Organization.name, Customer.id).limit(16)
+    ).all()
+    for i, customer in enumerate(live):
+        chosen = [(key, public), (public,), (small, public), (small,), (seasonal, small), (key,), (), ()][i % 8]
+        if chosen:
+            customer_groups.set_memberships(session, actor, customer, list(chosen))
+    if live:
+        # its own terms beat every group it is in
+        customer_service.update_customer(session, actor, live[0], payment_terms_days=20)
+    session.flush()
+    return len(groups)
 
 
 def _enrol_demo_admin(session) -> None:

@@ -85,6 +85,21 @@ ACCESS: dict[str, tuple[set, set]] = {
     "contact_roles.edit_view": (ADMINS, ADMINS),
     "contact_roles.delete_view": (ADMINS, ADMINS),
     # Custom fields of the customer register (issue 10; settings.edit: system administrators)
+    # Customer groups (issue 11): seen by every staff role, changed by editors; a customer's groups
+    # are changed from its page with customers.edit
+    "customer_groups.index": (STAFF, set()),
+    "customer_groups.details_view": (STAFF, set()),
+    "customer_groups.new_view": (EDITORS, EDITORS),
+    "customer_groups.settings_view": (set(), EDITORS),
+    "customer_groups.edit_view": (set(), EDITORS),
+    "customer_groups.move_view": (set(), EDITORS),
+    "customer_groups.delete_view": (EDITORS, EDITORS),
+    "customer_groups.add_members_view": (set(), EDITORS),
+    "customer_groups.remove_members_view": (EDITORS, EDITORS),
+    "customer_groups.member_search_view": (EDITORS, set()),
+    "customer_groups.group_search_view": (EDITORS, set()),
+    "customer_groups.customer_change_view": (EDITORS, EDITORS),
+    "customer_groups.customer_leave_view": (EDITORS, EDITORS),
     "custom_fields.index": (ADMINS, set()),
     "custom_fields.new_view": (ADMINS, ADMINS),
     "custom_fields.edit_view": (ADMINS, ADMINS),

@@ -326,7 +326,8 @@ def _settings_base(w):
 
     db.session.expire_all()
     return {"version": str(settings.get(db.session).version),
-            "customer_number_min_length": "1", "customer_number_max_length": "64", "default_region": "SE"}
+            "customer_number_min_length": "1", "customer_number_max_length": "64", "default_region": "SE",
+            "payment_terms_days": "30"}  # (issue 11, groups)
 
 
 def _enrolling(w):
@@ -372,6 +373,25 @@ def _custom_field(w) -> int:
     return found
 
 
+def _customer_group(w) -> int:
+    """A customer group (made once per world; issue 11)."""
+    from backoffice.models import CustomerGroup
+    from backoffice.services import customer_groups
+
+    found = db.session.scalar(select(CustomerGroup.id).order_by(CustomerGroup.id))
+    if found is None:
+        found = customer_groups.create_group(db.session, None, name="Key accounts").id
+        db.session.commit()
+    return found
+
+
+def _group_version(w) -> str:
+    from backoffice.models import CustomerGroup
+
+    return _version(CustomerGroup, _customer_group(w))
+
+
+GROUP_SETTINGS = {"automatic_settlement": hostile_any, "payment_terms_days": hostile_number}
 CUSTOM_FIELD_FIELDS = {"label": hostile_text, "type": hostile_any, "options": hostile_text, "required": hostile_any}
 
 text_fields = lambda names: {name: hostile_text for name in names}  # noqa: E731
@@ -492,8 +512,8 @@ FORMS = [
         "register settings", lambda w: "/admin/settings/", _settings_base,
         {"version": hostile_number, "require_two_factor_for_admins": hostile_any,
          "customer_number_min_length": hostile_number, "customer_number_max_length": hostile_number,
-         "auto_customer_number": hostile_any, "confirm_outside": hostile_any, "default_region": hostile_any},
-        row=_settings_row,
+         "auto_customer_number": hostile_any, "confirm_outside": hostile_any, "default_region": hostile_any,
+         "automatic_settlement": hostile_any, "payment_terms_days": hostile_number}, row=_settings_row,
         after_accept=_settings_back,
     ),
     FormCase(
@@ -549,6 +569,35 @@ FORMS = [
         lambda w: {"label": "Industry", "type": "choice", "options": "Energy\nRetail",
                    "version": _version(CustomFieldDefinition, _custom_field(w))},
         CUSTOM_FIELD_FIELDS, row=lambda w: (CustomFieldDefinition, _custom_field(w)), roundtrip={"label": "label"},
+    ),
+    # customer groups (issue 11)
+    FormCase(
+        "customer group add", lambda w: "/admin/customer-groups/new/",
+        lambda w: {"name": f"Group {_seq()}", "payment_terms_days": "10"},
+        {"name": hostile_text, "description": hostile_text, **GROUP_SETTINGS},
+        roundtrip={"name": "name"}, new_row=lambda: newest(__import__("backoffice.models", fromlist=["x"]).CustomerGroup),
+    ),
+    FormCase(
+        "customer group settings", lambda w: f"/admin/customer-groups/settings/?id={_customer_group(w)}",
+        lambda w: {"automatic_settlement": "on", "payment_terms_days": "10", "version": _group_version(w)},
+        {**GROUP_SETTINGS, "version": hostile_number},
+        row=lambda w: (__import__("backoffice.models", fromlist=["x"]).CustomerGroup, _customer_group(w)),
+    ),
+    FormCase(
+        "customer group details", lambda w: f"/admin/customer-groups/edit/?id={_customer_group(w)}",
+        lambda w: {"name": "Key accounts", "description": "Top", "version": _group_version(w)},
+        {"name": hostile_text, "description": hostile_text, "version": hostile_number},
+        row=lambda w: (__import__("backoffice.models", fromlist=["x"]).CustomerGroup, _customer_group(w)),
+    ),
+    FormCase(
+        "customer group add members", lambda w: f"/admin/customer-groups/members/add/?id={_customer_group(w)}",
+        lambda w: {"customer_ids": str(w.customer.id)}, {"customer_ids": hostile_number},
+        row=lambda w: (__import__("backoffice.models", fromlist=["x"]).CustomerGroup, _customer_group(w)),
+    ),
+    FormCase(
+        "customer's groups", lambda w: f"/admin/customer-groups/customer/change/?id={w.customer.id}",
+        lambda w: {"group_ids": str(_customer_group(w))}, {"group_ids": hostile_number},
+        row=lambda w: (_customer_group(w) and Customer, w.customer.id),  # (the group exists before the snapshot)
     ),
 ]
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from backoffice.admin.base import deny
 from backoffice.admin.contacts import ContactRolesView, CustomerContactsView
+from backoffice.admin.customer_groups import CustomerGroupsView, customer_card as customer_groups_card
 from backoffice.admin.custom_fields import CustomFieldsView, card as custom_field_card
 from backoffice.admin.customer_export import CustomerExportView
 from backoffice.admin.customer_links import CustomerLinksView, section as customer_links_section
@@ -75,6 +76,9 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,  # Flask-Admin's own <script> tags carry the response's CSP nonce
     )
     admin.add_view(CustomerView(Customer, db, name=_l("Customers"), category="CUSTOMERS", endpoint="customers"))
+    admin.add_view(  # (issue 11, groups) reached from the overview switch on the customers list
+        CustomerGroupsView(name=_l("Customer groups"), endpoint="customer_groups", url="customer-groups")
+    )
     admin.add_view(
         OrganizationView(Organization, db, name=_l("Organizations"), category="REGISTERS", endpoint="organizations")
     )
@@ -121,6 +125,7 @@ def init_admin(app: Flask) -> Admin:
             "unread_notifications": _unread_notifications,
             "customer_links_section": customer_links_section,
             "custom_field_card": custom_field_card,
+            "customer_groups_card": customer_groups_card,  # (issue 11, groups)
         }
 
     return admin

@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Optional, Regexp
 
+from backoffice.admin import customer_groups as groups_admin  # (issue 11, groups)
 from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny
 from backoffice.admin.contacts import customer_tabs
 from backoffice.admin import custom_fields
@@ -56,7 +57,7 @@ ORGANIZATION_PICKER = Picker(
 
 
 # --- forms -----------------------------------------------------------------------------------------
-class CustomerForm(Form):
+class CustomerForm(groups_admin.CustomerGroupFields, Form):  # (issue 11, groups: + its groups, own settings)
     organization_id = PickerField(
         _l("Organization"),
         validators=[DataRequired(message=_l("Choose an organization."))],
@@ -325,9 +326,11 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             **{f"billing_{n}": getattr(obj.billing, n, None) for n in service.BILLING_FIELDS},
             **self._card_values(obj),
             **custom_fields.prefill(obj),
+            **groups_admin.customer_prefill(obj),  # (issue 11, groups)
         )
 
     def prepare_form(self, form, model):
+        groups_admin.fill_customer_form(form, model)  # (issue 11, groups)
         form.discount_letters.render_kw = {
             **(form.discount_letters.render_kw or {}), "data-search-url": self.get_url(".discount_letter_search_view"),
             "data-no-results": _("No discount letter in use starts like this; type a new one to add it."), "data-add": _("Add"),
@@ -433,6 +436,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             db.session, self.actor, **self._values(form), **self._card_changes(form),
             discount_letters=form.discount_letters.data, addresses=self._posted_addresses(form),
             custom_values=custom_fields.posted(form),
+            **groups_admin.customer_posted(form),  # (issue 11, groups)
         )
 
     def service_update(self, form, model):
@@ -446,6 +450,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             discount_letters=form.discount_letters.data,
             addresses=self._posted_addresses(form),
             custom_values=custom_fields.posted(form),
+            **groups_admin.customer_posted(form),  # (issue 11, groups)
             **self._values(form),
             **self._card_changes(form),
         )
@@ -466,6 +471,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             "language": customer.language or "",
             "cost_center": customer.cost_center,
             **custom_fields.prefill(customer),
+            **groups_admin.customer_stored(customer),  # (issue 11, groups)
         }
 
     # --- details -------------------------------------------------------------------------------------

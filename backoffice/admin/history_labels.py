@@ -29,6 +29,8 @@ KIND_LABELS = {
     "unarchive": _l("Restored from the archive"),
     "share": _l("Shared"),
     "unshare": _l("Sharing removed"),
+    "group_add": _l("Added to group"),  # (issue 11, groups)
+    "group_remove": _l("Removed from group"),
     "link": _l("Linked"),
     "unlink": _l("Link removed"),
     "note": _l("Note"),
@@ -57,6 +59,7 @@ RECORD_TYPE_LABELS = {
     "customer_address": _l("Address"),
     "contact_role": _l("Contact role"),
     "custom_field": _l("Custom field"),
+    "customer_group": _l("Customer group"),  # (issue 11, groups)
 }
 # The labels of fields as the timeline shows them ("Name: old → new").
 FIELD_LABELS = {
@@ -121,6 +124,12 @@ FIELD_LABELS = {
     "view_service_items": _l("View service items"),
     "view_work_order_items": _l("View work-order items"),
     "default_region": _l("Default region for phone numbers"),
+    # customer groups (issue 11): a group's fields and settings, a customer's groups and own settings
+    "description": _l("Description"),
+    "priority": _l("Priority"),
+    "automatic_settlement": _l("Automatic settlement"),
+    "payment_terms_days": _l("Payment terms (days)"),
+    "groups": _l("Customer groups"),
 }
 
 

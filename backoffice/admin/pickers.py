@@ -103,3 +103,53 @@ class Picker:
                 rows.insert(0, row)
         field.choices = [("", str(field.placeholder or ""))] + [(str(r.id), self.label(r)) for r in rows]
         field.search_url = search_url
+
+
+# --- several records picked at once (issue 11, groups: customer groups, members) --------------------------
+
+
+class MultiPickerWidget(PickerWidget):
+    """The same combobox over a <select multiple>: Tom Select then keeps several chosen items."""
+
+    def __init__(self):
+        super().__init__(multiple=True)
+
+
+class MultiPickerField(PickerField):
+    """Several records picked by id (``data`` is a list of id strings). Choices are set by ``Picker.fill_many``."""
+
+    widget = MultiPickerWidget()
+
+    def process_data(self, value):
+        self.data = [str(v.id if hasattr(v, "id") else v) for v in (value or [])]
+
+    def process_formdata(self, valuelist):
+        self.data = [v for v in valuelist if v]
+
+    def pre_validate(self, form):
+        return None
+
+    def iter_choices(self):
+        from wtforms.fields.choices import Choice
+
+        chosen = set(self.data or [])
+        return [Choice(value=value, label=label, selected=value in chosen, render_kw={})
+                for value, label in self.choices if value != ""]
+
+
+def fill_many(picker: Picker, field: MultiPickerField, search_url: str | None, keep=()) -> None:
+    """``Picker.fill`` for a MultiPickerField: the first candidates, plus ``keep`` (the stored choices) and
+    the posted ones."""
+    rows = list(picker.find(None, picker.limit))
+    extra = list(keep or ())
+    for value in field.data or []:
+        posted = parse_id(value)
+        if posted is not None and all(r.id != posted for r in rows + extra):
+            row = db.session.get(picker.model, posted)
+            if row is not None:
+                extra.append(row)
+    for row in extra:
+        if row is not None and all(r.id != row.id for r in rows):
+            rows.insert(0, row)
+    field.choices = [(str(r.id), picker.label(r)) for r in rows]
+    field.search_url = search_url

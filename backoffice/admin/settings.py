@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from backoffice.admin.base import SecureBaseView
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
@@ -59,6 +59,19 @@ class SettingsForm(Form):
         choices=[],
         description=_l("A phone number written without + is read as a number of this country."),
     )
+    # --- customer defaults (issue 11, groups): what a customer gets when neither it nor its groups set it
+    automatic_settlement = BooleanField(
+        _l("Automatic settlement"),
+        description=_l("The default of customers whose own setting and groups don't say."),
+    )
+    payment_terms_days = IntegerField(
+        _l("Payment terms (days)"),
+        # (empty keeps the saved value: services/settings.update)
+        validators=[Optional(),
+                    NumberRange(0, 365, message=_l("Enter a whole number of days from 0 to %(max)d.", max=365))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    # --- end customer defaults
 
 
 class SettingsView(SecureBaseView):

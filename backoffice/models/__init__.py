@@ -5,6 +5,7 @@ from backoffice.models.base import Base
 from backoffice.models.contact import Contact, ContactRole
 from backoffice.models.custom_field import CustomFieldDefinition
 from backoffice.models.customer import BillingInfo, Customer, SharedAccount
+from backoffice.models.customer_group import CustomerGroup, CustomerGroupMember
 from backoffice.models.customer_link import CustomerLink
 from backoffice.models.discount_letter import DiscountLetter
 from backoffice.models.history import HistoryEntry
@@ -16,6 +17,6 @@ from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
 __all__ = [
-    "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerLink", "CustomFieldDefinition", "DiscountLetter", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
+    "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerGroup", "CustomerGroupMember", "CustomerLink", "CustomFieldDefinition", "DiscountLetter", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, SoftDelete, Timestamps, utcnow
@@ -44,6 +44,8 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
         ),
         # (issue 10, card) the customer's message language
         CheckConstraint(f"language IS NULL OR language IN ({CUSTOMER_LANGUAGE_SQL})", name="language_known"),
+        # (issue 11, groups) the customer's own payment terms
+        CheckConstraint("payment_terms_days IS NULL OR payment_terms_days BETWEEN 0 AND 365", name="payment_terms_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +63,11 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
     # --- end card fields
     # Values of the custom fields (models/custom_field.py): {"<definition id>": value}; services/custom_fields.py
     custom_values: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    # --- (issue 11, groups) its own settings; NULL: inherited from its groups or the register default
+    # (models/customer_group.py, services/customer_groups.effective_settings)
+    automatic_settlement: Mapped[bool | None] = mapped_column(Boolean)
+    payment_terms_days: Mapped[int | None] = mapped_column(Integer)
+    # --- end (issue 11, groups)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
     admin: Mapped[User | None] = relationship(foreign_keys=[admin_user_id])

@@ -33,6 +33,8 @@ KINDS = (
     "unarchive",  # … and shown again
     "share",
     "unshare",
+    "group_add",  # a customer joined a customer group (issue 11) …
+    "group_remove",  # … and left it
     "note",
     "note_deleted",
     "sign_in",

@@ -29,6 +29,8 @@ PERMISSIONS = {
     "customers.purge": _l("Permanently delete customers"),
     "customers.change_number": _l("Change a customer's customer number after creation"),
     "customers.export": _l("Download customers as CSV"),
+    "groups.view": _l("View customer groups"),  # (issue 11, groups)
+    "groups.edit": _l("Create, edit, order and delete customer groups and change their members"),
     "users.view": _l("View users"),
     "users.create": _l("Create users"),
     "users.edit": _l("Edit users and set their passwords"),
@@ -40,13 +42,14 @@ PERMISSIONS = {
     "portal.access": _l("Use the customer portal"),
 }
 
-_VIEW = {"admin.access", "organizations.view", "customers.view", "users.view"}
+_VIEW = {"admin.access", "organizations.view", "customers.view", "users.view", "groups.view"}
 _EDIT = {
     "organizations.create",
     "organizations.edit",
     "customers.create",
     "customers.edit",
     "customers.export",
+    "groups.edit",
 }
 
 ROLES: dict[str, frozenset[str]] = {

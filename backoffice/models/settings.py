@@ -29,6 +29,8 @@ class RegisterSettings(Versioned, Timestamps, Base):
             f"default_region IS NOT NULL AND ({COUNTRY_CODE_CHECK.format(col='default_region')})",
             name="default_region_code",
         ),
+        # (issue 11, groups) the customer defaults
+        CheckConstraint("payment_terms_days BETWEEN 0 AND 365", name="payment_terms_range"),
     )
     # The counter is written by services/numbering.py alone (a core UPDATE under the row lock): it is
     # not a setting anyone edits, so it neither bumps the version nor makes a History entry.
@@ -51,6 +53,10 @@ class RegisterSettings(Versioned, Timestamps, Base):
     view_work_order_items: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The country a phone number written without "+" belongs to (services/phones.py), ISO 3166-1 alpha-2.
     default_region: Mapped[str] = mapped_column(String(2), default="SE", server_default="SE")
+    # --- customer defaults (issue 11, groups): what a customer gets when neither it nor its groups set it
+    automatic_settlement: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # --- end customer defaults
 
 
 track(

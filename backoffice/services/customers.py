@@ -20,6 +20,7 @@ from backoffice.models.organization import lock_organization
 from backoffice.services import addresses as address_service
 from backoffice.services import discount_letters
 from backoffice.services import custom_fields
+from backoffice.services import customer_groups  # (issue 11, groups)
 from backoffice.services import locking
 from backoffice.services import numbering
 from backoffice.services import phones
@@ -31,7 +32,8 @@ from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_text, is_one_line_column, parse_id
 
 FIELDS = ("organization_id", "admin_user_id", "status", "customer_number", "allow_shared_billing",
-          "language", "cost_center")  # (language, cost_center: issue 10, card)
+          "language", "cost_center",  # (language, cost_center: issue 10, card)
+          "automatic_settlement", "payment_terms_days")  # (issue 11, groups: NULL inherits)
 BILLING_FIELDS = ("digital_address", "address", "post_number", "municipality", "phone", "email", "responsible_person")
 # The lengths are the model's columns' (the form and the checks below read them from here).
 BILLING_MAX = {name: BillingInfo.__table__.columns[name].type.length for name in BILLING_FIELDS}
@@ -233,9 +235,17 @@ def create_customer(
     discount_letters: list | str | None = None,
     addresses: dict | None = None,
     custom_values: dict | None = None,
+    group_ids=None,  # (issue 11, groups) its customer groups
+    automatic_settlement=None,
+    payment_terms_days=None,
 ) -> Customer:
-    """``custom_values``: {custom field id -> typed value} (services/custom_fields.clean_values)."""
+    """``custom_values``: {custom field id -> typed value} (services/custom_fields.clean_values);
+    ``group_ids`` its customer groups; ``automatic_settlement`` / ``payment_terms_days`` its own settings
+    (None: inherited, services/customer_groups.py)."""
     locking.remember_actor(session, actor)
+    own_settings = customer_groups.clean_settings(  # (issue 11, groups)
+        {"automatic_settlement": automatic_settlement, "payment_terms_days": payment_terms_days})
+    groups = customer_groups._groups(session, group_ids)
     status = _check_status(status or "ACTIVE")
     language = _check_language(language)
     cost_center = _check_cost_center(cost_center)
@@ -256,6 +266,7 @@ def create_customer(
         language=language,
         cost_center=cost_center,
         custom_values=custom,
+        **own_settings,  # (issue 11, groups)
     )
     with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
@@ -264,6 +275,8 @@ def create_customer(
     if billing:
         set_billing(session, actor, customer, **billing)
     _save_card_parts(session, actor, customer, addresses, discount_letters)
+    if groups:  # (issue 11, groups)
+        customer_groups.set_memberships(session, actor, customer, groups)
     return customer
 
 
@@ -278,6 +291,7 @@ def update_customer(
     addresses: dict | None = None,
     discount_letters: list | str | None = None,
     custom_values: dict | None = None,
+    group_ids=None,  # (issue 11, groups) None leaves the memberships alone
     **changes,
 ) -> Customer:
     """Edit an active (not deleted) customer; a new admin returns the previous one to guest.
@@ -310,6 +324,8 @@ def update_customer(
         changes["language"] = _check_language(changes["language"])
     if "cost_center" in changes:
         changes["cost_center"] = _check_cost_center(changes["cost_center"])
+    changes.update(customer_groups.clean_settings(  # (issue 11, groups)
+        {k: changes[k] for k in ("automatic_settlement", "payment_terms_days") if k in changes}))
     if custom_values is not None:
         custom = custom_fields.clean_values(session, custom_values, existing=customer.custom_values, creating=False)
         if custom != (customer.custom_values or None):
@@ -348,6 +364,8 @@ def update_customer(
         if billing is not None:
             set_billing(session, actor, customer, **billing)
         _save_card_parts(session, actor, customer, addresses, discount_letters)
+        if group_ids is not None:  # (issue 11, groups)
+            customer_groups.set_memberships(session, actor, customer, group_ids)
     return customer
 
 

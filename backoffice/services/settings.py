@@ -23,7 +23,23 @@ FLAGS = (
 )
 LENGTHS = ("customer_number_min_length", "customer_number_max_length")
 CHOICES = ("default_region",)
-FIELDS = FLAGS + LENGTHS + CHOICES
+# (issue 11, groups) the customer defaults members inherit when neither they nor their groups set them
+CUSTOMER_DEFAULTS = ("automatic_settlement", "payment_terms_days")
+PAYMENT_TERMS_MAX = 365
+FIELDS = FLAGS + LENGTHS + CHOICES + CUSTOMER_DEFAULTS
+
+
+def check_payment_terms(value, field: str = "payment_terms_days") -> int:
+    """Whole days, 0–365 (also the groups' and customers' rule: services/customer_groups.py)."""
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str):
+        text = value.strip()
+        value = int(text) if text.isascii() and text.isdigit() else None
+    if not isinstance(value, int) or not 0 <= value <= PAYMENT_TERMS_MAX:
+        raise ServiceError(_l("Enter a whole number of days from 0 to %(max)d.", max=PAYMENT_TERMS_MAX), field)
+    return value
+# (end issue 11, groups)
 
 
 def get(session) -> RegisterSettings:
@@ -99,9 +115,14 @@ def update(session, actor: User | None, *, expected_version=None, confirm_outsid
         changes["default_region"] = countries.check(changes["default_region"], "default_region")
         if changes["default_region"] is None:
             raise ServiceError(_l("Choose a country from the list."), "default_region")
+    if "payment_terms_days" in changes:  # (issue 11, groups) None: keep the saved value
+        if changes["payment_terms_days"] is None or changes["payment_terms_days"] == "":
+            del changes["payment_terms_days"]
+        else:
+            changes["payment_terms_days"] = check_payment_terms(changes["payment_terms_days"])
     with locking.stale_guard(session, actor, row):
         for name, value in changes.items():
-            setattr(row, name, value if name in LENGTHS + CHOICES else bool(value))
+            setattr(row, name, value if name in LENGTHS + CHOICES + ("payment_terms_days",) else bool(value))
         session.flush()
     return row
 

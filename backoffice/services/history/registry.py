@@ -26,7 +26,8 @@ TWO_FACTOR_KINDS = (
     "recovery_codes_regenerated",
 )
 KIND_GROUPS = {
-    "changes": ("create", "update", "admin_change", "password_changed", "archive", "unarchive"),
+    "changes": ("create", "update", "admin_change", "password_changed", "archive", "unarchive",
+                "group_add", "group_remove"),  # (group_*: issue 11, groups)
     "notes": ("note", "note_deleted"),
     "sharing": ("share", "unshare"),
     "deletion": ("delete", "recover", "purge"),
