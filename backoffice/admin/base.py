@@ -24,10 +24,19 @@ from wtforms.validators import DataRequired, ValidationError
 
 from backoffice.models.roles import PERMISSIONS, can
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
+from backoffice.extensions import db
 from backoffice.forms import PAGE_MAX, AdminForm, Form
 from backoffice.parsers import DIALOG, Flag, Id, Page, ReturnUrl, Text, accepts, arg, form_text, safe_next
 from backoffice.saving import Outcome, beside_field, run_service, saved_message, submitted, validates
 from backoffice.services.validation import parse_id, search_text
+
+
+def record_or_404(model, record_id):
+    """The ``model`` row with this id, or a 404 (an id the parser could not read arrives as None)."""
+    record = db.session.get(model, record_id) if record_id is not None else None
+    if record is None:
+        abort(404)
+    return record
 
 
 @dataclass

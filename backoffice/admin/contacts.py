@@ -7,7 +7,7 @@ remove is a named confirmation dialog. A deleted customer's contacts are read-on
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +15,7 @@ from flask_login import current_user
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
-from backoffice.admin.base import PlainConfirmForm, SecureBaseView, redirect_after_post
+from backoffice.admin.base import PlainConfirmForm, SecureBaseView, record_or_404, redirect_after_post
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
 from backoffice.extensions import db
 from backoffice.forms import Form, column_length
@@ -92,16 +92,10 @@ class CustomerContactsView(SecureBaseView):
     }
 
     def _customer_or_404(self, customer_id) -> Customer:
-        customer = db.session.get(Customer, customer_id) if customer_id is not None else None
-        if customer is None:
-            abort(404)
-        return customer
+        return record_or_404(Customer, customer_id)
 
     def _contact_or_404(self, contact_id) -> Contact:
-        contact = db.session.get(Contact, contact_id) if contact_id is not None else None
-        if contact is None:
-            abort(404)
-        return contact
+        return record_or_404(Contact, contact_id)
 
     def _tab_url(self, customer) -> str:
         return url_for(".index", id=customer.id)
@@ -263,9 +257,7 @@ class ContactRolesView(SecureBaseView):
     @expose("/edit/", methods=("GET", "POST"))
     @accepts(id=Id(), panel=Flag(), modal=Flag())
     def edit_view(self):
-        role = db.session.get(ContactRole, arg("id")) if arg("id") is not None else None
-        if role is None:
-            abort(404)
+        role = record_or_404(ContactRole, arg("id"))
         form = RoleEditForm(obj=role) if request.method == "GET" else RoleEditForm()
         if request.method == "GET":
             form.version.data = str(role.version)
@@ -283,9 +275,7 @@ class ContactRolesView(SecureBaseView):
     @expose("/delete/", methods=("GET", "POST"))
     @accepts(**DIALOG)
     def delete_view(self):
-        role = db.session.get(ContactRole, arg("id")) if arg("id") is not None else None
-        if role is None:
-            abort(404)
+        role = record_or_404(ContactRole, arg("id"))
         name = role.name
         return self.confirm(
             form=PlainConfirmForm(),

@@ -18,7 +18,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.widgets import DateInput
 
-from backoffice.admin.base import PlainConfirmForm, SecureBaseView, redirect_after_post
+from backoffice.admin.base import PlainConfirmForm, SecureBaseView, record_or_404, redirect_after_post
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
 from backoffice.admin.history_labels import CUSTOM_FIELD_TYPE_LABELS
 from backoffice.extensions import db
@@ -79,10 +79,7 @@ class CustomFieldsView(SecureBaseView):
         return url_for(".index")
 
     def _definition_or_404(self, definition_id) -> CustomFieldDefinition:
-        definition = db.session.get(CustomFieldDefinition, definition_id) if definition_id is not None else None
-        if definition is None:
-            abort(404)
-        return definition
+        return record_or_404(CustomFieldDefinition, definition_id)
 
     @expose("/")
     @accepts(saved=Id())

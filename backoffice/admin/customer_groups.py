@@ -16,7 +16,7 @@ from flask_login import current_user
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from backoffice.admin.base import PlainConfirmForm, SecureBaseView, TypedDeleteForm, redirect_after_post
+from backoffice.admin.base import PlainConfirmForm, SecureBaseView, TypedDeleteForm, record_or_404, redirect_after_post
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
 from backoffice.admin.customer_pages import option_label
 from backoffice.admin.pickers import SEARCH_PARAMS, MultiPickerField, Picker, fill_many
@@ -129,16 +129,10 @@ class CustomerGroupsView(SecureBaseView):
     }
 
     def _group_or_404(self, group_id) -> CustomerGroup:
-        group = db.session.get(CustomerGroup, group_id) if group_id is not None else None
-        if group is None:
-            abort(404)
-        return group
+        return record_or_404(CustomerGroup, group_id)
 
     def _customer_or_404(self, customer_id) -> Customer:
-        customer = db.session.get(Customer, customer_id) if customer_id is not None else None
-        if customer is None:
-            abort(404)
-        return customer
+        return record_or_404(Customer, customer_id)
 
     # --- the list ----------------------------------------------------------------------------------------
 

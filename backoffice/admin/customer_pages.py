@@ -4,12 +4,12 @@ customer's relations to view (customers.view) and add, look up and remove them t
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
-from backoffice.admin.base import SecureBaseView
+from backoffice.admin.base import SecureBaseView, record_or_404
 from backoffice.extensions import db
 from backoffice.models import Customer
 from backoffice.parsers import accepts
@@ -48,10 +48,7 @@ class PerCustomerView(SecureBaseView):
     }
 
     def _customer(self, customer_id: int) -> Customer:
-        customer = db.session.get(Customer, customer_id)
-        if customer is None:
-            abort(404)
-        return customer
+        return record_or_404(Customer, customer_id)
 
     def back_url(self, customer: Customer) -> str:
         """Where adding or removing returns (and a dialog's Cancel goes): this view's page of the customer."""
