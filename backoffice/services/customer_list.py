@@ -1,9 +1,10 @@
 """The customers list (seed 000): search, sort, paging and count, for the admin list, the CSV export's
 search, the sharing picker and the benchmarks.
 
-``list_page(session, actor, ...)`` is the one list query. Later issues add filters (status, groups,
-private customers) as keyword arguments beside ``search``; each becomes one condition in
-``_conditions``, so the rows and the count always agree.
+``list_page(session, actor, ...)`` is the one list query. Its filters are keyword arguments beside
+``search`` — ``status`` (all, active, inactive, deleted) and ``group_id`` (issue 11); later ones (customer
+type, payment method, location group) come the same way — each one condition in ``conditions``, so the
+rows, the count and the CSV export ("this filtered view") always agree.
 """
 
 from __future__ import annotations
