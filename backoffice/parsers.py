@@ -53,6 +53,18 @@ class Ids(Id):
         return super().read(values) if values else None
 
 
+class Ref(Id):
+    """The id of a record a saved or copied link names, which may be gone: missing or empty is None (not
+    asked for), text that can't be an id is 0 (names no record), so the view says "no longer exists"
+    instead of silently ignoring it."""
+
+    def parse(self, text):
+        if text is None or not text.strip():
+            return None
+        number = parse_id(text)
+        return number if number is not None else 0
+
+
 class Page(Param):
     """A 1-based page number (text, 10,000 digits, a negative number: page 1 or the last page served)."""
 
@@ -181,5 +193,5 @@ def form_text(name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-__all__ = ["DIALOG", "ReturnUrl", "form_text", "ID_MAX", "accepts", "arg", "declared", "Id", "Ids", "Cursor", "Date", "Choice", "Flag", "Text",
+__all__ = ["DIALOG", "ReturnUrl", "form_text", "ID_MAX", "accepts", "arg", "declared", "Id", "Ids", "Cursor", "Date", "Choice", "Ref", "Flag", "Text",
            "ActorFilter", "Page"]

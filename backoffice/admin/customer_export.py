@@ -8,8 +8,8 @@ from flask_babel import get_locale
 
 from backoffice.admin.base import SecureBaseView
 from backoffice.extensions import db
-from backoffice.parsers import Ids, Text, accepts, arg
-from backoffice.services import customer_export
+from backoffice.parsers import Choice, Ids, Ref, Text, accepts, arg
+from backoffice.services import customer_export, customer_list
 
 
 class CustomerExportView(SecureBaseView):
@@ -21,15 +21,18 @@ class CustomerExportView(SecureBaseView):
         return self.render("admin/customer_export.html")
 
     @expose("/customers.csv")
-    @accepts(search=Text(200), ids=Ids())
+    @accepts(search=Text(200), ids=Ids(), status=Choice(*customer_list.STATUSES), group=Ref())
     def download(self):
-        """?search= narrows like the list does; repeated ?ids= exports just those customers."""
+        """?search=, ?status= and ?group= narrow like the list does ("this filtered view"); repeated ?ids=
+        exports just those customers."""
         ids = arg("ids")  # (None: not narrowed; [] when every id sent was bad: nothing)
         chunks = customer_export.iter_customer_csv(
             db.session,
             language=str(get_locale() or "en"),
             search=arg("search"),
             ids=ids,
+            status=arg("status"),
+            group_id=arg("group"),
             timezone=getattr(self.actor, "timezone", None) or "Europe/Stockholm",
         )
         response = Response(stream_with_context(chunks), mimetype="text/csv")

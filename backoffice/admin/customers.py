@@ -3,7 +3,7 @@ state changes (delete, recover, permanently delete, bulk actions). Rules live in
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, request, url_for
+from flask import flash, g, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -25,12 +25,13 @@ from backoffice.extensions import db
 from backoffice.forms import Form, column_length
 from backoffice.models import Address, BillingInfo, Customer, Organization, User
 from backoffice.models.customer import CUSTOMER_LANGUAGES
-from backoffice.parsers import DIALOG, Flag, Ids, ReturnUrl, accepts, arg, form_text
+from backoffice.parsers import DIALOG, Choice, Flag, Ids, Ref, ReturnUrl, accepts, arg, declared, form_text
 from backoffice.saving import Outcome, run_service
 from backoffice.services import addresses as address_service
 from backoffice.services import discount_letters
 from backoffice.services import settings as register_settings
 from backoffice.services import customer_list
+from backoffice.services import customer_groups as customer_groups_service
 from backoffice.services import customers as service
 from backoffice.services import numbering
 from backoffice.services import sharing
@@ -191,6 +192,15 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         "discount_letter_search_view": "pick",  # (issue 10, card) the codes in use, as the field suggests them
     }
     list_template = "admin/customers/list.html"
+    # The list's filters (issue 11): ?status= (all, active, inactive, deleted) and ?group= (a customer
+    # group's id); kept across pages, sort links and the live search, and taken by the CSV export.
+    _filter_params = {"status": Choice(*customer_list.STATUSES), "group": Ref()}
+    query_params = {
+        **SecureModelView.query_params,
+        "index_view": {**SecureModelView.query_params["index_view"], **_filter_params},
+        "export": {**SecureModelView.query_params["export"], **_filter_params},
+    }
+    kept_list_params = ("status", "group")
     form = CustomerForm
     create_label = _l("Add customer")
     create_in_panel = True
@@ -239,15 +249,73 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return _("Search by organization name, organization number or customer number")
 
     def get_empty_list_message(self):
+        found = getattr(g, "customer_list_page", None)
+        if found is not None and found.group_missing:
+            return _("This customer group no longer exists.")
+        if self.list_filter_values() != ("all", None):
+            return _("No customers match these filters.")
         return _("No customers yet.")
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """The list from services/customer_list.py (search, sort, paging and the count, computed once)."""
+        """The list from services/customer_list.py (search, filters, sort, paging and the count, computed once)."""
+        status, group_id = self.list_filter_values()
         found = customer_list.list_page(
             db.session, self.actor, search=search, sort=sort_column, desc=bool(sort_desc),
-            page=page or 0, page_size=page_size or self.page_size,
+            page=page or 0, page_size=page_size or self.page_size, status=status, group_id=group_id,
         )
+        g.customer_list_page = found  # (the template's chips and "no longer exists" read it)
         return found.count, found.rows
+
+    # --- the list's filters (issue 11) -----------------------------------------------------------
+    STATUS_LABELS = {"all": _l("All"), "active": _l("Active"), "inactive": _l("Inactive"), "deleted": _l("Deleted")}
+
+    def list_filter_values(self) -> tuple[str, int | None]:
+        """(status, group id) of this request: "all" and None where not filtered."""
+        params = declared(request.endpoint) or {}
+        status = (arg("status") if "status" in params else None) or "all"
+        group_id = arg("group") if "group" in params else None
+        return status, group_id
+
+    def filter_url(self, **changes) -> str:
+        """The list with this request's search, sort, page size and filters, ``changes`` applied
+        (None or "all" removes a filter), from its first page."""
+        status, group_id = self.list_filter_values()
+        values = {"status": None if status == "all" else status, "group": group_id, **changes}
+        kept = self._filter_form_hidden(status)
+        kept.pop("status", None)
+        return self.get_url(".index_view", **kept, **{k: v for k, v in values.items() if v not in (None, "all")})
+
+    def list_filters(self) -> dict:
+        """What the filter bar shows: the status pills, the groups dropdown, the active filters as chips."""
+        status, group_id = self.list_filter_values()
+        found = getattr(g, "customer_list_page", None)
+        group = found.group if found is not None else None
+        missing = bool(found is not None and found.group_missing)
+        chips = []
+        if group_id is not None:
+            label = group.name if group is not None else _("Unknown group")
+            chips.append({"text": _("Group: %(name)s", name=label), "url": self.filter_url(group=None)})
+        if status != "all":
+            chips.append({"text": _("Status: %(status)s", status=self.STATUS_LABELS[status]),
+                          "url": self.filter_url(status=None)})
+        return {
+            "status": status,
+            "statuses": [(key, self.STATUS_LABELS[key], self.filter_url(status=key)) for key in customer_list.STATUSES],
+            "group_id": group_id,
+            "groups": [(grp.id, grp.name) for grp in customer_groups_service.all_groups(db.session)],
+            "group_missing": missing,
+            "chips": chips,
+            "hidden": self._filter_form_hidden(status),
+        }
+
+    def _filter_form_hidden(self, status: str) -> dict:
+        """The group dropdown's form keeps the search, sort, page size and status (a GET form replaces the query)."""
+        args = self._get_list_extra_args()
+        page_size = self.get_safe_page_size(args.page_size)
+        hidden = {"search": args.search, "sort": args.sort, "desc": 1 if args.sort_desc else None,
+                  "page_size": page_size if page_size != self.page_size else None,
+                  "status": None if status == "all" else status}
+        return {k: v for k, v in hidden.items() if v is not None}
 
     # --- row menu exactly per the seed's table ----------------------------------------------------
     def row_menu(self, row, return_url):
@@ -264,12 +332,16 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             return None
         return url_for("shared_accounts.index", customer_id=row.id)
 
-    def export_url(self, search=None, ids=None) -> str | None:
+    def export_url(self, search=None, ids=None, status=None, group=None) -> str | None:
         if not self.allowed("export"):
             return None
         values = {}
         if search:
             values["search"] = search
+        if status and status != "all":
+            values["status"] = status
+        if group is not None:
+            values["group"] = group
         if ids:
             values["ids"] = list(ids)
         return url_for("customer_export.download", **values)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.services import custom_fields
-from backoffice.services.customer_list import search_condition
+from backoffice.services.customer_list import STATUSES, conditions
 from backoffice.infra.spreadsheet import language_of, stream_csv
 from backoffice.services.validation import parse_id
 
@@ -59,7 +59,9 @@ def headers(language: str, definitions=()) -> list[str]:
         return [str(label) for _key, label in COLUMNS] + [d.label for d in definitions]
 
 
-def export_query(*, search=None, ids=None):
+def export_query(*, search=None, ids=None, status=None, group_id=None):
+    """Every customer, or "this filtered view": ``search``, ``status`` and ``group_id`` narrow it exactly as
+    they narrow the customers list (services/customer_list.conditions)."""
     query = (
         select(
             Organization.name,
@@ -95,9 +97,9 @@ def export_query(*, search=None, ids=None):
         .outerjoin(BillingInfo, BillingInfo.customer_id == Customer.id)
         .order_by(Organization.name, Customer.id)
     )
-    condition = search_condition(search)  # exactly the rows the customers list shows for it
-    if condition is not None:
-        query = query.where(condition)
+    status = status if status in STATUSES else None
+    # exactly the rows the customers list shows for them (an unknown group: none)
+    query = query.where(*conditions(search=search, status=status, group_id=group_id))
     if ids is not None:
         wanted = sorted({n for n in (parse_id(str(i).strip()) for i in ids) if n is not None})
         query = query.where(Customer.id.in_(wanted))
@@ -131,7 +133,8 @@ def _cells(row, statuses: dict, zone: ZoneInfo, definitions=(), yes_no=None) -> 
     return [*values, _when(row.deleted_at, zone), *extra]
 
 
-def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Europe/Stockholm"):
+def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Europe/Stockholm", status=None,
+                      group_id=None):
     """Yield the CSV as UTF-8 encoded chunks: BOM and header first, then the rows as they come."""
     language = language_of(language)
     zone = ZoneInfo(timezone or "Europe/Stockholm")
@@ -141,7 +144,7 @@ def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Eur
         # (a yes/no field reads Yes or No in the reader's language)
         yes_no = {d.key: {True: custom_fields.display_value(d, True), None: custom_fields.display_value(d, None)}
                   for d in definitions if d.field_type == "yesno"}
-    result = session.execute(export_query(search=search, ids=ids).execution_options(yield_per=BATCH))
+    result = session.execute(export_query(search=search, ids=ids, status=status, group_id=group_id).execution_options(yield_per=BATCH))
     try:
         yield from stream_csv(
             headers(language, definitions),

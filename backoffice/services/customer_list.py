@@ -1,9 +1,10 @@
 """The customers list (seed 000): search, sort, paging and count, for the admin list, the CSV export's
 search, the sharing picker and the benchmarks.
 
-``list_page(session, actor, ...)`` is the one list query. Later issues add filters (status, groups,
-private customers) as keyword arguments beside ``search``; each becomes one condition in
-``_conditions``, so the rows and the count always agree.
+``list_page(session, actor, ...)`` is the one list query. Its filters are keyword arguments beside
+``search`` — ``status`` (all, active, inactive, deleted) and ``group_id`` (issue 11); later ones (customer
+type, payment method, location group) come the same way — each one condition in ``conditions``, so the
+rows, the count and the CSV export ("this filtered view") always agree.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import contains_eager, selectinload
 
-from backoffice.models import Customer, Organization
+from backoffice.models import Customer, CustomerGroup, CustomerGroupMember, Organization
 from backoffice.models.organization import org_number_key
 from backoffice.services.validation import search_text
 
@@ -21,12 +22,19 @@ PAGE_SIZE = 20
 PAGE_MAX = 10**6
 # The sortable columns (list column name -> the keys, before the organization-name tie-break).
 SORTS = ("organization", "status", "allow_shared_billing")
+# The quick status filters (issue 11). "all" is what the list has always shown: every customer, the
+# deleted ones included (marked as deleted); the others narrow it.
+STATUSES = ("all", "active", "inactive", "deleted")
 
 
 @dataclass
 class Page:
     rows: list[Customer]
     count: int
+    # ``group_id`` named a group that doesn't exist (deleted since the link was copied): the list is empty
+    # and says so, instead of silently showing every customer.
+    group_missing: bool = False
+    group: CustomerGroup | None = None
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -69,14 +77,36 @@ def search_condition(search: str | None):
     return condition
 
 
+# --- filters -----------------------------------------------------------------------------------
+def status_condition(status: str | None):
+    """active / inactive: not deleted, with that status; deleted: soft-deleted; all (or None): no condition.
+    (ix_customer_deleted_status serves each.)"""
+    if status == "active":
+        return Customer.deleted_at.is_(None) & (Customer.status == "ACTIVE")
+    if status == "inactive":
+        return Customer.deleted_at.is_(None) & (Customer.status == "INACTIVE")
+    if status == "deleted":
+        return Customer.deleted_at.is_not(None)
+    return None
+
+
+def group_condition(group_id: int | None):
+    """Members of the group (the membership's index on group_id); an unknown group has none."""
+    if group_id is None:
+        return None
+    members = select(CustomerGroupMember.customer_id).where(CustomerGroupMember.group_id == group_id)
+    return Customer.id.in_(members.scalar_subquery())
+
+
 # --- the list ------------------------------------------------------------------------------------
-def _conditions(*, search: str | None) -> list:
-    """Every filter of the list as WHERE conditions (the rows and the count use the same ones)."""
-    conditions = []
-    found = search_condition(search)
-    if found is not None:
-        conditions.append(found)
-    return conditions
+def conditions(*, search: str | None = None, status: str | None = None, group_id: int | None = None) -> list:
+    """Every filter of the list as WHERE conditions (the rows, the count and the CSV export use the same
+    ones)."""
+    found = [search_condition(search), status_condition(status), group_condition(group_id)]
+    return [c for c in found if c is not None]
+
+
+_conditions = conditions
 
 
 def _order(sort: str | None, desc: bool) -> list:
@@ -90,34 +120,47 @@ def _order(sort: str | None, desc: bool) -> list:
     return [k.desc() if desc else k.asc() for k in order]
 
 
-def list_statement(*, search: str | None = None, sort: str | None = None, desc: bool = False):
+def list_statement(*, search: str | None = None, sort: str | None = None, desc: bool = False,
+                   status: str | None = None, group_id: int | None = None):
     """The rows in list order (one inner join, indexed sort and search; the admins in one more query)."""
     return (
         select(Customer)
         .join(Organization, Organization.id == Customer.organization_id)
         .options(contains_eager(Customer.organization), selectinload(Customer.admin))
-        .where(*_conditions(search=search))
+        .where(*conditions(search=search, status=status, group_id=group_id))
         .order_by(*_order(sort, desc))
     )
 
 
-def count_statement(*, search: str | None = None):
+def count_statement(*, search: str | None = None, status: str | None = None, group_id: int | None = None):
     # Every business customer has an organization (FK), so no join is needed to count them: the rows'
     # inner join to the organization is this condition (a later issue adds private customers to both).
     return (
         select(func.count()).select_from(Customer)
-        .where(Customer.organization_id.is_not(None), *_conditions(search=search))
+        .where(Customer.organization_id.is_not(None),
+               *conditions(search=search, status=status, group_id=group_id))
     )
 
 
 def list_page(session, actor, *, search: str | None = None, sort: str | None = None, desc: bool = False,
-              page: int = 0, page_size: int = PAGE_SIZE) -> Page:
+              page: int = 0, page_size: int = PAGE_SIZE, status: str | None = None,
+              group_id: int | None = None) -> Page:
     """One page of the customers list (``page`` 0-based) and the number of rows of the whole list.
 
+    ``status`` is one of STATUSES (None or anything else: "all"); ``group_id`` narrows the list to that
+    group's members — a group that doesn't exist gives no rows and ``group_missing``.
+
     ``actor`` is who reads it: today every reader sees every customer; a later issue's row-level
-    permissions narrow ``_conditions`` by it."""
+    permissions narrow ``conditions`` by it."""
     page = max(0, min(page or 0, PAGE_MAX))
     page_size = max(1, min(page_size or PAGE_SIZE, 1000))
-    count = session.scalar(count_statement(search=search))
-    stmt = list_statement(search=search, sort=sort, desc=desc).limit(page_size).offset(page * page_size)
-    return Page(rows=list(session.scalars(stmt).unique()), count=count)
+    status = status if status in STATUSES else None
+    group = None
+    if group_id is not None:
+        group = session.get(CustomerGroup, group_id) if 0 < group_id < 2**31 else None
+        if group is None:
+            return Page(rows=[], count=0, group_missing=True)
+    filters = {"search": search, "status": status, "group_id": group_id}
+    count = session.scalar(count_statement(**filters))
+    stmt = list_statement(sort=sort, desc=desc, **filters).limit(page_size).offset(page * page_size)
+    return Page(rows=list(session.scalars(stmt).unique()), count=count, group=group)

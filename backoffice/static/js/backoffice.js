@@ -27,8 +27,10 @@
   });
 
   // Language switch: submit on change.
-  document.querySelectorAll("form.bo-autosubmit select").forEach(function (sel) {
-    sel.addEventListener("change", function () { sel.form.submit(); });
+  // (delegated, so that a form swapped in by the live search submits too: the customers list's group filter)
+  document.addEventListener("change", function (ev) {
+    var sel = ev.target;
+    if (sel && sel.tagName === "SELECT" && sel.form && sel.form.classList.contains("bo-autosubmit")) { sel.form.submit(); }
   });
 
   // Typed confirmation: the button stays disabled until the text matches exactly.
@@ -74,6 +76,12 @@
           current.replaceWith(fresh);
           history.replaceState(null, "", url);
           wireDropdowns(fresh);
+          // Parts of the page outside the list whose links carry the search (marked data-live-sync, with
+          // an id): the customers list's filters and its CSV menu.
+          document.querySelectorAll("[data-live-sync][id]").forEach(function (old) {
+            var replacement = doc.getElementById(old.id);
+            if (replacement) { old.replaceWith(replacement); wireDropdowns(replacement); }
+          });
           wireDialogs(fresh);
         }
       });
