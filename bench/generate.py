@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, text
 
 from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.services.org_numbers import swedish_number
 
 WORDS = ["Nordic", "Fjäll", "Skog", "Hav", "Sol", "Berg", "Älv", "Ljus", "Vind", "Sten", "Ek", "Björk", "Gran",
          "Sjö", "Dal", "Ö", "Strand", "Myr", "Lund", "Vik", "Ås", "Hed", "Bäck", "Äng"]
@@ -35,20 +36,20 @@ def rows(n: int, first_id: int = 1_000_000, seed: int = 2026):
     orgs, users, customers, billing = [], [], [], []
     for k in range(n):
         i = first_id + k
-        number = f"{55 + k % 40:02d}{k:08d}"
+        number = swedish_number(f"{55 + k % 40:02d}{k:07d}")  # valid, check digit included: "556000-0013"
         created = now - timedelta(minutes=k)
         deleted = created if k % 10 == 9 else None
         orgs.append(
             dict(
                 id=i,
                 name=org_name(k, rnd),
-                org_number=f"{number[:6]}-{number[6:]}",
-                org_number_key=number,
+                org_number=number,
+                org_number_key=number.replace("-", ""),
                 region=REGIONS[k % len(REGIONS)],
                 municipality="Stockholm",
                 address=f"Storgatan {k % 200 + 1}",
                 post_number="111 22",
-                country="Sverige",
+                country="SE",
                 created_at=created,
                 updated_at=created,
                 deleted_at=None,

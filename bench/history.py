@@ -58,7 +58,7 @@ def main() -> None:
 
         def service_edit() -> None:
             i = next(counter)
-            org_service.update_organization(session, actor, org, name=f"Bench AB {i}", phone=f"+46 8 {i}")
+            org_service.update_organization(session, actor, org, name=f"Bench AB {i}", phone=f"+46 8 {5550000 + i % 100000}")
             session.commit()
 
         client = app.test_client()
@@ -73,7 +73,7 @@ def main() -> None:
             i = next(counter)
             response = client.post(
                 f"/admin/organizations/edit/?id={org_id}",
-                data={"name": f"Bench AB {i}", "org_number": "556000-0001", "phone": f"+46 8 {i}", "version": version()},
+                data={"name": f"Bench AB {i}", "org_number": "556000-0001", "phone": f"+46 8 {5550000 + i % 100000}", "version": version()},
             )
             assert response.status_code == 302, response.status_code
             with client.session_transaction() as flask_session:  # the list the user is sent to shows the

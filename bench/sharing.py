@@ -21,6 +21,7 @@ from backoffice.extensions import db
 from backoffice.models import Customer, Organization, User
 from backoffice.models.base import utcnow
 from backoffice.services import customer_export, sharing
+from backoffice.services.org_numbers import swedish_number
 
 WORDS = ["Nordic", "Fjäll", "Skog", "Hav", "Sol", "Berg", "Älv", "Ljus", "Vind", "Sten", "Ek", "Björk"]
 KINDS = ["bygg", "konsult", "teknik", "logistik", "media", "energi", "vård", "data", "design", "service"]
@@ -37,9 +38,9 @@ def fill(session, n: int) -> None:
     for lo in range(start, start + n - have, batch):
         ids = range(lo, min(lo + batch, start + n - have))
         session.execute(insert(Organization), [
-            dict(id=i, name=f"{WORDS[i % 12]}{KINDS[(i * 7) % 10]} AB {i:06d}", org_number=f"55{i:08d}",
-                 org_number_key=f"55{i:08d}", address=f"Storgatan {i % 200}", municipality="Umeå", country="Sverige",
-                 phone="+46 90 123 45", created_at=now, updated_at=now)
+            dict(id=i, name=f"{WORDS[i % 12]}{KINDS[(i * 7) % 10]} AB {i:06d}", org_number=swedish_number(f"56{i:07d}"),
+                 org_number_key=swedish_number(f"56{i:07d}").replace("-", ""), address=f"Storgatan {i % 200}",
+                 municipality="Umeå", country="SE", phone="+4690123456", created_at=now, updated_at=now)
             for i in ids
         ])
         session.execute(insert(User), [
