@@ -213,36 +213,43 @@ class CustomerGroupsView(SecureBaseView):
     def settings_view(self):
         group = self._group_or_404(arg("id"))
         form = GroupSettingsForm()
-        outcome = run_service(form, lambda: service.update_group_settings(
-            db.session, self.actor, group, expected_version=posted_version(form),
-            automatic_settlement=form.automatic_settlement.data, payment_terms_days=form.payment_terms_days.data))
-        if outcome.saved:
-            flash(_("The settings of %(name)s were saved.", name=group.name), "success")
-            return redirect_after_post(url_for(".details_view", id=group.id))
-        if outcome.gone:
-            return redirect_after_post(url_for(".index"))
-        if outcome.conflict is not None:
-            show_conflict(form, outcome.conflict, {
-                "automatic_settlement": settlement_choice(group.automatic_settlement),
-                "payment_terms_days": "" if group.payment_terms_days is None else str(group.payment_terms_days)})
-        return self._details(group, status=outcome.status, settings_form=form)
+        return self._save_card(
+            group, form,
+            lambda: service.update_group_settings(
+                db.session, self.actor, group, expected_version=posted_version(form),
+                automatic_settlement=form.automatic_settlement.data, payment_terms_days=form.payment_terms_days.data),
+            lambda: _("The settings of %(name)s were saved.", name=group.name),
+            lambda: {"automatic_settlement": settlement_choice(group.automatic_settlement),
+                     "payment_terms_days": "" if group.payment_terms_days is None else str(group.payment_terms_days)},
+            settings_form=form,
+        )
 
     @expose("/edit/", methods=("POST",))
     @accepts(id=Id(), status=Choice(*service.MEMBER_FILTERS), modal=Flag(), panel=Flag())
     def edit_view(self):
         group = self._group_or_404(arg("id"))
         form = GroupDetailsForm()
-        outcome = run_service(form, lambda: service.update_group(
-            db.session, self.actor, group, expected_version=posted_version(form),
-            name=form.name.data, description=form.description.data))
+        return self._save_card(
+            group, form,
+            lambda: service.update_group(db.session, self.actor, group, expected_version=posted_version(form),
+                                         name=form.name.data, description=form.description.data),
+            lambda: _("Customer group %(name)s was saved.", name=group.name),
+            lambda: {"name": group.name, "description": group.description or ""},
+            details_form=form,
+        )
+
+    def _save_card(self, group, form, work, message, stored, **card_form):
+        """Save one card of the group page (Settings, Details): back to the page with ``message()``; a group
+        deleted meanwhile goes to the list; a conflict shows ``stored()`` beside the typed values."""
+        outcome = run_service(form, work)
         if outcome.saved:
-            flash(_("Customer group %(name)s was saved.", name=group.name), "success")
+            flash(message(), "success")
             return redirect_after_post(url_for(".details_view", id=group.id))
         if outcome.gone:
             return redirect_after_post(url_for(".index"))
         if outcome.conflict is not None:
-            show_conflict(form, outcome.conflict, {"name": group.name, "description": group.description or ""})
-        return self._details(group, status=outcome.status, details_form=form)
+            show_conflict(form, outcome.conflict, stored())
+        return self._details(group, status=outcome.status, **card_form)
 
     @expose("/delete/", methods=("GET", "POST"))
     @accepts(**DIALOG)
