@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from backoffice.models.base import utcnow
 from backoffice.services import customer_groups as groups
 from tests import factories
+from tests.customer_helpers import filter_register
 from tests.conftest import login
 
 BASE = "/admin/customers/"
@@ -28,18 +28,7 @@ def sysadmin(client, admin):
 
 @pytest.fixture
 def register(session):
-    made = {}
-    for name, status in (("Alfa AB", "ACTIVE"), ("Beta AB", "INACTIVE"), ("Gamma AB", "ACTIVE"),
-                         ("Alfons AB", "ACTIVE"), ("Albin AB", "INACTIVE"), ("Delta AB", "ACTIVE")):
-        made[name] = factories.customer(session, name=name, status=status)
-    key = groups.create_group(session, None, name="Key accounts")
-    other = groups.create_group(session, None, name="Other")
-    session.flush()
-    groups.add_members(session, None, key, [made[n].id for n in ("Alfa AB", "Beta AB", "Gamma AB", "Albin AB")])
-    groups.add_members(session, None, other, [made["Delta AB"].id])
-    made["Gamma AB"].deleted_at = utcnow()
-    session.commit()
-    return made, key, other
+    return filter_register(session)
 
 
 ALL = ["Albin AB", "Alfa AB", "Alfons AB", "Beta AB", "Delta AB", "Gamma AB"]

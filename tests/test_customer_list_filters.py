@@ -9,29 +9,16 @@ import io
 
 import pytest
 
-from backoffice.models.base import utcnow
 from backoffice.services import customer_groups as groups
 from backoffice.services import customer_list
 from backoffice.services.customer_export import iter_customer_csv
-from tests import factories
+from tests.customer_helpers import filter_register
 
 
 @pytest.fixture
 def register(session):
-    """Six customers: Alfa (active), Beta (inactive), Gamma (deleted), Alfons (active), Albin (inactive),
-    Delta (active); the group Key accounts has Alfa, Beta, Gamma and Albin; the group Other has Delta."""
-    made = {}
-    for name, status in (("Alfa AB", "ACTIVE"), ("Beta AB", "INACTIVE"), ("Gamma AB", "ACTIVE"),
-                         ("Alfons AB", "ACTIVE"), ("Albin AB", "INACTIVE"), ("Delta AB", "ACTIVE")):
-        made[name] = factories.customer(session, name=name, status=status)
-    key = groups.create_group(session, None, name="Key accounts")
-    other = groups.create_group(session, None, name="Other")
-    session.flush()
-    groups.add_members(session, None, key, [made[n].id for n in ("Alfa AB", "Beta AB", "Gamma AB", "Albin AB")])
-    groups.add_members(session, None, other, [made["Delta AB"].id])
-    made["Gamma AB"].deleted_at = utcnow()
-    session.commit()
-    return made, key, other
+    """Six customers and two groups (tests/customer_helpers.filter_register)."""
+    return filter_register(session)
 
 
 def names(page):
