@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, text
 
-from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.models import BillingInfo, Customer, CustomerGroup, CustomerGroupMember, Organization, User
 from backoffice.services.org_numbers import swedish_number
 
 WORDS = ["Nordic", "Fjäll", "Skog", "Hav", "Sol", "Berg", "Älv", "Ljus", "Vind", "Sten", "Ek", "Björk", "Gran",
@@ -22,6 +22,11 @@ FIRST = ["Anna", "Johan", "Maria", "Lars", "Karin", "Per", "Eva", "Nils", "Sofia
          "Elin", "Anders", "Lena", "Jonas", "Maja", "Henrik", "Ida", "Oskar", "Alva", "Hugo", "Greta", "Filip"]
 LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
         "Gustafsson", "Pettersson", "Jonsson", "Lindberg", "Lindqvist", "Berg", "Holm", "Sandberg", "Ek"]
+# Customer groups (issue 11): ten of about a tenth of the customers each (two thirds of the customers are in
+# one, a sixth in a second one too) and one small group of a thousandth, for a selective filter.
+GROUPS = ["Key accounts", "Partners", "Retail", "Public sector", "Nordics", "Construction", "Healthcare",
+          "Education", "Logistics", "Media"]
+SMALL_GROUP = "Pilot customers"
 REGIONS = ["Stockholms län", "Västra Götalands län", "Skåne län", "Uppsala län", "Västerbottens län"]
 
 
@@ -30,10 +35,13 @@ def org_name(i: int, rnd: random.Random) -> str:
 
 
 def rows(n: int, first_id: int = 1_000_000, seed: int = 2026):
-    """Yields (organizations, users, customers, billing) lists of dicts for n customers."""
+    """(organizations, users, customers, billing, groups, members): lists of dicts for n customers."""
     rnd = random.Random(seed)
     now = datetime.now(UTC)
-    orgs, users, customers, billing = [], [], [], []
+    orgs, users, customers, billing, members = [], [], [], [], []
+    groups = [dict(id=g + 1, name=name, priority=g + 1, version=1, created_at=now, updated_at=now)
+              for g, name in enumerate(GROUPS + [SMALL_GROUP])]
+    small = len(GROUPS) + 1
     for k in range(n):
         i = first_id + k
         number = swedish_number(f"{55 + k % 40:02d}{k:07d}")  # valid, check digit included: "556000-0013"
@@ -88,7 +96,15 @@ def rows(n: int, first_id: int = 1_000_000, seed: int = 2026):
             billing.append(
                 dict(customer_id=i, address=f"Box {k}", municipality="Umeå", created_at=created, updated_at=created)
             )
-    return orgs, users, customers, billing
+        first = k % len(GROUPS) + 1
+        if k % 3 != 2:
+            members.append(dict(customer_id=i, group_id=first, created_at=created))
+            second = (k // len(GROUPS)) % len(GROUPS) + 1
+            if k % 6 == 0 and second != first:
+                members.append(dict(customer_id=i, group_id=second, created_at=created))
+        if k % 1000 == 500:
+            members.append(dict(customer_id=i, group_id=small, created_at=created))
+    return orgs, users, customers, billing, groups, members
 
 
 def _copy(conn, table, data: list[dict]) -> None:
@@ -102,13 +118,15 @@ def _copy(conn, table, data: list[dict]) -> None:
 
 
 def load(engine, n: int, first_id: int = 1_000_000) -> None:
-    orgs, users, customers, billing = rows(n, first_id)
+    orgs, users, customers, billing, groups, members = rows(n, first_id)
     with engine.begin() as conn:
         pairs = [
             (Organization.__table__, orgs),
             (User.__table__, users),
             (Customer.__table__, customers),
             (BillingInfo.__table__, billing),
+            (CustomerGroup.__table__, groups),
+            (CustomerGroupMember.__table__, members),
         ]
         for table, data in pairs:
             if engine.dialect.name == "postgresql":
@@ -117,7 +135,7 @@ def load(engine, n: int, first_id: int = 1_000_000) -> None:
                 for start in range(0, len(data), 5000):
                     conn.execute(insert(table), data[start : start + 5000])
         if engine.dialect.name == "postgresql":
-            for table in ("organization", "user", "customer"):
+            for table in ("organization", "user", "customer", "customer_group"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"))
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":

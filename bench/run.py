@@ -15,6 +15,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, func, select, text
 
@@ -78,6 +79,11 @@ def main() -> None:
     report(results, args)
 
 
+def extra_filter_cases(generate, group_ids, three) -> list:
+    """The filters that come with the later parts of issue 11 (customer type, payment method, location group)."""
+    return []
+
+
 def run(url: str, args) -> dict:
     from flask_migrate import upgrade
 
@@ -128,33 +134,45 @@ def run(url: str, args) -> dict:
     response = client.post("/login", data={"email": "bench-admin@example.com", "password": "bench-password-2026"})
     assert response.status_code == 302, response.status_code
 
-    cases = [
-        ("First page, default sort (organization ascending)", "/admin/customers/", None),
-        (f"Search “{name_term}” (one match)", f"/admin/customers/?search={name_term}", name_term),
-        (f"Search “{word_term}” (many matches)", f"/admin/customers/?search={word_term}", word_term),
-        (f"Search “{number_term}” (organization number)", f"/admin/customers/?search={number_term}", number_term),
-        ("Last page, default sort", None, None),
-    ]
     with app.app_context():
-
-
-        from backoffice.models import Customer
+        from backoffice.models import Customer, CustomerGroup
 
         total = db.session.scalar(select(func.count()).select_from(Customer))
-        db.session.remove()
-    last_page = max(0, (total - 1) // 20)
-    cases[-1] = ("Last page, default sort (OFFSET)", f"/admin/customers/?page={last_page}", None)
-    with app.app_context():
+        group_ids = {name: gid for name, gid in db.session.execute(select(CustomerGroup.name, CustomerGroup.id))}
         guest_name = db.session.execute(text("SELECT last_name FROM \"user\" WHERE role = 'guest' LIMIT 1")).scalar() or "Berg"
         db.session.remove()
+    last_page = max(0, (total - 1) // 20)
+    big, small = group_ids[generate.GROUPS[0]], group_ids[generate.SMALL_GROUP]
+    three = "ber"  # a three-letter search (the shortest the trigram indexes serve) that many names match: "Berg…"
+
+    # (label, the list's URL parameters, the same filters as customer_list keyword arguments, page)
+    cases = [
+        ("First page, default sort (organization ascending)", {}, {}, 0),
+        (f"Search “{name_term}” (one match)", {"search": name_term}, {"search": name_term}, 0),
+        (f"Search “{word_term}” (many matches)", {"search": word_term}, {"search": word_term}, 0),
+        (f"Search “{number_term}” (organization number)", {"search": number_term}, {"search": number_term}, 0),
+        ("Last page, default sort (OFFSET)", {"page": last_page}, {}, last_page),
+        # --- the list's filters (issue 11), each alone and with a three-letter search
+        ("Filter status Inactive", {"status": "inactive"}, {"status": "inactive"}, 0),
+        ("Filter status Deleted", {"status": "deleted"}, {"status": "deleted"}, 0),
+        (f"Filter group “{generate.GROUPS[0]}” (a large group)", {"group": big}, {"group_id": big}, 0),
+        (f"Filter group “{generate.SMALL_GROUP}” (a small group)", {"group": small}, {"group_id": small}, 0),
+        (f"Filter status Inactive + search “{three}”", {"status": "inactive", "search": three},
+         {"status": "inactive", "search": three}, 0),
+        (f"Filter large group + search “{three}”", {"group": big, "search": three}, {"group_id": big, "search": three}, 0),
+        (f"Filter status Active + large group + search “{three}”", {"status": "active", "group": big, "search": three},
+         {"status": "active", "group_id": big, "search": three}, 0),
+    ]
+    cases += extra_filter_cases(generate, group_ids, three)
     picker_term = guest_name[:4].lower()
-    cases.append((f"Customer admin picker, search “{picker_term}”", f"/admin/customers/admin-search/?q={picker_term}", picker_term))
 
     from backoffice.services import customers as customer_service
 
-    for label, path, search in cases:
-        page_kwargs = {"page": last_page} if "page=" in path else {"page": 0}
-        picker = "admin-search" in path
+    runs = [(label, "/admin/customers/" + (f"?{urlencode(params)}" if params else ""), kwargs, page, False)
+            for label, params, kwargs, page in cases]
+    runs.append((f"Customer admin picker, search “{picker_term}”", f"/admin/customers/admin-search/?q={picker_term}",
+                 {"search": picker_term}, 0, True))
+    for label, path, kwargs, page, picker in runs:
 
         def http(path=path):
             r = client.get(path)
@@ -163,13 +181,13 @@ def run(url: str, args) -> dict:
 
         with app.app_context():
             if picker:
-                list_stmt = customer_service.eligible_admins_query(None, search).limit(20)
+                list_stmt = customer_service.eligible_admins_query(None, kwargs["search"]).limit(20)
                 count_stmt = select(func.count()).select_from(list_stmt.subquery())  # shown, not part of the page
             else:
                 # The statements customer_list.list_page runs, as raw SQL (the HTTP case runs list_page itself).
-                list_stmt = customer_list.list_statement(search=search).limit(20).offset(page_kwargs["page"] * 20)
-                count_stmt = customer_list.count_statement(search=search)
-                found = customer_list.list_page(db.session, None, search=search, page=page_kwargs["page"])
+                list_stmt = customer_list.list_statement(**kwargs).limit(20).offset(page * 20)
+                count_stmt = customer_list.count_statement(**kwargs)
+                found = customer_list.list_page(db.session, None, page=page, **kwargs)
                 assert len(found.rows) <= 20 and found.count >= len(found.rows)
             engine = db.engine
             compiled = list_stmt.compile(engine, compile_kwargs={"literal_binds": True})
@@ -190,7 +208,7 @@ def run(url: str, args) -> dict:
             rows = 0 if picker else len(client.get(path).get_data(as_text=True).split('class="action-checkbox"')) - 1
         results["cases"].append(
             {"label": label, "path": path, "http": http_t, "raw": raw_t, "sql": str(compiled), "count_sql": str(count_compiled),
-             "plan": plan, "rows": rows}
+             "plan": plan, "rows": rows, "count": None if picker else found.count}
         )
         print(f"{label:55} HTTP p50 {http_t['p50']:7.1f} ms  p95 {http_t['p95']:7.1f} ms | raw SQL p50 {raw_t['p50']:6.2f} ms  p95 {raw_t['p95']:6.2f} ms")
     return results
@@ -203,12 +221,13 @@ def report(results: dict, args) -> None:
         f"{results['customers']:,} customers (+ as many organizations and users), {results['runs']} timed runs per case "
         f"after 5 warm-up runs; data generated in {results.get('generate_s', 0):.1f} s.",
         "",
-        "| Case | HTTP p50 | HTTP p95 | raw SQL p50 | raw SQL p95 |",
-        "|---|---:|---:|---:|---:|",
+        "| Case | matches | HTTP p50 | HTTP p95 | raw SQL p50 | raw SQL p95 |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for case in results["cases"]:
         h, r = case["http"], case["raw"]
-        lines.append(f"| {case['label']} | {h['p50']:.1f} ms | **{h['p95']:.1f} ms** | {r['p50']:.2f} ms | {r['p95']:.2f} ms |")
+        count = "" if case.get("count") is None else f"{case['count']:,}"
+        lines.append(f"| {case['label']} | {count} | {h['p50']:.1f} ms | **{h['p95']:.1f} ms** | {r['p50']:.2f} ms | {r['p95']:.2f} ms |")
     lines += ["", "HTTP = the whole page (session, permission checks, count, page query, admins, template) through the Flask "
               "test client. Raw SQL = the same count and page query executed directly (the picker has no count: it "
               "answers at most 20 matches as JSON).", ""]
