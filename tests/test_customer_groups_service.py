@@ -277,3 +277,21 @@ def test_history_records_the_group_and_memberships_on_the_customer(session, edit
         ("group_remove", [{"field": "groups", "old": "Key customers", "new": None}]),
     ]
     assert timeline[0].actor_id == editor.id and timeline[0].record_name == "Bergdata AB"
+
+
+def test_moving_a_group_is_filed_on_its_history_with_who_and_from_where_to_where(session, make_user):
+    editor = make_user(role="editor", email="mover@example.com")
+    a, b, c = (_group(session, n) for n in "ABC")
+    session.commit()
+    service.set_position(session, editor, c, 1)
+    service.move_group(session, editor, a, "up")  # C, A, B -> A, C, B
+    service.move_group(session, editor, b, "down")  # already last: nothing moves, nothing is filed
+    session.commit()
+    moves = session.scalars(
+        select(HistoryEntry).where(HistoryEntry.record_type == "customer_group", HistoryEntry.kind == "update")
+        .order_by(HistoryEntry.id)
+    ).all()
+    assert [(e.record_name, e.changes, e.actor_id) for e in moves] == [
+        ("C", [{"field": "priority", "old": 3, "new": 1}], editor.id),
+        ("A", [{"field": "priority", "old": 2, "new": 1}], editor.id),
+    ]

@@ -18,7 +18,7 @@ from backoffice.models import Customer, User
 from backoffice.models.customer_group import (
     DESCRIPTION_LENGTH, INHERITED_SETTINGS, CustomerGroup, CustomerGroupMember,
 )
-from backoffice.services import locking
+from backoffice.services import history, locking
 from backoffice.services import settings as settings_service
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.customer_list import like, words
@@ -273,6 +273,9 @@ def set_position(session, actor: User | None, group: CustomerGroup, position: in
     order.insert(position - 1, group)
     with locking.stale_guard(session, actor, group):
         _renumber(session, order)
+    if moved:  # the order is no edit of the group (no version), but History says who moved it where
+        history.record(session, "update", "customer_group", group.id, group.name,
+                       changes=[{"field": "priority", "old": at + 1, "new": position}])
     return moved
 
 
