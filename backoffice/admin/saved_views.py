@@ -24,7 +24,7 @@ from backoffice.extensions import db
 from backoffice.forms import Form, column_length
 from backoffice.models.roles import can
 from backoffice.models.saved_view import SavedView
-from backoffice.parsers import DIALOG, Flag, Id, Param, ReturnUrl, accepts, arg
+from backoffice.parsers import DIALOG, Flag, Id, Param, accepts, arg, declared
 from backoffice.saving import run_service
 from backoffice.services import saved_views as service
 from backoffice.services.errors import ServiceError
@@ -32,29 +32,17 @@ from backoffice.services.errors import ServiceError
 LIST_ENDPOINT = "customers.index_view"
 
 
-class SortIndex(Param):
-    """Flask-Admin's ?sort=: the position of a list column (0 is the first)."""
-
-    def parse(self, text):
-        text = (text or "").strip()
-        return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None
-
-
-def _list_parsers() -> dict[str, Param]:
-    """The parser of each saved parameter, as the customers list declares it (sort: its column position)."""
-    declared = CustomerView.query_params["index_view"]
-    parsers = {name: declared[name] for name in service.LIST_PARAMS if name in declared}
-    if "sort" in parsers:
-        parsers["sort"] = SortIndex()
-    return parsers
-
-
-LIST_PARSERS = _list_parsers()
+# The parser of each saved parameter, as the customers list declares it (the save dialog declares the same).
+LIST_PARSERS: dict[str, Param] = {
+    name: CustomerView.query_params["index_view"][name] for name in service.LIST_PARAMS
+    if name in CustomerView.query_params["index_view"]
+}
 
 
 def current_params() -> dict:
-    """This request's list parameters (the customers list, or the save dialog that carries them)."""
-    return service.normalize({name: parser.read(request.args.getlist(name)) for name, parser in LIST_PARSERS.items()})
+    """This request's list parameters (on the customers list, or the save dialog that carries them on)."""
+    here = declared(request.endpoint) or {}
+    return service.normalize({name: arg(name) for name in LIST_PARSERS if name in here})
 
 
 def list_url(params: dict) -> str:
