@@ -258,6 +258,7 @@ def seed(session, actor=None) -> dict:
     added["customer cards"] = seed_card(session, actor)  # (issue 10, card)
     added["custom fields"] = seed_custom_fields(session, actor)
     added["customer groups"] = seed_customer_groups(session, actor)  # (issue 11, groups)
+    added["saved views"] = seed_saved_views(session)  # (issue 11, views)
     added["history notes"] = _seed_history(session)
     return added
 
@@ -415,6 +416,35 @@ def seed_customer_groups(session, actor=None) -> int:
         customer_service.update_customer(session, actor, live[0], payment_terms_days=20)
     session.flush()
     return len(groups)
+
+
+# --- saved views of the customers list (issue 11): one shared by the administrator, one the editor's own,
+# so the "Saved views" menu shows both kinds at once (each user saves as themselves)
+DEMO_SAVED_VIEWS = [
+    ("admin@example.com", "Active key accounts", {"status": "active", "group": "Key accounts"}, True),
+    ("editor@example.com", "Inactive customers", {"status": "inactive", "sort": 0, "desc": True}, False),
+]
+
+
+def seed_saved_views(session) -> int:
+    """The demo's saved views, saved by their owners through the service. Returns how many it added."""
+    from backoffice.models import CustomerGroup, SavedView
+    from backoffice.services import saved_views
+
+    if session.scalar(select(func.count()).select_from(SavedView)):
+        return 0
+    added = 0
+    for email, name, params, shared in DEMO_SAVED_VIEWS:
+        owner = user_service.get_by_email(session, email)
+        if owner is None:
+            continue
+        if "group" in params:
+            group_id = session.scalar(select(CustomerGroup.id).where(CustomerGroup.name == params["group"]))
+            params = {**params, "group": group_id}
+        saved_views.save(session, owner, name, params, shared=shared)
+        added += 1
+    session.flush()
+    return added
 
 
 def _enrol_demo_admin(session) -> None:

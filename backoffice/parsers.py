@@ -77,6 +77,14 @@ class Page(Param):
         return self.parse(values[0] if values else None)
 
 
+class Index(Param):
+    """A list column's position (Flask-Admin's ?sort=; 0 is the first column), at most three digits."""
+
+    def parse(self, text):
+        text = (text or "").strip()
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None
+
+
 class Cursor(Id):
     """The id of the last entry shown (keyset paging)."""
 
@@ -193,5 +201,5 @@ def form_text(name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-__all__ = ["DIALOG", "ReturnUrl", "form_text", "ID_MAX", "accepts", "arg", "declared", "Id", "Ids", "Cursor", "Date", "Choice", "Ref", "Flag", "Text",
+__all__ = ["DIALOG", "ReturnUrl", "form_text", "ID_MAX", "accepts", "arg", "declared", "Id", "Ids", "Cursor", "Index", "Date", "Choice", "Ref", "Flag", "Text",
            "ActorFilter", "Page"]

@@ -100,6 +100,12 @@ ACCESS: dict[str, tuple[set, set]] = {
     "customer_groups.group_search_view": (EDITORS, set()),
     "customer_groups.customer_change_view": (EDITORS, EDITORS),
     "customer_groups.customer_leave_view": (EDITORS, EDITORS),
+    # Saved views of the customers list (issue 11): anyone who sees the list saves and opens them (the
+    # service then lets only the owner rename or delete; sharing needs customers.share_views)
+    "saved_views.index": (STAFF, set()),
+    "saved_views.save_view": (STAFF, STAFF),
+    "saved_views.rename_view": (STAFF, STAFF),
+    "saved_views.delete_view": (STAFF, STAFF),
     "custom_fields.index": (ADMINS, set()),
     "custom_fields.new_view": (ADMINS, ADMINS),
     "custom_fields.edit_view": (ADMINS, ADMINS),

@@ -391,6 +391,18 @@ def _group_version(w) -> str:
     return _version(CustomerGroup, _customer_group(w))
 
 
+def _saved_view(w) -> int:
+    """The admin's saved view of the customers list (made once per world; issue 11, views)."""
+    from backoffice.models import SavedView
+    from backoffice.services import saved_views
+
+    found = db.session.scalar(select(SavedView.id).where(SavedView.owner_id == w.admin.id).order_by(SavedView.id))
+    if found is None:
+        found = saved_views.save(db.session, w.admin, "Fuzzed view", {"status": "active"}).id
+        db.session.commit()
+    return found
+
+
 GROUP_SETTINGS = {"automatic_settlement": hostile_any, "payment_terms_days": hostile_number}
 CUSTOM_FIELD_FIELDS = {"label": hostile_text, "type": hostile_any, "options": hostile_text, "required": hostile_any}
 
@@ -598,6 +610,19 @@ FORMS = [
         "customer's groups", lambda w: f"/admin/customer-groups/customer/change/?id={w.customer.id}",
         lambda w: {"group_ids": str(_customer_group(w))}, {"group_ids": hostile_number},
         row=lambda w: (_customer_group(w) and Customer, w.customer.id),  # (the group exists before the snapshot)
+    ),
+    # saved views of the customers list (issue 11, views)
+    FormCase(
+        "saved view save", lambda w: "/admin/customers/views/save/?status=active&search=al",
+        lambda w: {"name": f"View {_seq()}", "shared": "y"}, {"name": hostile_text, "shared": hostile_any},
+        roundtrip={"name": "name"}, new_row=lambda: newest(__import__("backoffice.models", fromlist=["x"]).SavedView),
+    ),
+    FormCase(
+        "saved view rename", lambda w: f"/admin/customers/views/rename/?id={_saved_view(w)}",
+        lambda w: {"name": f"Renamed {_seq()}",
+                   "version": _version(__import__("backoffice.models", fromlist=["x"]).SavedView, _saved_view(w))},
+        {"name": hostile_text, "version": hostile_number},
+        row=lambda w: (__import__("backoffice.models", fromlist=["x"]).SavedView, _saved_view(w)),
     ),
 ]
 

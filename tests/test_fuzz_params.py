@@ -87,9 +87,16 @@ def test_the_walk_covers_the_declared_endpoints(app):
     """The declarations are found (a decorator under @expose/@login_required keeps its attribute)."""
     names = {endpoint for endpoint, _ in ENDPOINTS if declared(endpoint, app) is not None}
     for endpoint in ("audit_log.index", "audit_log.export", "organizations.history_view", "customers.history_view",
-                     "notifications.index", "portal.index", "customer_export.download", "customers.details_view"):
+                     "notifications.index", "portal.index", "customer_export.download", "customers.details_view",
+                     "saved_views.index", "saved_views.save_view"):
         assert endpoint in names
     assert set(declared("audit_log.export", app)) >= {"user", "date_from", "date_to", "q", "kind", "record_type"}
+    # (issue 11, views) the save dialog reads every saved list parameter with the list's own parser
+    from backoffice.services.saved_views import LIST_PARAMS
+
+    assert set(declared("saved_views.save_view", app)) >= set(LIST_PARAMS)
+    assert all(declared("saved_views.save_view", app)[name] is declared("customers.index_view", app)[name]
+               for name in LIST_PARAMS)
 
 
 @pytest.mark.parametrize("endpoint, rule", ENDPOINTS, ids=[e for e, _ in ENDPOINTS])

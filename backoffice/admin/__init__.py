@@ -16,6 +16,7 @@ from backoffice.admin.custom_fields import CustomFieldsView, card as custom_fiel
 from backoffice.admin.customer_export import CustomerExportView
 from backoffice.admin.customer_links import CustomerLinksView, section as customer_links_section
 from backoffice.admin.notifications import NotificationsView
+from backoffice.admin.saved_views import SavedViewsView, menu as saved_views_menu
 from backoffice.admin.shared_accounts import SharedAccountsView
 from backoffice.admin.customers import CustomerView
 from backoffice.admin.history import AuditLogView
@@ -90,6 +91,9 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(
         CustomerLinksView(name=_l("Customer links"), endpoint="customer_links", url="/admin/customers/links")
     )
+    admin.add_view(  # (issue 11, views) the customers list's saved views
+        SavedViewsView(name=_l("Saved views"), endpoint="saved_views", url="/admin/customers/views")
+    )
     admin.add_view(
         CustomerExportView(name=_l("Download CSV"), endpoint="customer_export", url="/admin/customers/export")
     )
@@ -126,6 +130,7 @@ def init_admin(app: Flask) -> Admin:
             "customer_links_section": customer_links_section,
             "custom_field_card": custom_field_card,
             "customer_groups_card": customer_groups_card,  # (issue 11, groups)
+            "saved_views_menu": saved_views_menu,  # (issue 11, views)
         }
 
     return admin

@@ -26,7 +26,7 @@ from backoffice.models.roles import PERMISSIONS, can
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
 from backoffice.extensions import db
 from backoffice.forms import PAGE_MAX, AdminForm, Form
-from backoffice.parsers import DIALOG, Flag, Id, Page, ReturnUrl, Text, accepts, arg, form_text, safe_next
+from backoffice.parsers import DIALOG, Flag, Id, Index, Page, ReturnUrl, Text, accepts, arg, form_text, safe_next
 from backoffice.saving import Outcome, beside_field, run_service, saved_message, submitted, validates
 from backoffice.services.validation import parse_id, search_text
 
@@ -173,7 +173,7 @@ class SecureModelView(DialogViews, ModelView):
     # declared like the app's own endpoints' (@accepts), for tests/test_fuzz_params.py.
     # Flask-Admin's internals read their arguments themselves (a filter's flt0_0=..., an export's
     # search and sort): declared with what their list reads, so the walk gives each hostile values.
-    _list_params = {"search": Text(), "page": Page(), "page_size": Page(), "sort": Page(), "desc": Flag(),
+    _list_params = {"search": Text(), "page": Page(), "page_size": Page(), "sort": Index(), "desc": Flag(),
                     "url": ReturnUrl(), "saved": Id()}
     query_params = {
         "index_view": _list_params,

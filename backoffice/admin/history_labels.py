@@ -60,6 +60,7 @@ RECORD_TYPE_LABELS = {
     "contact_role": _l("Contact role"),
     "custom_field": _l("Custom field"),
     "customer_group": _l("Customer group"),  # (issue 11, groups)
+    "saved_view": _l("Saved view"),  # (issue 11, views)
 }
 # The labels of fields as the timeline shows them ("Name: old → new").
 FIELD_LABELS = {

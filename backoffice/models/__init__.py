@@ -11,6 +11,7 @@ from backoffice.models.discount_letter import DiscountLetter
 from backoffice.models.history import HistoryEntry
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
+from backoffice.models.saved_view import SavedView
 from backoffice.models.session import UserSession
 from backoffice.models.settings import RegisterSettings
 from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
@@ -18,5 +19,5 @@ from backoffice.models.user import User
 
 __all__ = [
     "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerGroup", "CustomerGroupMember", "CustomerLink", "CustomFieldDefinition", "DiscountLetter", "HistoryEntry", "Notification", "Organization", "OutboxMessage",
-    "RecoveryCode", "RegisterSettings", "SharedAccount", "User", "UserSession", "UserTwoFactor",
+    "RecoveryCode", "RegisterSettings", "SavedView", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]

@@ -80,7 +80,7 @@
           // an id): the customers list's filters and its CSV menu.
           document.querySelectorAll("[data-live-sync][id]").forEach(function (old) {
             var replacement = doc.getElementById(old.id);
-            if (replacement) { old.replaceWith(replacement); wireDropdowns(replacement); }
+            if (replacement) { old.replaceWith(replacement); wireDropdowns(replacement); wireDialogs(replacement); }
           });
           wireDialogs(fresh);
         }
