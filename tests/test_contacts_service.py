@@ -188,11 +188,12 @@ def test_every_model_with_an_edit_form_is_versioned_and_tracked():
     """An edit form carries a version (optimistic locking) and its changes reach History; contacts and
     contact roles and custom fields' definitions joined the models that have one (issue 10)."""
     from backoffice.models import Customer, CustomerGroup, CustomFieldDefinition, Organization, RegisterSettings, User
+    from backoffice.models import LocationGroup
     from backoffice.models.history import TRACKED
     from backoffice.models.versioned import Versioned
 
     for model in (Customer, Organization, User, RegisterSettings, Contact, ContactRole, CustomFieldDefinition,
-                  CustomerGroup):  # (customer groups: issue 11)
+                  CustomerGroup, LocationGroup):  # (customer groups, location groups: issue 11)
         assert issubclass(model, Versioned), model
         assert model in TRACKED, model
     assert "customer_contact" in history.timeline_types("customer")
