@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from backoffice.models import Customer, Organization, SharedAccount, User
 from backoffice.models.organization import org_number_key
+from backoffice.models.customer import PAYMENT_METHODS  # (issue 11, fields)
 from backoffice.services import contacts as contact_service
 from backoffice.services import customers as customer_service
 from backoffice.services import org_numbers
@@ -259,6 +260,7 @@ def seed(session, actor=None) -> dict:
     added["custom fields"] = seed_custom_fields(session, actor)
     added["customer groups"] = seed_customer_groups(session, actor)  # (issue 11, groups)
     added["saved views"] = seed_saved_views(session)  # (issue 11, views)
+    added["location groups"] = seed_customer_fields(session, actor)  # (issue 11, fields)
     added["history notes"] = _seed_history(session)
     return added
 
@@ -445,6 +447,29 @@ def seed_saved_views(session) -> int:
         added += 1
     session.flush()
     return added
+# --- (issue 11, fields): districts, and payment methods and districts spread over the customers
+DEMO_LOCATION_GROUPS = ("North", "South", "City", "Archipelago")
+
+
+def seed_customer_fields(session, actor=None) -> int:
+    """The location groups and the customers' payment methods and location groups (through the services,
+    so History has them); some customers keep neither set. Returns how many location groups it added."""
+    from backoffice.services import location_groups
+
+    if location_groups.location_groups(session):
+        return 0
+    groups = [location_groups.create(session, actor, name) for name in DEMO_LOCATION_GROUPS]
+    methods = (*PAYMENT_METHODS, None)
+    live = session.scalars(
+        select(Customer).join(Organization).where(Customer.deleted_at.is_(None)).order_by(Organization.name, Customer.id)
+    ).all()
+    for i, customer in enumerate(live):
+        group = groups[i % 3] if i % 5 != 4 else None  # (Archipelago stays empty: it can be deleted)
+        customer_service.update_customer(session, actor, customer, payment_method=methods[i % len(methods)],
+                                         location_group_id=group.id if group else None)
+    session.flush()
+    return len(groups)
+# --- end (issue 11, fields)
 
 
 def _enrol_demo_admin(session) -> None:

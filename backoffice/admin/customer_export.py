@@ -10,6 +10,7 @@ from backoffice.admin.base import SecureBaseView
 from backoffice.extensions import db
 from backoffice.parsers import Choice, Ids, Ref, Text, accepts, arg
 from backoffice.services import customer_export, customer_list
+from backoffice.models.customer import PAYMENT_METHODS  # (issue 11, fields)
 
 
 class CustomerExportView(SecureBaseView):
@@ -21,7 +22,8 @@ class CustomerExportView(SecureBaseView):
         return self.render("admin/customer_export.html")
 
     @expose("/customers.csv")
-    @accepts(search=Text(200), ids=Ids(), status=Choice(*customer_list.STATUSES), group=Ref())
+    @accepts(search=Text(200), ids=Ids(), status=Choice(*customer_list.STATUSES), group=Ref(),
+             payment_method=Choice(*PAYMENT_METHODS), location_group=Ref())  # (+ issue 11, fields)
     def download(self):
         """?search=, ?status= and ?group= narrow like the list does ("this filtered view"); repeated ?ids=
         exports just those customers."""
@@ -33,6 +35,8 @@ class CustomerExportView(SecureBaseView):
             ids=ids,
             status=arg("status"),
             group_id=arg("group"),
+            payment_method=arg("payment_method"),  # (issue 11, fields)
+            location_group_id=arg("location_group"),
             timezone=getattr(self.actor, "timezone", None) or "Europe/Stockholm",
         )
         response = Response(stream_with_context(chunks), mimetype="text/csv")

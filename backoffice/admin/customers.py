@@ -24,13 +24,14 @@ from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
 from backoffice.extensions import db
 from backoffice.forms import Form, column_length
 from backoffice.models import Address, BillingInfo, Customer, Organization, User
-from backoffice.models.customer import CUSTOMER_LANGUAGES
+from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS
 from backoffice.parsers import DIALOG, Choice, Flag, Ids, Ref, ReturnUrl, accepts, arg, declared, form_text
 from backoffice.saving import Outcome, run_service
 from backoffice.services import addresses as address_service
 from backoffice.services import discount_letters
 from backoffice.services import settings as register_settings
 from backoffice.services import customer_list
+from backoffice.services import location_groups as location_groups_service  # (issue 11, fields)
 from backoffice.services import customer_groups as customer_groups_service
 from backoffice.services import customers as service
 from backoffice.services import numbering
@@ -91,6 +92,12 @@ class CustomerForm(groups_admin.CustomerGroupFields, Form):  # (issue 11, groups
         description=_l("The language the customer receives messages and e-mails in."),
     )
     cost_center = StringField(_l("Cost center"), validators=[Optional(), column_length(Customer.cost_center)])
+    # --- (issue 11, fields): the choices are checked by the service, beside the field
+    payment_method = SelectField(_l("Payment method"), choices=[("", _l("Not set"))] + list(PAYMENT_METHODS.items()),
+                                 default="", validate_choice=False)
+    location_group_id = SelectField(_l("Location group"), choices=[("", _l("Not set"))], default="",
+                                    validate_choice=False)
+    # --- end (issue 11, fields)
     discount_letters = StringField(
         _l("Discount letters"),
         description=_l("Codes of letters A–Z and digits, at most 8 each, separated by commas; codes in use are suggested."),
@@ -195,12 +202,15 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     # The list's filters (issue 11): ?status= (all, active, inactive, deleted) and ?group= (a customer
     # group's id); kept across pages, sort links and the live search, and taken by the CSV export.
     _filter_params = {"status": Choice(*customer_list.STATUSES), "group": Ref()}
+    # --- (issue 11, fields) ?payment_method= (a code) and ?location_group= (a location group's id)
+    _filter_params.update({"payment_method": Choice(*PAYMENT_METHODS), "location_group": Ref()})
+    # --- end (issue 11, fields)
     query_params = {
         **SecureModelView.query_params,
         "index_view": {**SecureModelView.query_params["index_view"], **_filter_params},
         "export": {**SecureModelView.query_params["export"], **_filter_params},
     }
-    kept_list_params = ("status", "group")
+    kept_list_params = ("status", "group", "payment_method", "location_group")  # (+ issue 11, fields)
     form = CustomerForm
     create_label = _l("Add customer")
     create_in_panel = True
@@ -252,7 +262,9 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         found = getattr(g, "customer_list_page", None)
         if found is not None and found.group_missing:
             return _("This customer group no longer exists.")
-        if self.list_filter_values() != ("all", None):
+        if found is not None and found.location_group_missing:  # (issue 11, fields)
+            return _("This location group no longer exists.")
+        if self.list_filter_values() != ("all", None) or any(self.field_filter_values().values()):
             return _("No customers match these filters.")
         return _("No customers yet.")
 
@@ -262,6 +274,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         found = customer_list.list_page(
             db.session, self.actor, search=search, sort=sort_column, desc=bool(sort_desc),
             page=page or 0, page_size=page_size or self.page_size, status=status, group_id=group_id,
+            **self._field_filters(),  # (issue 11, fields)
         )
         g.customer_list_page = found  # (the template's chips and "no longer exists" read it)
         return found.count, found.rows
@@ -276,13 +289,47 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         group_id = arg("group") if "group" in params else None
         return status, group_id
 
+    # --- (issue 11, fields): the payment method and location group filters
+    def field_filter_values(self) -> dict:
+        """{"payment_method": code or None, "location_group": id or None} of this request (URL names)."""
+        params = declared(request.endpoint) or {}
+        return {name: (arg(name) if name in params else None) or None for name in ("payment_method", "location_group")}
+
+    def _field_filters(self) -> dict:
+        """The same as customer_list.list_page's keyword arguments."""
+        values = self.field_filter_values()
+        return {"payment_method": values["payment_method"], "location_group_id": values["location_group"]}
+
+    def _field_filter_bar(self, found) -> dict:
+        values = self.field_filter_values()
+        location_group = found.location_group if found is not None else None
+        chips = []
+        if values["payment_method"] is not None:
+            chips.append({"text": _("Payment method: %(name)s", name=PAYMENT_METHODS[values["payment_method"]]),
+                          "url": self.filter_url(payment_method=None)})
+        if values["location_group"] is not None:
+            label = location_group.name if location_group is not None else _("Unknown location group")
+            chips.append({"text": _("Location group: %(name)s", name=label), "url": self.filter_url(location_group=None)})
+        return {
+            "payment_method": values["payment_method"],
+            "payment_methods": list(PAYMENT_METHODS.items()),
+            "location_group_id": values["location_group"],
+            "location_groups": [(grp.id, grp.name) for grp in location_groups_service.location_groups(db.session)],
+            "location_group_missing": bool(found is not None and found.location_group_missing),
+            "field_chips": chips,
+        }
+    # --- end (issue 11, fields)
+
     def filter_url(self, **changes) -> str:
         """The list with this request's search, sort, page size and filters, ``changes`` applied
         (None or "all" removes a filter), from its first page."""
         status, group_id = self.list_filter_values()
-        values = {"status": None if status == "all" else status, "group": group_id, **changes}
+        values = {"status": None if status == "all" else status, "group": group_id,
+                  **self.field_filter_values(),  # (issue 11, fields)
+                  **changes}
         kept = self._filter_form_hidden(status)
-        kept.pop("status", None)
+        for name in ("status", "payment_method", "location_group"):  # (+ issue 11, fields)
+            kept.pop(name, None)
         return self.get_url(".index_view", **kept, **{k: v for k, v in values.items() if v not in (None, "all")})
 
     def list_filters(self) -> dict:
@@ -298,7 +345,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         if status != "all":
             chips.append({"text": _("Status: %(status)s", status=self.STATUS_LABELS[status]),
                           "url": self.filter_url(status=None)})
+        fields_bar = self._field_filter_bar(found)  # (issue 11, fields)
+        chips += fields_bar.pop("field_chips")
         return {
+            **fields_bar,
             "status": status,
             "statuses": [(key, self.STATUS_LABELS[key], self.filter_url(status=key)) for key in customer_list.STATUSES],
             "group_id": group_id,
@@ -314,7 +364,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         page_size = self.get_safe_page_size(args.page_size)
         hidden = {"search": args.search, "sort": args.sort, "desc": 1 if args.sort_desc else None,
                   "page_size": page_size if page_size != self.page_size else None,
-                  "status": None if status == "all" else status}
+                  "status": None if status == "all" else status,
+                  **self.field_filter_values()}  # (issue 11, fields)
         return {k: v for k, v in hidden.items() if v is not None}
 
     # --- row menu exactly per the seed's table ----------------------------------------------------
@@ -332,7 +383,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             return None
         return url_for("shared_accounts.index", customer_id=row.id)
 
-    def export_url(self, search=None, ids=None, status=None, group=None) -> str | None:
+    def export_url(self, search=None, ids=None, status=None, group=None,
+                   payment_method=None, location_group=None) -> str | None:  # (+ issue 11, fields)
         if not self.allowed("export"):
             return None
         values = {}
@@ -342,6 +394,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             values["status"] = status
         if group is not None:
             values["group"] = group
+        if payment_method is not None:  # (issue 11, fields)
+            values["payment_method"] = payment_method
+        if location_group is not None:
+            values["location_group"] = location_group
         if ids:
             values["ids"] = list(ids)
         return url_for("customer_export.download", **values)
@@ -403,6 +459,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
 
     def prepare_form(self, form, model):
         groups_admin.fill_customer_form(form, model)  # (issue 11, groups)
+        form.location_group_id.choices = [("", _("Not set"))] + [  # (issue 11, fields)
+            (str(grp.id), grp.name) for grp in location_groups_service.location_groups(db.session)]
         form.discount_letters.render_kw = {
             **(form.discount_letters.render_kw or {}), "data-search-url": self.get_url(".discount_letter_search_view"),
             "data-no-results": _("No discount letter in use starts like this; type a new one to add it."), "data-add": _("Add"),
@@ -426,6 +484,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         values = {
             "language": customer.language or "",
             "cost_center": customer.cost_center,
+            "payment_method": customer.payment_method or "",  # (issue 11, fields)
+            "location_group_id": str(customer.location_group_id or ""),
             "discount_letters": ", ".join(discount_letters.codes_of(db.session, customer)),
         }
         stored = address_service.addresses_of(db.session, customer)
@@ -501,6 +561,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             "status": form.status.data,
             "customer_number": form.customer_number.data,
             "allow_shared_billing": form.allow_shared_billing.data,
+            "payment_method": form.payment_method.data or None,  # (issue 11, fields)
+            "location_group_id": form.location_group_id.data or None,
         }
 
     def service_create(self, form):
@@ -542,6 +604,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             **{f"billing_{n}": getattr(customer.billing, n, None) for n in service.BILLING_FIELDS},
             "language": customer.language or "",
             "cost_center": customer.cost_center,
+            "payment_method": customer.payment_method or "",  # (issue 11, fields)
+            "location_group_id": str(customer.location_group_id or ""),
             **custom_fields.prefill(customer),
             **groups_admin.customer_stored(customer),  # (issue 11, groups)
         }
@@ -581,6 +645,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             codes=discount_letters.codes_of(db.session, customer),
             addresses=address_service.addresses_of(db.session, customer),
             language_label=CUSTOMER_LANGUAGES.get(customer.language or "en"),
+            payment_method_label=PAYMENT_METHODS.get(customer.payment_method) if customer.payment_method else None,  # (issue 11, fields)
             **self._card_settings(),
         )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from backoffice.models.customer import CUSTOMER_LANGUAGES
+from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS
 from backoffice.models.roles import LANGUAGES, ROLE_LABELS
 from backoffice.services import countries
 
@@ -105,6 +105,8 @@ FIELD_LABELS = {
     "deleted_at": _l("Deleted"),
     # the customer card (issue 10, card)
     "cost_center": _l("Cost center"),
+    "payment_method": _l("Payment method"),  # (issue 11, fields)
+    "location_group_id": _l("Location group"),
     "discount_letter": _l("Discount letter"),
     "kind": _l("Kind"),
     "street": _l("Street address"),
@@ -155,6 +157,7 @@ VALUE_LABELS = {
     "role": ROLE_LABELS,
     # the customers' five (a superset of the UI's en/sv, whose own names a user's timeline keeps)
     "language": {**CUSTOMER_LANGUAGES, **LANGUAGES},
+    "payment_method": PAYMENT_METHODS,  # (issue 11, fields)
     "kind": {"visiting": _l("Visiting address"), "email": _l("E-mail address for messages")},
 }
 

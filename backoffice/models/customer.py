@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backoffice.models.base import Base, SoftDelete, Timestamps, utcnow
 from backoffice.models.custom_field import custom_value_changes
 from backoffice.models.history import BOOKKEEPING, Tracked, record_label, track
+from backoffice.models.location_group import LocationGroup
 from backoffice.models.organization import Organization
 from backoffice.models.user import User
 from backoffice.models.versioned import Versioned
@@ -28,6 +29,16 @@ CUSTOMER_LANGUAGES = {
 }
 CUSTOMER_LANGUAGE_SQL = ", ".join(f"'{code}'" for code in CUSTOMER_LANGUAGES)
 # --- end customer language
+# --- (issue 11, fields): how the customer pays; NULL means not set. Defined once here (the form, the card,
+# the list filter, the export and History read their labels from it).
+PAYMENT_METHODS = {
+    "invoice": _l("Invoice"),
+    "e_invoice": _l("E-invoice"),
+    "direct_debit": _l("Direct debit"),
+    "card": _l("Card"),
+}
+PAYMENT_METHOD_SQL = ", ".join(f"'{code}'" for code in PAYMENT_METHODS)
+# --- end (issue 11, fields)
 
 
 class Customer(Versioned, Timestamps, SoftDelete, Base):
@@ -46,6 +57,9 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
         CheckConstraint(f"language IS NULL OR language IN ({CUSTOMER_LANGUAGE_SQL})", name="language_known"),
         # (issue 11, groups) the customer's own payment terms
         CheckConstraint("payment_terms_days IS NULL OR payment_terms_days BETWEEN 0 AND 365", name="payment_terms_range"),
+        # --- (issue 11, fields) the payment method's codes
+        CheckConstraint(f"payment_method IS NULL OR payment_method IN ({PAYMENT_METHOD_SQL})",
+                        name="payment_method_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,9 +82,14 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
     automatic_settlement: Mapped[bool | None] = mapped_column(Boolean)
     payment_terms_days: Mapped[int | None] = mapped_column(Integer)
     # --- end (issue 11, groups)
+    # --- (issue 11, fields) payment method (PAYMENT_METHODS; NULL: not set) and location group
+    payment_method: Mapped[str | None] = mapped_column(String(16))
+    location_group_id: Mapped[int | None] = mapped_column(ForeignKey("location_group.id", ondelete="RESTRICT"))
+    # --- end (issue 11, fields)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
     admin: Mapped[User | None] = relationship(foreign_keys=[admin_user_id])
+    location_group: Mapped[LocationGroup | None] = relationship()  # (issue 11, fields)
     billing: Mapped[BillingInfo | None] = relationship(
         back_populates="customer", cascade="all, delete-orphan", uselist=False
     )
@@ -161,7 +180,8 @@ track(
         "customer",
         name=_customer_name,
         personal=frozenset({"admin_user_id"}),
-        value_labels={"admin_user_id": record_label(User), "organization_id": record_label(Organization)},
+        value_labels={"admin_user_id": record_label(User), "organization_id": record_label(Organization),
+                      "location_group_id": record_label(LocationGroup)},  # (issue 11, fields)
         field_changes={"custom_values": custom_value_changes},  # one change per custom field, by its label
         # a private customer's name is a person's: blanked too
         anonymise_on_purge=lambda customer: customer.__dict__.get("type") == "private",
@@ -180,6 +200,11 @@ track(
 track(SharedAccount, Tracked("customer", name=lambda s: "", custom=_shared_account_rows))
 
 Index("ix_customer_deleted_status", Customer.deleted_at, Customer.status)
+# --- (issue 11, fields) the list's payment method and location group filters (each alone is selective
+# enough; the status filter then reads the few rows found)
+Index("ix_customer_payment_method", Customer.payment_method)
+Index("ix_customer_location_group_id", Customer.location_group_id)
+# --- end (issue 11, fields)
 # Substring search of the customers list (pg_trgm GIN on PostgreSQL; a plain index on SQLite).
 Index(
     "ix_customer_customer_number_trgm",

@@ -15,7 +15,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.models import BillingInfo, Customer, LocationGroup, Organization, User
+from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.services import custom_fields
 from backoffice.services.customer_list import STATUSES, conditions
 from backoffice.infra.spreadsheet import language_of, stream_csv
@@ -48,6 +49,10 @@ COLUMNS = [
     ("billing_phone", _l("Billing phone")),
     ("billing_email", _l("Billing e-mail")),
     ("billing_responsible", _l("Billing responsible person")),
+    # --- (issue 11, fields)
+    ("payment_method", _l("Payment method")),
+    ("location_group", _l("Location group")),
+    # --- end (issue 11, fields)
     ("deleted_at", _l("Deleted")),
 ]
 STATUS_LABELS = {"ACTIVE": _l("ACTIVE"), "INACTIVE": _l("INACTIVE"), "DELETED": _l("DELETED")}
@@ -59,7 +64,8 @@ def headers(language: str, definitions=()) -> list[str]:
         return [str(label) for _key, label in COLUMNS] + [d.label for d in definitions]
 
 
-def export_query(*, search=None, ids=None, status=None, group_id=None):
+def export_query(*, search=None, ids=None, status=None, group_id=None,
+                 **more):  # (issue 11, fields: payment_method, location_group_id)
     """Every customer, or "this filtered view": ``search``, ``status`` and ``group_id`` narrow it exactly as
     they narrow the customers list (services/customer_list.conditions)."""
     query = (
@@ -90,16 +96,19 @@ def export_query(*, search=None, ids=None, status=None, group_id=None):
             BillingInfo.responsible_person,
             Customer.deleted_at,
             Customer.custom_values,
+            Customer.payment_method,  # (issue 11, fields)
+            LocationGroup.name.label("location_group_name"),
         )
         .select_from(Customer)
         .outerjoin(Organization, Customer.organization_id == Organization.id)
         .outerjoin(User, Customer.admin_user_id == User.id)
         .outerjoin(BillingInfo, BillingInfo.customer_id == Customer.id)
+        .outerjoin(LocationGroup, Customer.location_group_id == LocationGroup.id)  # (issue 11, fields)
         .order_by(Organization.name, Customer.id)
     )
     status = status if status in STATUSES else None
     # exactly the rows the customers list shows for them (an unknown group: none)
-    query = query.where(*conditions(search=search, status=status, group_id=group_id))
+    query = query.where(*conditions(search=search, status=status, group_id=group_id, **more))
     if ids is not None:
         wanted = sorted({n for n in (parse_id(str(i).strip()) for i in ids) if n is not None})
         query = query.where(Customer.id.in_(wanted))
@@ -114,7 +123,7 @@ def _when(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _cells(row, statuses: dict, zone: ZoneInfo, definitions=(), yes_no=None) -> list:
+def _cells(row, statuses: dict, zone: ZoneInfo, definitions=(), yes_no=None, methods=None) -> list:
     status = "DELETED" if row.deleted_at is not None else row.status
     admin_name = " ".join(part for part in (row.first_name, row.last_name) if part)
     values = [
@@ -130,11 +139,12 @@ def _cells(row, statuses: dict, zone: ZoneInfo, definitions=(), yes_no=None) -> 
         else custom_fields.display_value(d, custom.get(d.key))
         for d in definitions
     ]
-    return [*values, _when(row.deleted_at, zone), *extra]
+    fields = [(methods or {}).get(row.payment_method, row.payment_method or ""), row.location_group_name]  # (issue 11)
+    return [*values, *fields, _when(row.deleted_at, zone), *extra]
 
 
 def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Europe/Stockholm", status=None,
-                      group_id=None):
+                      group_id=None, **more):  # (issue 11, fields: payment_method, location_group_id)
     """Yield the CSV as UTF-8 encoded chunks: BOM and header first, then the rows as they come."""
     language = language_of(language)
     zone = ZoneInfo(timezone or "Europe/Stockholm")
@@ -144,11 +154,12 @@ def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Eur
         # (a yes/no field reads Yes or No in the reader's language)
         yes_no = {d.key: {True: custom_fields.display_value(d, True), None: custom_fields.display_value(d, None)}
                   for d in definitions if d.field_type == "yesno"}
-    result = session.execute(export_query(search=search, ids=ids, status=status, group_id=group_id).execution_options(yield_per=BATCH))
+        methods = {code: str(label) for code, label in PAYMENT_METHODS.items()}  # (issue 11, fields)
+    result = session.execute(export_query(search=search, ids=ids, status=status, group_id=group_id, **more).execution_options(yield_per=BATCH))
     try:
         yield from stream_csv(
             headers(language, definitions),
-            (_cells(row, statuses, zone, definitions, yes_no) for row in result),
+            (_cells(row, statuses, zone, definitions, yes_no, methods) for row in result),
             language=language,
         )
     finally:

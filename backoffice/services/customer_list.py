@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import contains_eager, selectinload
 
-from backoffice.models import Customer, CustomerGroup, CustomerGroupMember, Organization
+from backoffice.models import Customer, CustomerGroup, CustomerGroupMember, LocationGroup, Organization
+from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
 from backoffice.services.validation import search_text
 
@@ -35,6 +36,9 @@ class Page:
     # and says so, instead of silently showing every customer.
     group_missing: bool = False
     group: CustomerGroup | None = None
+    # --- (issue 11, fields) the same for ``location_group_id``
+    location_group_missing: bool = False
+    location_group: LocationGroup | None = None
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -90,6 +94,24 @@ def status_condition(status: str | None):
     return None
 
 
+# --- (issue 11, fields): payment method and location group (ix_customer_payment_method,
+# ix_customer_location_group_id)
+def payment_method_condition(payment_method: str | None):
+    """Customers paying that way; "none": those with no payment method set; None: no condition."""
+    if payment_method is None:
+        return None
+    if payment_method == "none":
+        return Customer.payment_method.is_(None)
+    return Customer.payment_method == payment_method
+
+
+def location_group_condition(location_group_id: int | None):
+    if location_group_id is None:
+        return None
+    return Customer.location_group_id == location_group_id
+# --- end (issue 11, fields)
+
+
 def group_condition(group_id: int | None):
     """Members of the group (the membership's index on group_id); an unknown group has none."""
     if group_id is None:
@@ -99,10 +121,14 @@ def group_condition(group_id: int | None):
 
 
 # --- the list ------------------------------------------------------------------------------------
-def conditions(*, search: str | None = None, status: str | None = None, group_id: int | None = None) -> list:
+def conditions(*, search: str | None = None, status: str | None = None, group_id: int | None = None,
+               payment_method: str | None = None, location_group_id: int | None = None) -> list:
     """Every filter of the list as WHERE conditions (the rows, the count and the CSV export use the same
     ones)."""
     found = [search_condition(search), status_condition(status), group_condition(group_id)]
+    # --- (issue 11, fields)
+    found += [payment_method_condition(payment_method), location_group_condition(location_group_id)]
+    # --- end (issue 11, fields)
     return [c for c in found if c is not None]
 
 
@@ -121,30 +147,33 @@ def _order(sort: str | None, desc: bool) -> list:
 
 
 def list_statement(*, search: str | None = None, sort: str | None = None, desc: bool = False,
-                   status: str | None = None, group_id: int | None = None):
+                   status: str | None = None, group_id: int | None = None,
+                   **more):  # (issue 11, fields: payment_method, location_group_id)
     """The rows in list order (one inner join, indexed sort and search; the admins in one more query)."""
     return (
         select(Customer)
         .join(Organization, Organization.id == Customer.organization_id)
         .options(contains_eager(Customer.organization), selectinload(Customer.admin))
-        .where(*conditions(search=search, status=status, group_id=group_id))
+        .where(*conditions(search=search, status=status, group_id=group_id, **more))
         .order_by(*_order(sort, desc))
     )
 
 
-def count_statement(*, search: str | None = None, status: str | None = None, group_id: int | None = None):
+def count_statement(*, search: str | None = None, status: str | None = None, group_id: int | None = None,
+                    **more):  # (issue 11, fields: payment_method, location_group_id)
     # Every business customer has an organization (FK), so no join is needed to count them: the rows'
     # inner join to the organization is this condition (a later issue adds private customers to both).
     return (
         select(func.count()).select_from(Customer)
         .where(Customer.organization_id.is_not(None),
-               *conditions(search=search, status=status, group_id=group_id))
+               *conditions(search=search, status=status, group_id=group_id, **more))
     )
 
 
 def list_page(session, actor, *, search: str | None = None, sort: str | None = None, desc: bool = False,
               page: int = 0, page_size: int = PAGE_SIZE, status: str | None = None,
-              group_id: int | None = None) -> Page:
+              group_id: int | None = None,
+              payment_method: str | None = None, location_group_id: int | None = None) -> Page:
     """One page of the customers list (``page`` 0-based) and the number of rows of the whole list.
 
     ``status`` is one of STATUSES (None or anything else: "all"); ``group_id`` narrows the list to that
@@ -160,7 +189,18 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
         group = session.get(CustomerGroup, group_id) if 0 < group_id < 2**31 else None
         if group is None:
             return Page(rows=[], count=0, group_missing=True)
-    filters = {"search": search, "status": status, "group_id": group_id}
+    # --- (issue 11, fields): an unknown payment method is no filter; an unknown location group says so
+    if payment_method is not None and payment_method not in (*PAYMENT_METHODS, "none"):
+        payment_method = None
+    location_group = None
+    if location_group_id is not None:
+        location_group = session.get(LocationGroup, location_group_id) if 0 < location_group_id < 2**31 else None
+        if location_group is None:
+            return Page(rows=[], count=0, location_group_missing=True)
+    # --- end (issue 11, fields)
+    filters = {"search": search, "status": status, "group_id": group_id,
+               "payment_method": payment_method, "location_group_id": location_group_id}
     count = session.scalar(count_statement(**filters))
     stmt = list_statement(sort=sort, desc=desc, **filters).limit(page_size).offset(page * page_size)
-    return Page(rows=list(session.scalars(stmt).unique()), count=count, group=group)
+    return Page(rows=list(session.scalars(stmt).unique()), count=count, group=group,
+                location_group=location_group)

@@ -15,13 +15,14 @@ from sqlalchemy import Select, exists, func, or_, select
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
 from backoffice.models import roles
-from backoffice.models.customer import CUSTOMER_LANGUAGES, STATUSES
+from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS, STATUSES
 from backoffice.models.organization import lock_organization
 from backoffice.services import addresses as address_service
 from backoffice.services import discount_letters
 from backoffice.services import custom_fields
 from backoffice.services import customer_groups  # (issue 11, groups)
 from backoffice.services import locking
+from backoffice.services import location_groups  # (issue 11, fields)
 from backoffice.services import numbering
 from backoffice.services import phones
 from backoffice.services import settings as settings_service
@@ -33,7 +34,8 @@ from backoffice.services.validation import check_text, is_one_line_column, parse
 
 FIELDS = ("organization_id", "admin_user_id", "status", "customer_number", "allow_shared_billing",
           "language", "cost_center",  # (language, cost_center: issue 10, card)
-          "automatic_settlement", "payment_terms_days")  # (issue 11, groups: NULL inherits)
+          "automatic_settlement", "payment_terms_days",  # (issue 11, groups: NULL inherits)
+          "payment_method", "location_group_id")  # (issue 11, fields)
 BILLING_FIELDS = ("digital_address", "address", "post_number", "municipality", "phone", "email", "responsible_person")
 # The lengths are the model's columns' (the form and the checks below read them from here).
 BILLING_MAX = {name: BillingInfo.__table__.columns[name].type.length for name in BILLING_FIELDS}
@@ -214,6 +216,20 @@ def _save_card_parts(session, actor, customer: Customer, addresses: dict | None,
 # --- end card fields
 
 
+# --- (issue 11, fields): payment method and location group ------------------------------------------
+def _check_payment_method(value) -> str | None:
+    """One of PAYMENT_METHODS, or None (not set)."""
+    value = value or None
+    if value is not None and value not in PAYMENT_METHODS:
+        raise ServiceError(_l("Choose a payment method from the list."), "payment_method")
+    return value
+
+
+def _check_location_group(session, value) -> int | None:
+    return location_groups.check_for_customer(session, value)
+# --- end (issue 11, fields)
+
+
 def numbering_is_automatic(session) -> bool:
     """Whether a customer created without a number gets the next one (the register setting)."""
     return numbering.is_automatic(session)
@@ -232,6 +248,8 @@ def create_customer(
     billing: dict | None = None,
     language: str | None = None,
     cost_center: str | None = None,
+    payment_method: str | None = None,  # (issue 11, fields)
+    location_group_id=None,
     discount_letters: list | str | None = None,
     addresses: dict | None = None,
     custom_values: dict | None = None,
@@ -249,6 +267,8 @@ def create_customer(
     status = _check_status(status or "ACTIVE")
     language = _check_language(language)
     cost_center = _check_cost_center(cost_center)
+    payment_method = _check_payment_method(payment_method)  # (issue 11, fields)
+    location_group_id = _check_location_group(session, location_group_id)
     custom = custom_fields.clean_values(session, custom_values, existing=None)
     number = _clean_number(session, customer_number)
     org = _organization_for(session, organization_id)
@@ -265,6 +285,8 @@ def create_customer(
         allow_shared_billing=bool(allow_shared_billing),
         language=language,
         cost_center=cost_center,
+        payment_method=payment_method,  # (issue 11, fields)
+        location_group_id=location_group_id,
         custom_values=custom,
         **own_settings,  # (issue 11, groups)
     )
@@ -324,6 +346,10 @@ def update_customer(
         changes["language"] = _check_language(changes["language"])
     if "cost_center" in changes:
         changes["cost_center"] = _check_cost_center(changes["cost_center"])
+    if "payment_method" in changes:  # (issue 11, fields)
+        changes["payment_method"] = _check_payment_method(changes["payment_method"])
+    if "location_group_id" in changes:
+        changes["location_group_id"] = _check_location_group(session, changes["location_group_id"])
     changes.update(customer_groups.clean_settings(  # (issue 11, groups)
         {k: changes[k] for k in ("automatic_settlement", "payment_terms_days") if k in changes}))
     if custom_values is not None:

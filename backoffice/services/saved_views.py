@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from backoffice.models import CustomerGroup, User
+from backoffice.models import CustomerGroup, LocationGroup, User
 from backoffice.models.roles import can
 from backoffice.models.saved_view import SavedView
 from backoffice.services import locking
@@ -27,13 +27,15 @@ from backoffice.services.validation import check_lengths, check_text, search_tex
 
 # The customers list's query parameters a saved view keeps, in the order the URL names them.
 # (issue 11's other filters join here by name: "type", "payment_method", "location_group".)
-LIST_PARAMS = ("search", "status", "group", "sort", "desc")
+LIST_PARAMS = ("search", "status", "group", "payment_method", "location_group", "sort", "desc")
 # A parameter at the list's default is not stored (the list without it shows the same).
 DEFAULTS = {"status": "all"}
 # Parameters that name a record: the model and what opening the view says when the record is gone.
 REFERENCES = {
     "group": (CustomerGroup, _l("This saved view names a customer group that has been deleted, so it shows "
                                 "no customers. Choose another group and save the view again.")),
+    "location_group": (LocationGroup, _l("This saved view names a location group that has been deleted, so it "
+                                         "shows no customers. Choose another location group and save the view again.")),
 }
 TEXT_MAX = 200
 ID_MAX = 2**31 - 1
