@@ -21,7 +21,8 @@ class CustomerExportView(SecureBaseView):
         return self.render("admin/customer_export.html")
 
     @expose("/customers.csv")
-    @accepts(search=Text(200), ids=Ids(), status=Choice(*customer_list.STATUSES), group=Ref())
+    @accepts(search=Text(200), ids=Ids(), status=Choice(*customer_list.STATUSES), group=Ref(),
+             customer_type=Choice(*customer_list.CUSTOMER_TYPES))  # (issue 11, private)
     def download(self):
         """?search=, ?status= and ?group= narrow like the list does ("this filtered view"); repeated ?ids=
         exports just those customers."""
@@ -33,6 +34,7 @@ class CustomerExportView(SecureBaseView):
             ids=ids,
             status=arg("status"),
             group_id=arg("group"),
+            customer_type=arg("customer_type"),  # (issue 11, private)
             timezone=getattr(self.actor, "timezone", None) or "Europe/Stockholm",
         )
         response = Response(stream_with_context(chunks), mimetype="text/csv")
