@@ -263,7 +263,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             if not any(self.allowed(s) for s in ("create", "edit", "delete")):
                 return deny()
             return None
-        return super()._handle_view(name, **kwargs)
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None and name == "create_view" and request.method == "GET" and arg("type") is None:
+            return self._choose_type()  # (issue 11, private)
+        return refused
 
     def is_action_allowed(self, name):
         needed = {"set_active": "edit", "set_inactive": "edit", "soft_delete": "delete", "export_csv": "export"}
@@ -440,19 +443,16 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return numbering.with_number(db.session, model)
 
     # --- (issue 11, private) "+ Add customer" asks for the type first -------------------------------
-    @expose("/new/", methods=("GET", "POST"))
-    @accepts(url=ReturnUrl(), modal=Flag(), panel=Flag(), type=Choice("business", "private"))
-    def create_view(self):
-        """Without ?type= a small dialog asks business or private (two links, keyboard friendly); with it,
-        that type's form (a POST without it is the business form, as before)."""
-        if arg("type") is None and request.method == "GET":
-            return self.fragment_or_page(
-                "admin/customers/_choose_type.html", "admin/customers/choose_type_page.html", 200,
-                title=_("Add customer"), cancel_url=self.list_url(),
-                business_url=self.get_url(".create_view", type="business", url=self.list_url()),
-                private_url=self.get_url(".create_view", type="private", url=self.list_url()),
-            )
-        return super().create_view()
+    def _choose_type(self):
+        """GET /new/ without ?type=: a small dialog asks business or private (two links, keyboard
+        friendly); with it, that type's form (the base's one save path; a POST without it is the business
+        form, as before). Answered from _handle_view, so create_view stays the base's."""
+        return self.fragment_or_page(
+            "admin/customers/_choose_type.html", "admin/customers/choose_type_page.html", 200,
+            title=_("Add customer"), cancel_url=self.list_url(),
+            business_url=self.get_url(".create_view", type="business", url=self.list_url()),
+            private_url=self.get_url(".create_view", type="private", url=self.list_url()),
+        )
 
     @staticmethod
     def _private_form(model=None) -> bool:
