@@ -259,6 +259,7 @@ def seed(session, actor=None) -> dict:
     added["customer cards"] = seed_card(session, actor)  # (issue 10, card)
     added["custom fields"] = seed_custom_fields(session, actor)
     added["customer groups"] = seed_customer_groups(session, actor)  # (issue 11, groups)
+    added["private customers"] = seed_private_customers(session, actor)  # (issue 11, private)
     added["saved views"] = seed_saved_views(session)  # (issue 11, views)
     added["location groups"] = seed_customer_fields(session, actor)  # (issue 11, fields)
     added["history notes"] = _seed_history(session)
@@ -447,6 +448,8 @@ def seed_saved_views(session) -> int:
         added += 1
     session.flush()
     return added
+
+
 # --- (issue 11, fields): districts, and payment methods and districts spread over the customers
 DEMO_LOCATION_GROUPS = ("North", "South", "City", "Archipelago")
 
@@ -470,6 +473,33 @@ def seed_customer_fields(session, actor=None) -> int:
     session.flush()
     return len(groups)
 # --- end (issue 11, fields)
+
+
+# --- (issue 11, private) a few private customers (seed 003: a person added by e-mail and phone), one in a
+# group, one inactive, so the customer type filter and the person's page show at once
+DEMO_PRIVATE = [
+    ("Astrid", "Lindqvist", "astrid.lindqvist@example.com", "070-111 22 33", "ACTIVE", "Small business"),
+    ("Bertil", "Nyström", "bertil.nystrom@example.com", "070-222 33 44", "ACTIVE", None),
+    ("Cecilia", "Åberg", "cecilia.aberg@example.com", None, "INACTIVE", None),
+]
+
+
+def seed_private_customers(session, actor=None) -> int:
+    """The demo's private customers, through the services (History has them). Returns how many it added."""
+    from backoffice.services import customer_groups
+
+    if session.scalar(select(func.count()).select_from(Customer).where(Customer.type == "private")):
+        return 0
+    groups = {g.name: g for g in customer_groups.all_groups(session)}
+    for first, last, email, phone, status, group in DEMO_PRIVATE:
+        customer_service.create_customer(
+            session, actor, customer_type="private", status=status,
+            person={"first_name": first, "last_name": last, "email": email, "phone": phone},
+            group_ids=[groups[group].id] if group in groups else None,
+        )
+    session.flush()
+    return len(DEMO_PRIVATE)
+# --- end (issue 11, private)
 
 
 def _enrol_demo_admin(session) -> None:

@@ -68,6 +68,29 @@ def customer(session, *, organization=None, admin=None, status="ACTIVE", allow_s
     return created
 
 
+# --- (issue 11, private)
+_private_seq = [0]
+
+
+def private_customer(session, *, first_name="Pia", last_name=None, email=None, phone=None, deleted=False, **kw):
+    """A private customer made through the customers service (committed): its person is its primary contact."""
+    from backoffice.services import customers as service
+
+    _private_seq[0] += 1
+    n = _private_seq[0]
+    created = service.create_customer(
+        session, None, customer_type="private",
+        person={"first_name": first_name, "last_name": last_name or f"Person{n}",
+                "email": email or f"private{n}@example.com", "phone": phone}, **kw,
+    )
+    session.commit()
+    if deleted:
+        service.soft_delete_customer(session, None, created)
+        session.commit()
+    return created
+# --- end (issue 11, private)
+
+
 def _admin_ids(session) -> set:
     from sqlalchemy import select
 

@@ -104,7 +104,7 @@ def test_a_new_customer_needs_its_required_fields(client, session, editor, make_
     session.commit()
     org, guest = make_org(), factories.user(session, role="guest")
     login(client, editor)
-    form = client.get("/admin/customers/new/?panel=1").get_data(as_text=True)
+    form = client.get("/admin/customers/new/?type=business&panel=1").get_data(as_text=True)
     assert re.search(rf'<input[^>]*name="custom_{contract.id}"[^>]*type="date"', form)
     data = {"organization_id": str(org.id), "admin_user_id": str(guest.id), "status": "ACTIVE"}
     refused = client.post("/admin/customers/new/", data=data)

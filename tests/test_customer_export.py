@@ -46,7 +46,7 @@ def three(session, customer, make_user):
 
 def test_english_headers_comma_bom_and_every_row(session, three):
     rows = parse(export(session, language="en"), ",")
-    assert rows[0][:3] == ["Organization", "Organization number", "Legal form"]
+    assert rows[0][:5] == ["Name", "Customer type", "Organization", "Organization number", "Legal form"]
     assert "Customer admin e-mail" in rows[0] and rows[0][-1] == "Deleted"
     body = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
     assert list(body) == ["Alfa AB", "Beta AB", "Gamma AB"]  # soft-deleted included, by name
@@ -61,7 +61,7 @@ def test_english_headers_comma_bom_and_every_row(session, three):
 def test_swedish_headers_and_semicolon(session, three):
     data = export(session, language="sv")
     rows = parse(data, ";")
-    assert rows[0][:2] == ["Organisation", "Organisationsnummer"]
+    assert rows[0][:4] == ["Namn", "Kundtyp", "Organisation", "Organisationsnummer"]
     assert "Kundnummer" in rows[0] and "Borttagen" in rows[0] and "Kundadministratör" in rows[0]
     assert [r[rows[0].index("Status")] for r in rows[1:]] == ["AKTIV", "INAKTIV", "BORTTAGEN"]
     assert len(rows[1]) == len(headers("sv")) == len(headers("en"))
@@ -69,8 +69,8 @@ def test_swedish_headers_and_semicolon(session, three):
 
 
 def test_unknown_language_falls_back_to_english(session, three):
-    assert parse(export(session, language="de_DE"), ",")[0][0] == "Organization"
-    assert parse(export(session, language="sv_SE"), ";")[0][0] == "Organisation"
+    assert parse(export(session, language="de_DE"), ",")[0][2] == "Organization"
+    assert parse(export(session, language="sv_SE"), ";")[0][2] == "Organisation"
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+46 8 123", "-2", "@SUM(A1)", "\tx", "\rx"])
@@ -114,7 +114,7 @@ def test_route_streams_a_download_in_the_users_language(client, session, three, 
     assert disposition.startswith("attachment; filename=customers-") and disposition.endswith(".csv")
     assert response.is_streamed
     rows = parse(response.get_data(), ";")
-    assert rows[0][0] == "Organisation" and len(rows) == 4
+    assert rows[0][2] == "Organisation" and len(rows) == 4
     only = client.get(f"/admin/customers/export/customers.csv?ids={three[1].id}&ids={three[2].id}")
     assert [r[0] for r in parse(only.get_data(), ";")[1:]] == ["Beta AB", "Gamma AB"]
     searched = client.get("/admin/customers/export/customers.csv?search=alfa")

@@ -453,7 +453,9 @@ def test_demo_has_customers_in_every_state_and_free_guests(session):
     assert states == {"ACTIVE", "INACTIVE", "DELETED"}
     assert any(c.billing for c in customers) and any(c.billing is None for c in customers)
     assert any(c.allow_shared_billing for c in customers)
-    assert all((c.admin is None) == c.is_deleted for c in customers)
+    # a business customer has an admin unless deleted; a private one (issue 11) has none
+    assert all((c.admin is None) == c.is_deleted for c in customers if c.type == "business")
+    assert any(c.type == "private" and c.admin is None and not c.is_deleted for c in customers)
     assert len(list(session.scalars(service.eligible_admins_query(session)))) >= 5
     assert demo.seed(session)["customers"] == 0  # running it again adds nothing
 

@@ -93,7 +93,7 @@ PAGES = [
     "/admin/customers/details/?id={customer}",
     "/admin/customers/edit/?id={customer}",
     "/admin/customers/edit/?id={customer}&panel=1",
-    "/admin/customers/new/?panel=1",
+    "/admin/customers/new/?type=business&panel=1",
     "/admin/customers/soft-delete/?id={customer}",
     "/admin/customers/soft-delete/?id={customer}&modal=1",
     "/admin/customers/bulk-delete/?ids={customer}&ids={other}",

@@ -324,7 +324,7 @@ def test_add_form_with_automatic_numbering_gives_the_next_number(client, session
     configure(session, auto_customer_number=True, customer_number_min_length=4)
     org, guest = factories.organization(session), factories.user(session, role="guest")
     login(client, admin)
-    assert "Leave it empty to get the next customer number." in html_of(client.get(f"{BASE}new/?panel=1"))
+    assert "Leave it empty to get the next customer number." in html_of(client.get(f"{BASE}new/?type=business&panel=1"))
     response = client.post(f"{BASE}new/", data={"organization_id": org.id, "admin_user_id": guest.id, "status": "ACTIVE"})
     assert response.status_code == 302
     assert session.scalar(select(Customer.customer_number).where(Customer.organization_id == org.id)) == "0042"

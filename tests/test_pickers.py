@@ -50,7 +50,7 @@ def test_add_form_pickers_are_comboboxes_with_their_search_and_first_rows(sysadm
         make_org(name=f"Org {i:02d}")
     for i in range(25):
         guest(session, first_name=f"Gus{i:02d}", last_name="Guest")
-    html = sysadmin.get(BASE + "new/?panel=1").get_data(as_text=True)
+    html = sysadmin.get(BASE + "new/?type=business&panel=1").get_data(as_text=True)
     organization = _select(html, "organization_id")
     admin = _select(html, "admin_user_id")
     assert "data-picker" in organization and 'data-search-url="/admin/customers/organization-search/"' in organization
@@ -245,7 +245,7 @@ def test_no_form_renders_a_maxlength(client, session, make_org, make_user):
     gone = customer(session, org=make_org(name="Gone AB"), deleted=True)
     org = make_org(name="Edit Org")
     pages = [
-        BASE + "new/", f"{BASE}edit/?id={c.id}", f"{BASE}recover/?id={gone.id}", f"{BASE}soft-delete/?id={c.id}",
+        BASE + "new/?type=business", BASE + "new/?type=private", f"{BASE}edit/?id={c.id}", f"{BASE}recover/?id={gone.id}", f"{BASE}soft-delete/?id={c.id}",
         f"{BASE}shared/{c.id}/", "/admin/organizations/new/", f"/admin/organizations/edit/?id={org.id}",
         "/admin/users/new/", f"/admin/users/edit/?id={admin.id}", f"/admin/users/password/?id={admin.id}",
         "/profile", "/profile/password",

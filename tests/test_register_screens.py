@@ -173,7 +173,7 @@ def test_the_default_sort_is_marked_in_its_column_header(sysadmin, make_org):
     make_org(name="Havsdata AB")
     assert _sorted_header(sysadmin.get("/admin/organizations/").get_data(as_text=True)) == "Name ascending"
     assert _sorted_header(sysadmin.get("/admin/users/").get_data(as_text=True)) == "Name ascending"
-    assert _sorted_header(sysadmin.get("/admin/customers/").get_data(as_text=True)) == "Organization ascending"
+    assert _sorted_header(sysadmin.get("/admin/customers/").get_data(as_text=True)) == "Name ascending"  # (issue 11, private: the display name)
     # A chosen sort replaces the mark: the Organization number column, descending.
     html = sysadmin.get("/admin/organizations/?sort=1&desc=1").get_data(as_text=True)
     assert _sorted_header(html) == "Organization number descending"
@@ -181,7 +181,7 @@ def test_the_default_sort_is_marked_in_its_column_header(sysadmin, make_org):
 
 def test_the_search_box_shows_its_whole_placeholder(sysadmin):
     html = sysadmin.get("/admin/customers/").get_data(as_text=True)
-    text = "Search by organization name, organization number or customer number"
+    text = "Search by name, organization number, customer number or e-mail"
     assert f'placeholder="{text}" title="{text}"' in html
 
 

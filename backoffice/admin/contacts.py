@@ -161,8 +161,11 @@ class CustomerContactsView(SecureBaseView):
         form.fill_choices()
         if request.method == "GET":
             form.version.data = str(contact.version)
+        values = form.values()
+        if contact.is_person:  # (issue 11, private) the person stays primary: its form has no such box
+            values.pop("is_primary", None)
         outcome = run_service(form, lambda: service.update_contact(
-            db.session, self.actor, contact, expected_version=posted_version(form), **form.values()))
+            db.session, self.actor, contact, expected_version=posted_version(form), **values))
         if outcome.saved:
             flash(saved_message(_("Contact %(name)s was saved."), contact.full_name), "success")
             return redirect_after_post(url_for(".index", id=customer.id, saved=contact.id))

@@ -23,7 +23,8 @@ class CustomerExportView(SecureBaseView):
 
     @expose("/customers.csv")
     @accepts(search=Text(200), ids=Ids(), status=Choice(*customer_list.STATUSES), group=Ref(),
-             payment_method=Choice(*PAYMENT_METHODS), location_group=Ref())  # (+ issue 11, fields)
+             payment_method=Choice(*PAYMENT_METHODS), location_group=Ref(),  # (+ issue 11, fields)
+             customer_type=Choice(*customer_list.CUSTOMER_TYPES))  # (issue 11, private)
     def download(self):
         """?search=, ?status= and ?group= narrow like the list does ("this filtered view"); repeated ?ids=
         exports just those customers."""
@@ -37,6 +38,7 @@ class CustomerExportView(SecureBaseView):
             group_id=arg("group"),
             payment_method=arg("payment_method"),  # (issue 11, fields)
             location_group_id=arg("location_group"),
+            customer_type=arg("customer_type"),  # (issue 11, private)
             timezone=getattr(self.actor, "timezone", None) or "Europe/Stockholm",
         )
         response = Response(stream_with_context(chunks), mimetype="text/csv")

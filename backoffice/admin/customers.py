@@ -15,7 +15,7 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.validators import DataRequired, Email, Optional, Regexp
 
 from backoffice.admin import customer_groups as groups_admin  # (issue 11, groups)
-from backoffice.admin.base import MenuItem, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny
+from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny
 from backoffice.admin.contacts import customer_tabs
 from backoffice.admin import custom_fields
 from backoffice.admin.conflicts import VersionField, posted_version
@@ -23,7 +23,7 @@ from backoffice.admin.history import HistoryTabMixin
 from backoffice.admin.pickers import SEARCH_PARAMS, Picker, PickerField
 from backoffice.extensions import db
 from backoffice.forms import Form, column_length
-from backoffice.models import Address, BillingInfo, Customer, Organization, User
+from backoffice.models import Address, BillingInfo, Contact, Customer, Organization, User
 from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS
 from backoffice.parsers import DIALOG, Choice, Flag, Ids, Ref, ReturnUrl, accepts, arg, declared, form_text
 from backoffice.saving import Outcome, run_service
@@ -34,6 +34,7 @@ from backoffice.services import customer_list
 from backoffice.services import location_groups as location_groups_service  # (issue 11, fields)
 from backoffice.services import customer_groups as customer_groups_service
 from backoffice.services import customers as service
+from backoffice.services import contacts as contact_service  # (issue 11, private)
 from backoffice.services import numbering
 from backoffice.services import sharing
 from backoffice.services.errors import ServiceError
@@ -149,6 +150,37 @@ class ChangeNumberForm(Form):
     version = VersionField()
 
 
+# --- (issue 11, private) a private customer: its person instead of organization and customer admin (seed 003)
+PERSON_FORM_FIELDS = ("email", "first_name", "last_name", "phone")
+
+
+class _PersonFields:
+    email = EmailField(_l("E-mail"), validators=[DataRequired(message=_l("Enter the e-mail address.")),
+                                                 column_length(Contact.email)],
+                       render_kw={"autocomplete": "off"})
+    first_name = StringField(_l("First name"), validators=[DataRequired(message=_l("Enter the first name.")),
+                                                           column_length(Contact.first_name)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(message=_l("Enter the last name.")),
+                                                         column_length(Contact.last_name)])
+    phone = StringField(_l("Phone number"), validators=[Optional(), column_length(Contact.phone)],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
+
+
+class PrivateCustomerForm(_PersonFields, CustomerForm):
+    organization_id = None  # (a private customer has no organization and no customer admin)
+    admin_user_id = None
+
+
+class PrivateCustomerEditForm(_PersonFields, CustomerEditForm):
+    organization_id = None
+    admin_user_id = None
+
+
+class ChooseTypeForm(Form):
+    """Nothing to fill in: the dialog's two buttons are links (business / private)."""
+# --- end (issue 11, private)
+
+
 class RecoverForm(Form):
     admin_user_id = PickerField(
         _l("Customer admin"),
@@ -163,9 +195,8 @@ BILLING_FORM_FIELDS = tuple(f"billing_{name}" for name in service.BILLING_FIELDS
 
 # --- list cells ------------------------------------------------------------------------------------
 def _organization(view, context, model, name):
-    if not model.organization:
-        return ""
-    return numbering.with_number(db.session, model, model.organization.name)  # "12345 · Name" per the setting
+    # (issue 11, private) the one display name: the organization's, or the private person's
+    return numbering.with_number(db.session, model, model.display_name)  # "12345 · Name" per the setting
 
 
 def _status(view, context, model, name):
@@ -202,22 +233,25 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     # The list's filters (issue 11): ?status= (all, active, inactive, deleted) and ?group= (a customer
     # group's id); kept across pages, sort links and the live search, and taken by the CSV export.
     _filter_params = {"status": Choice(*customer_list.STATUSES), "group": Ref()}
-    # --- (issue 11, fields) ?payment_method= (a code) and ?location_group= (a location group's id)
-    _filter_params.update({"payment_method": Choice(*PAYMENT_METHODS), "location_group": Ref()})
-    # --- end (issue 11, fields)
+    # --- (issue 11) ?customer_type= (business, private), ?payment_method= (a code), ?location_group= (an id)
+    _filter_params.update({"customer_type": Choice(*customer_list.CUSTOMER_TYPES),
+                           "payment_method": Choice(*PAYMENT_METHODS), "location_group": Ref()})
     query_params = {
         **SecureModelView.query_params,
         "index_view": {**SecureModelView.query_params["index_view"], **_filter_params},
         "export": {**SecureModelView.query_params["export"], **_filter_params},
+        # (issue 11, private) "+ Add customer" asks for the type first: ?type=business / private
+        "create_view": {**SecureModelView.query_params["create_view"], "type": Choice("business", "private")},
     }
-    kept_list_params = ("status", "group", "payment_method", "location_group")  # (+ issue 11, fields)
+    FIELD_FILTERS = ("customer_type", "payment_method", "location_group")  # (issue 11) beside status and group
+    kept_list_params = ("status", "group", *FIELD_FILTERS)
     form = CustomerForm
     create_label = _l("Add customer")
     create_in_panel = True
     column_list = ("organization", "status", "admin", "allow_shared_billing")
     default_sort_column = "organization"  # the list's own order (customer_list: organization name, id)
     column_labels = {
-        "organization": _l("Organization"),
+        "organization": _l("Name"),  # (issue 11, private) the display name: organization or person
         "status": _l("Status"),
         "admin": _l("Administrator"),
         "allow_shared_billing": _l("Allow shared billing accounts"),
@@ -236,7 +270,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             if not any(self.allowed(s) for s in ("create", "edit", "delete")):
                 return deny()
             return None
-        return super()._handle_view(name, **kwargs)
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None and name == "create_view" and request.method == "GET" and arg("type") is None:
+            return self._choose_type()  # (issue 11, private)
+        return refused
 
     def is_action_allowed(self, name):
         needed = {"set_active": "edit", "set_inactive": "edit", "soft_delete": "delete", "export_csv": "export"}
@@ -250,13 +287,13 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
 
     def get_sortable_columns(self):
         return {
-            "organization": Organization.name,
+            "organization": Customer.display_name,  # (issue 11, private) the stored display name
             "status": Customer.status,
             "allow_shared_billing": Customer.allow_shared_billing,
         }
 
     def search_placeholder(self):
-        return _("Search by organization name, organization number or customer number")
+        return _("Search by name, organization number, customer number or e-mail")
 
     def get_empty_list_message(self):
         found = getattr(g, "customer_list_page", None)
@@ -274,7 +311,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         found = customer_list.list_page(
             db.session, self.actor, search=search, sort=sort_column, desc=bool(sort_desc),
             page=page or 0, page_size=page_size or self.page_size, status=status, group_id=group_id,
-            **self._field_filters(),  # (issue 11, fields)
+            **self._field_filters(),  # (issue 11: customer type, payment method, location group)
         )
         g.customer_list_page = found  # (the template's chips and "no longer exists" read it)
         return found.count, found.rows
@@ -289,21 +326,27 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         group_id = arg("group") if "group" in params else None
         return status, group_id
 
-    # --- (issue 11, fields): the payment method and location group filters
+    # --- (issue 11): the customer type, payment method and location group filters
+    TYPE_LABELS = {"business": _l("Business"), "private": _l("Private")}
+
     def field_filter_values(self) -> dict:
-        """{"payment_method": code or None, "location_group": id or None} of this request (URL names)."""
+        """{name: value or None} of this request's FIELD_FILTERS (URL names)."""
         params = declared(request.endpoint) or {}
-        return {name: (arg(name) if name in params else None) or None for name in ("payment_method", "location_group")}
+        return {name: (arg(name) if name in params else None) or None for name in self.FIELD_FILTERS}
 
     def _field_filters(self) -> dict:
         """The same as customer_list.list_page's keyword arguments."""
         values = self.field_filter_values()
-        return {"payment_method": values["payment_method"], "location_group_id": values["location_group"]}
+        return {"customer_type": values["customer_type"], "payment_method": values["payment_method"],
+                "location_group_id": values["location_group"]}
 
     def _field_filter_bar(self, found) -> dict:
         values = self.field_filter_values()
         location_group = found.location_group if found is not None else None
         chips = []
+        if values["customer_type"] is not None:
+            chips.append({"text": _("Customer type: %(type)s", type=self.TYPE_LABELS[values["customer_type"]]),
+                          "url": self.filter_url(customer_type=None)})
         if values["payment_method"] is not None:
             chips.append({"text": _("Payment method: %(name)s", name=PAYMENT_METHODS[values["payment_method"]]),
                           "url": self.filter_url(payment_method=None)})
@@ -311,6 +354,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             label = location_group.name if location_group is not None else _("Unknown location group")
             chips.append({"text": _("Location group: %(name)s", name=label), "url": self.filter_url(location_group=None)})
         return {
+            "customer_type": values["customer_type"],
+            "customer_types": list(self.TYPE_LABELS.items()),
             "payment_method": values["payment_method"],
             "payment_methods": list(PAYMENT_METHODS.items()),
             "location_group_id": values["location_group"],
@@ -318,17 +363,17 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             "location_group_missing": bool(found is not None and found.location_group_missing),
             "field_chips": chips,
         }
-    # --- end (issue 11, fields)
+    # --- end (issue 11)
 
     def filter_url(self, **changes) -> str:
         """The list with this request's search, sort, page size and filters, ``changes`` applied
         (None or "all" removes a filter), from its first page."""
         status, group_id = self.list_filter_values()
         values = {"status": None if status == "all" else status, "group": group_id,
-                  **self.field_filter_values(),  # (issue 11, fields)
+                  **self.field_filter_values(),  # (issue 11)
                   **changes}
         kept = self._filter_form_hidden(status)
-        for name in ("status", "payment_method", "location_group"):  # (+ issue 11, fields)
+        for name in values:
             kept.pop(name, None)
         return self.get_url(".index_view", **kept, **{k: v for k, v in values.items() if v not in (None, "all")})
 
@@ -345,7 +390,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         if status != "all":
             chips.append({"text": _("Status: %(status)s", status=self.STATUS_LABELS[status]),
                           "url": self.filter_url(status=None)})
-        fields_bar = self._field_filter_bar(found)  # (issue 11, fields)
+        fields_bar = self._field_filter_bar(found)  # (issue 11)
         chips += fields_bar.pop("field_chips")
         return {
             **fields_bar,
@@ -359,13 +404,15 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         }
 
     def _filter_form_hidden(self, status: str) -> dict:
-        """The group dropdown's form keeps the search, sort, page size and status (a GET form replaces the query)."""
+        """Each dropdown's form keeps the search, sort, page size and the other filters (a GET form replaces the
+        query; each form skips its own field)."""
         args = self._get_list_extra_args()
         page_size = self.get_safe_page_size(args.page_size)
         hidden = {"search": args.search, "sort": args.sort, "desc": 1 if args.sort_desc else None,
                   "page_size": page_size if page_size != self.page_size else None,
                   "status": None if status == "all" else status,
-                  **self.field_filter_values()}  # (issue 11, fields)
+                  "group": self.list_filter_values()[1],
+                  **self.field_filter_values()}  # (issue 11) every filter's form keeps the others (each skips its own)
         return {k: v for k, v in hidden.items() if v is not None}
 
     # --- row menu exactly per the seed's table ----------------------------------------------------
@@ -383,8 +430,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             return None
         return url_for("shared_accounts.index", customer_id=row.id)
 
-    def export_url(self, search=None, ids=None, status=None, group=None,
-                   payment_method=None, location_group=None) -> str | None:  # (+ issue 11, fields)
+    def export_url(self, search=None, ids=None, status=None, group=None, **filters) -> str | None:
         if not self.allowed("export"):
             return None
         values = {}
@@ -394,10 +440,9 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             values["status"] = status
         if group is not None:
             values["group"] = group
-        if payment_method is not None:  # (issue 11, fields)
-            values["payment_method"] = payment_method
-        if location_group is not None:
-            values["location_group"] = location_group
+        for name in self.FIELD_FILTERS:  # (issue 11)
+            if filters.get(name) is not None:
+                values[name] = filters[name]
         if ids:
             values["ids"] = list(ids)
         return url_for("customer_export.download", **values)
@@ -432,8 +477,29 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def record_name(self, model) -> str:
         return numbering.with_number(db.session, model)
 
+    # --- (issue 11, private) "+ Add customer" asks for the type first -------------------------------
+    def _choose_type(self):
+        """GET /new/ without ?type=: a small dialog asks business or private (two links, keyboard
+        friendly); with it, that type's form (the base's one save path; a POST without it is the business
+        form, as before). Answered from _handle_view, so create_view stays the base's."""
+        return self.fragment_or_page(
+            "admin/customers/_choose_type.html", "admin/customers/choose_type_page.html", 200,
+            title=_("Add customer"), cancel_url=self.list_url(),
+            business_url=self.get_url(".create_view", type="business", url=self.list_url()),
+            private_url=self.get_url(".create_view", type="private", url=self.list_url()),
+        )
+
+    @staticmethod
+    def _private_form(model=None) -> bool:
+        """Whether this form is a private customer's (the edited customer's type, or ?type= on create)."""
+        if model is not None:
+            return model.type == "private"
+        return request.endpoint.endswith("create_view") and arg("type") == "private"
+    # --- end (issue 11, private)
+
     def create_form(self, obj=None):
-        form = custom_fields.with_custom_fields(CustomerForm)()  # + one field per custom field
+        base = PrivateCustomerForm if self._private_form() else CustomerForm  # (issue 11, private)
+        form = custom_fields.with_custom_fields(base)()  # + one field per custom field
         if request.method != "POST":
             form.language.data = ""
         if service.numbering_is_automatic(db.session):
@@ -441,12 +507,14 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return form
 
     def edit_form(self, obj=None):
-        form_class = custom_fields.with_custom_fields(CustomerEditForm)  # + one field per custom field
+        private = obj is not None and obj.type == "private"  # (issue 11, private)
+        form_class = custom_fields.with_custom_fields(PrivateCustomerEditForm if private else CustomerEditForm)
         if request.method == "POST":
             return form_class()
         return form_class(
-            organization_id=str(obj.organization_id or ""),
-            admin_user_id=str(obj.admin_user_id or ""),
+            **(self._person_values(obj) if private else {  # (issue 11, private)
+                "organization_id": str(obj.organization_id or ""),
+                "admin_user_id": str(obj.admin_user_id or "")}),
             status=obj.status,
             customer_number=obj.customer_number,
             allow_shared_billing=obj.allow_shared_billing,
@@ -465,8 +533,9 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             **(form.discount_letters.render_kw or {}), "data-search-url": self.get_url(".discount_letter_search_view"),
             "data-no-results": _("No discount letter in use starts like this; type a new one to add it."), "data-add": _("Add"),
         }
-        self._organization_choices(form.organization_id, keep=model.organization if model else None)
-        self._admin_choices(form.admin_user_id, keep=model.admin if model else None)
+        if "organization_id" in form:  # (issue 11, private: a private customer's form has neither)
+            self._organization_choices(form.organization_id, keep=model.organization if model else None)
+            self._admin_choices(form.admin_user_id, keep=model.admin if model else None)
         if model is not None and not self.allowed("change_number"):
             # Shown, not editable: the service refuses a changed number from anyone without the permission.
             form.customer_number.render_kw = {**(form.customer_number.render_kw or {}), "readonly": True}
@@ -542,7 +611,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             "admin/customers/form_page.html",
             status,
             form=form,
-            title=_("Add customer") if model is None else _("Edit customer"),
+            title=self._form_title(form, model),  # (issue 11, private)
             submit_label=_("Create") if model is None else _("Update"),
             add_another=model is None,
             form_error=message,
@@ -554,10 +623,30 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             **self._card_settings(),
         )
 
+    # --- (issue 11, private)
+    @staticmethod
+    def _form_title(form, model) -> str:
+        if "organization_id" not in form:
+            return _("Add private customer") if model is None else _("Edit private customer")
+        return _("Add business customer") if model is None else _("Edit customer")
+
+    @staticmethod
+    def _person_values(customer: Customer) -> dict:
+        person = contact_service.person_of(db.session, customer)
+        return {name: getattr(person, name, None) for name in PERSON_FORM_FIELDS}
+
+    @staticmethod
+    def _person_posted(form) -> dict:
+        """The private form's person ({"customer_type": "private", "person": ...}); nothing for a business."""
+        if "organization_id" in form:
+            return {}
+        return {"person": {name: form[name].data for name in PERSON_FORM_FIELDS}}
+    # --- end (issue 11, private)
+
     def _values(self, form) -> dict:
         return {
-            "organization_id": form.organization_id.data,
-            "admin_user_id": form.admin_user_id.data,
+            **({"organization_id": form.organization_id.data, "admin_user_id": form.admin_user_id.data}
+               if "organization_id" in form else {}),  # (issue 11, private: a private form has neither)
             "status": form.status.data,
             "customer_number": form.customer_number.data,
             "allow_shared_billing": form.allow_shared_billing.data,
@@ -566,8 +655,11 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         }
 
     def service_create(self, form):
+        private = self._person_posted(form)  # (issue 11, private)
+        if private:
+            private["customer_type"] = "private"
         return service.create_customer(
-            db.session, self.actor, **self._values(form), **self._card_changes(form),
+            db.session, self.actor, **self._values(form), **self._card_changes(form), **private,
             discount_letters=form.discount_letters.data, addresses=self._posted_addresses(form),
             custom_values=custom_fields.posted(form),
             **groups_admin.customer_posted(form),  # (issue 11, groups)
@@ -585,6 +677,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             addresses=self._posted_addresses(form),
             custom_values=custom_fields.posted(form),
             **groups_admin.customer_posted(form),  # (issue 11, groups)
+            **self._person_posted(form),  # (issue 11, private)
             **self._values(form),
             **self._card_changes(form),
         )
@@ -598,6 +691,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return {
             "organization_id": customer.organization_id,
             "admin_user_id": customer.admin_user_id,
+            **(CustomerView._person_values(customer) if customer.type == "private" else {}),  # (issue 11, private)
             "status": customer.status,
             "customer_number": customer.customer_number,
             "allow_shared_billing": customer.allow_shared_billing,
@@ -623,6 +717,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             customer=customer,
             org=customer.organization,
             person=customer.admin,
+            private_person=contact_service.person_of(db.session, customer) if customer.type == "private" else None,
             billing=customer.billing,
             shared=shared,
             manage_url=self.manage_shared_url(customer),
@@ -715,6 +810,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return messages
 
     def recover_form(self, obj):
+        if obj.type == "private":  # (issue 11, private) needs no customer admin
+            return PlainConfirmForm()
         form = RecoverForm()
         self._admin_choices(form.admin_user_id)
         return form
@@ -723,7 +820,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         service.soft_delete_customer(db.session, self.actor, obj)
 
     def recover(self, obj, form):
-        service.recover_customer(db.session, self.actor, obj, form.admin_user_id.data)
+        admin_user_id = form.admin_user_id.data if "admin_user_id" in form else None  # (issue 11, private)
+        service.recover_customer(db.session, self.actor, obj, admin_user_id)
 
     def purge(self, obj):
         service.purge_customer(db.session, self.actor, obj)
@@ -735,10 +833,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             return []
         stmt = (
             select(Customer)
-            .join(Organization, Organization.id == Customer.organization_id)
+            .outerjoin(Organization, Organization.id == Customer.organization_id)  # (private ones have none)
             .options(contains_eager(Customer.organization))
             .where(Customer.id.in_(numbers))
-            .order_by(Organization.name, Customer.id)
+            .order_by(Customer.display_name, Customer.id)
         )
         return list(db.session.scalars(stmt).unique())
 

@@ -80,6 +80,7 @@ FIELD_LABELS = {
     "title": _l("Title"),
     "role_id": _l("Contact role"),
     "is_primary": _l("Primary contact"),
+    "is_person": _l("The private customer's own person"),  # (issue 11, private)
     "send_service_protocol": _l("Send service protocol"),
     "send_work_orders": _l("Send work orders"),
     "last_name": _l("Last name"),

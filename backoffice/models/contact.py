@@ -33,6 +33,8 @@ class Contact(Versioned, Timestamps, Base):
     __table_args__ = (
         CheckConstraint("trim(first_name) <> ''", name="first_name_not_empty"),
         CheckConstraint(f"language IS NULL OR language IN ({_LANGUAGE_LIST})", name="language_known"),
+        # (issue 11, private) a private customer's person is its primary contact, with an e-mail
+        CheckConstraint("NOT is_person OR (is_primary AND email_key IS NOT NULL)", name="person_is_primary"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +49,11 @@ class Contact(Versioned, Timestamps, Base):
     send_service_protocol: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     send_work_orders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # --- (issue 11, private) the person of a private customer (services/contacts.py: fixed as its primary
+    # contact) and its e-mail lowercased, unique among persons (what the import matches on)
+    is_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    email_key: Mapped[str | None] = mapped_column(String(254))
+    # --- end (issue 11, private)
 
     customer: Mapped[Customer] = relationship()
     role: Mapped[ContactRole | None] = relationship(lazy="joined")
@@ -68,6 +75,26 @@ Index(
     postgresql_where=Contact.is_primary == true(),
 )
 
+# --- (issue 11, private) one person per private customer; a person's e-mail is unique among persons
+Index(
+    "uq_contact_one_person",
+    Contact.customer_id,
+    unique=True,
+    sqlite_where=Contact.is_person == true(),
+    postgresql_where=Contact.is_person == true(),
+)
+Index(
+    "uq_contact_person_email",
+    Contact.email_key,
+    unique=True,
+    sqlite_where=Contact.is_person == true(),
+    postgresql_where=Contact.is_person == true(),
+)
+# the customers list's search by a person's e-mail (pg_trgm GIN on PostgreSQL; plain on SQLite)
+Index("ix_contact_email_key_trgm", Contact.email_key, postgresql_using="gin",
+      postgresql_ops={"email_key": "gin_trgm_ops"})
+# --- end (issue 11, private)
+
 
 def _contact_name(contact) -> str:
     customer = contact.__dict__.get("customer")
@@ -84,7 +111,7 @@ track(
         "customer_contact",
         name=_contact_name,
         personal=frozenset({"first_name", "last_name", "email", "phone", "title"}),
-        ignore=BOOKKEEPING | {"customer_id"},
+        ignore=BOOKKEEPING | {"customer_id", "email_key"},  # (email_key: a copy of email)
         value_labels={"role_id": record_label(ContactRole)},
         file_under=lambda c: ("customer_contact", c.customer_id),
         part_of="customer",

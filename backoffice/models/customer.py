@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, event, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, SoftDelete, Timestamps, utcnow
@@ -47,7 +47,10 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
         CheckConstraint("status IN ('ACTIVE', 'INACTIVE')", name="status_known"),
         CheckConstraint("type IN ('business', 'private')", name="type_known"),
         CheckConstraint("type <> 'business' OR organization_id IS NOT NULL", name="business_has_organization"),
-        CheckConstraint("deleted_at IS NOT NULL OR admin_user_id IS NOT NULL", name="admin_unless_deleted"),
+        # (issue 11, private) a business customer has an admin unless deleted; a private one needs none
+        CheckConstraint(
+            "type <> 'business' OR deleted_at IS NOT NULL OR admin_user_id IS NOT NULL", name="admin_unless_deleted"
+        ),
         CheckConstraint(
             "customer_number IS NULL OR (length(customer_number) BETWEEN 1 AND 64"
             " AND trim(customer_number, '0123456789') = '')",
@@ -86,6 +89,11 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
     payment_method: Mapped[str | None] = mapped_column(String(16))
     location_group_id: Mapped[int | None] = mapped_column(ForeignKey("location_group.id", ondelete="RESTRICT"))
     # --- end (issue 11, fields)
+    # --- (issue 11, private) the one display name: the organization's name (business) or the person's
+    # "First Last" (private), stored so the list sorts and searches it by index; kept by the services
+    # (services/organizations.py on a rename, services/contacts.py when the person is edited) and set on insert.
+    display_name: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
+    # --- end (issue 11, private)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
     admin: Mapped[User | None] = relationship(foreign_keys=[admin_user_id])
@@ -95,8 +103,8 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
     )
 
     @property
-    def display_name(self) -> str:
-        return self.organization.name if self.organization else f"#{self.id}"
+    def is_private(self) -> bool:  # (issue 11, private)
+        return self.type == "private"
 
     @property
     def state(self) -> str:
@@ -104,7 +112,7 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
         return "DELETED" if self.deleted_at else self.status
 
     def __str__(self) -> str:
-        return self.display_name
+        return self.display_name or f"#{self.id}"
 
 
 class BillingInfo(Timestamps, Base):
@@ -150,6 +158,10 @@ class SharedAccount(Base):
 
 
 def _customer_name(customer) -> str:
+    # (issue 11, private) the stored display name (organization's name, or the private person's name)
+    name = customer.__dict__.get("display_name")
+    if name:
+        return name
     org = customer.__dict__.get("organization")
     if org is None and customer.organization_id is not None:
         org = customer.organization
@@ -180,6 +192,7 @@ track(
         "customer",
         name=_customer_name,
         personal=frozenset({"admin_user_id"}),
+        ignore=BOOKKEEPING | {"display_name"},  # (issue 11, private) derived: its sources are recorded
         value_labels={"admin_user_id": record_label(User), "organization_id": record_label(Organization),
                       "location_group_id": record_label(LocationGroup)},  # (issue 11, fields)
         field_changes={"custom_values": custom_value_changes},  # one change per custom field, by its label
@@ -205,6 +218,21 @@ Index("ix_customer_deleted_status", Customer.deleted_at, Customer.status)
 Index("ix_customer_payment_method", Customer.payment_method)
 Index("ix_customer_location_group_id", Customer.location_group_id)
 # --- end (issue 11, fields)
+# --- (issue 11, private) the display name's substring search (pg_trgm GIN on PostgreSQL; plain on SQLite)
+Index(
+    "ix_customer_display_name_trgm",
+    Customer.display_name,
+    postgresql_using="gin",
+    postgresql_ops={"display_name": "gin_trgm_ops"},
+)
+
+
+@event.listens_for(Customer, "before_insert")
+def _display_name_on_insert(mapper, connection, customer: Customer) -> None:
+    """A business customer created anywhere (service, demo, factories) is named after its organization."""
+    if not customer.display_name and customer.organization is not None:
+        customer.display_name = customer.organization.name
+# --- end (issue 11, private)
 # Substring search of the customers list (pg_trgm GIN on PostgreSQL; a plain index on SQLite).
 Index(
     "ix_customer_customer_number_trgm",

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from backoffice.models import Contact, ContactRole, Customer, User
 from backoffice.models.customer import CUSTOMER_LANGUAGES
-from backoffice.services import locking, phones
+from backoffice.services import display_names, locking, phones
 from backoffice.services import settings as settings_service
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
@@ -25,6 +25,14 @@ _TEXT = ("first_name", "last_name", "title", "email", "phone")
 _FLAGS = ("send_service_protocol", "send_work_orders", "is_primary")
 _PRIMARY_TAKEN = {"uq_contact_one_primary": ("is_primary", _l("Another contact became primary at the same moment. Try again.")),
                   "contact.customer_id": ("is_primary", _l("Another contact became primary at the same moment. Try again."))}
+# --- (issue 11, private) a private customer's person: fixed as its primary contact, e-mail unique among persons
+PERSON_FIELDS = ("first_name", "last_name", "email", "phone")
+_PERSON_EMAIL_TAKEN = _l("A private customer with this e-mail address already exists.")
+_PERSON_GUARD = {"uq_contact_person_email": ("email", _PERSON_EMAIL_TAKEN),
+                 "contact.email_key": ("email", _PERSON_EMAIL_TAKEN)}
+_PERSON_STAYS_PRIMARY = _l("This is the private customer's own person: it stays its primary contact.")
+_PERSON_CANT_GO = _l("This is the private customer's own person: it can be edited, not removed.")
+# --- end (issue 11, private)
 _ROLE_TAKEN = {"uq_contact_role_name": ("name", _l("A contact role with this name already exists.")),
                "contact_role.name": ("name", _l("A contact role with this name already exists."))}
 
@@ -97,12 +105,75 @@ def _unset_other_primary(session, customer_id: int, keep_id: int | None) -> None
     session.flush()  # before the new primary is written: the unique index sees one primary at a time
 
 
+# --- (issue 11, private) the person of a private customer -----------------------------------------------
+def email_key(email: str | None) -> str | None:
+    """The stored lowercased copy of a person's e-mail (what the unique index and the import match on)."""
+    return email.strip().lower() if email and email.strip() else None
+
+
+def person_of(session, customer: Customer) -> Contact | None:
+    if customer.id is None:
+        return None
+    return session.scalar(select(Contact).where(Contact.customer_id == customer.id, Contact.is_person.is_(True)))
+
+
+def _email_taken(session, key: str, own: Contact | None) -> bool:
+    """Another private customer's person has this e-mail (the partial unique index has the last word)."""
+    taken = session.scalar(select(Contact.id).where(Contact.is_person.is_(True), Contact.email_key == key))
+    return taken is not None and (own is None or taken != own.id)
+
+
+def clean_person(session, values: dict, own: Contact | None = None) -> dict:
+    """First name, last name and e-mail required; the phone in international form; the e-mail free among
+    the persons of private customers (case-insensitive)."""
+    unknown = set(values) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"not a person field: {sorted(unknown)}")
+    cleaned = _clean(session, values)
+    if own is None or "email" in cleaned:
+        if not cleaned.get("email"):
+            raise ServiceError(_l("Enter the e-mail address."), "email")
+    if own is None or "first_name" in cleaned:
+        if not cleaned.get("first_name"):
+            raise ServiceError(_l("Enter the first name."), "first_name")
+    if own is None or "last_name" in cleaned:
+        if not cleaned.get("last_name"):
+            raise ServiceError(_l("Enter the last name."), "last_name")
+    if "email" in cleaned:
+        cleaned["email_key"] = email_key(cleaned["email"])
+        if _email_taken(session, cleaned["email_key"], own):
+            raise ServiceError(_PERSON_EMAIL_TAKEN, "email")
+    _check_phone(session, own, cleaned)
+    return cleaned
+
+
+def add_person(session, actor: User | None, customer: Customer, cleaned: dict) -> Contact:
+    """The person of a new private customer (``cleaned`` from clean_person): its primary contact."""
+    locking.remember_actor(session, actor)
+    contact = Contact(customer_id=customer.id, is_person=True, is_primary=True, **cleaned)
+    contact.customer = customer
+    with unique_guard(session, {**_PERSON_GUARD, **_PRIMARY_TAKEN}):
+        session.add(contact)
+    display_names.follow_person(session, contact)
+    return contact
+
+
+def _refuse_person_rules(contact: Contact | None, customer: Customer, cleaned: dict) -> None:
+    """The person stays primary; no other contact of a private customer becomes primary."""
+    if contact is not None and contact.is_person and "is_primary" in cleaned and not cleaned["is_primary"]:
+        raise ServiceError(_PERSON_STAYS_PRIMARY, "is_primary")
+    if (contact is None or not contact.is_person) and cleaned.get("is_primary") and customer.type == "private":
+        raise ServiceError(_PERSON_STAYS_PRIMARY, "is_primary")
+# --- end (issue 11, private)
+
+
 def add_contact(session, actor: User | None, customer: Customer, **values) -> Contact:
     locking.remember_actor(session, actor)
     _refuse_if_deleted(customer)
     cleaned = _clean(session, values)
     if not cleaned.get("first_name"):
         raise ServiceError(_l("Enter the first name."), "first_name")
+    _refuse_person_rules(None, customer, cleaned)  # (issue 11, private)
     _check_phone(session, None, cleaned)
     if cleaned.get("is_primary"):
         _unset_other_primary(session, customer.id, None)
@@ -116,15 +187,24 @@ def add_contact(session, actor: User | None, customer: Customer, **values) -> Co
 def update_contact(session, actor: User | None, contact: Contact, *, expected_version=None, **values) -> Contact:
     locking.check_version(session, actor, contact, expected_version)
     _refuse_if_deleted(contact.customer)
-    cleaned = _clean(session, values)
-    _check_phone(session, contact, cleaned)
+    _refuse_person_rules(contact, contact.customer, {k: bool(v) for k, v in values.items() if k == "is_primary"})
+    if contact.is_person:  # (issue 11, private) its own rules: names and e-mail required, e-mail unique
+        person = {k: v for k, v in values.items() if k in PERSON_FIELDS}
+        cleaned = {**_clean(session, {k: v for k, v in values.items() if k not in PERSON_FIELDS}),
+                   **clean_person(session, person, own=contact)}
+        cleaned.pop("is_primary", None)
+    else:
+        cleaned = _clean(session, values)
+        _check_phone(session, contact, cleaned)
     with locking.stale_guard(session, actor, contact):
         if cleaned.get("is_primary") and not contact.is_primary:
             _unset_other_primary(session, contact.customer_id, contact.id)
         for name, value in cleaned.items():
             setattr(contact, name, value)
-        with unique_guard(session, _PRIMARY_TAKEN):
+        with unique_guard(session, {**_PRIMARY_TAKEN, **_PERSON_GUARD}):
             pass
+    if contact.is_person and {"first_name", "last_name"} & set(cleaned):  # (issue 11, private)
+        display_names.follow_person(session, contact)
     return contact
 
 
@@ -136,6 +216,8 @@ def make_primary(session, actor: User | None, contact: Contact) -> Contact:
 def remove_contact(session, actor: User | None, contact: Contact) -> str:
     locking.remember_actor(session, actor)
     _refuse_if_deleted(contact.customer)
+    if contact.is_person:  # (issue 11, private)
+        raise ServiceError(_PERSON_CANT_GO)
     name = contact.full_name
     with locking.stale_guard(session, actor, contact):
         session.delete(contact)

@@ -26,6 +26,8 @@ BATCH = 1000
 
 # (key, header): headers are translated into the reader's language when the file is written.
 COLUMNS = [
+    ("display_name", _l("Name")),  # (issue 11, private) the one display name: organization or person
+    ("customer_type", _l("Customer type")),  # (issue 11, private)
     ("org_name", _l("Organization")),
     ("org_number", _l("Organization number")),
     ("legal_form", _l("Legal form")),
@@ -55,6 +57,7 @@ COLUMNS = [
     # --- end (issue 11, fields)
     ("deleted_at", _l("Deleted")),
 ]
+TYPE_LABELS = {"business": _l("Business"), "private": _l("Private")}  # (issue 11, private)
 STATUS_LABELS = {"ACTIVE": _l("ACTIVE"), "INACTIVE": _l("INACTIVE"), "DELETED": _l("DELETED")}
 
 
@@ -65,11 +68,13 @@ def headers(language: str, definitions=()) -> list[str]:
 
 
 def export_query(*, search=None, ids=None, status=None, group_id=None,
-                 **more):  # (issue 11, fields: payment_method, location_group_id)
+                 **more):  # (issue 11: payment_method, location_group_id, customer_type)
     """Every customer, or "this filtered view": ``search``, ``status`` and ``group_id`` narrow it exactly as
     they narrow the customers list (services/customer_list.conditions)."""
     query = (
         select(
+            Customer.display_name,  # (issue 11, private)
+            Customer.type.label("customer_type"),
             Organization.name,
             Organization.org_number,
             Organization.legal_form,
@@ -104,7 +109,7 @@ def export_query(*, search=None, ids=None, status=None, group_id=None,
         .outerjoin(User, Customer.admin_user_id == User.id)
         .outerjoin(BillingInfo, BillingInfo.customer_id == Customer.id)
         .outerjoin(LocationGroup, Customer.location_group_id == LocationGroup.id)  # (issue 11, fields)
-        .order_by(Organization.name, Customer.id)
+        .order_by(Customer.display_name, Customer.id)  # (issue 11, private) the list's order
     )
     status = status if status in STATUSES else None
     # exactly the rows the customers list shows for them (an unknown group: none)
@@ -123,10 +128,11 @@ def _when(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _cells(row, statuses: dict, zone: ZoneInfo, definitions=(), yes_no=None, methods=None) -> list:
+def _cells(row, statuses: dict, zone: ZoneInfo, definitions=(), yes_no=None, types=None, methods=None) -> list:
     status = "DELETED" if row.deleted_at is not None else row.status
     admin_name = " ".join(part for part in (row.first_name, row.last_name) if part)
     values = [
+        row.display_name, (types or {}).get(row.customer_type, row.customer_type),  # (issue 11, private)
         row.name, row.org_number, row.legal_form, row.digital_address, row.address, row.post_number, row.region,
         row.municipality, row.country, row.phone, row.email, row.website, row.customer_number,
         statuses.get(status, status), admin_name, row.admin_email,
@@ -144,13 +150,14 @@ def _cells(row, statuses: dict, zone: ZoneInfo, definitions=(), yes_no=None, met
 
 
 def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Europe/Stockholm", status=None,
-                      group_id=None, **more):  # (issue 11, fields: payment_method, location_group_id)
+                      group_id=None, **more):  # (issue 11: payment_method, location_group_id, customer_type)
     """Yield the CSV as UTF-8 encoded chunks: BOM and header first, then the rows as they come."""
     language = language_of(language)
     zone = ZoneInfo(timezone or "Europe/Stockholm")
     definitions = custom_fields.active_definitions(session)
     with force_locale(language):
         statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
+        types = {key: str(label) for key, label in TYPE_LABELS.items()}  # (issue 11, private)
         # (a yes/no field reads Yes or No in the reader's language)
         yes_no = {d.key: {True: custom_fields.display_value(d, True), None: custom_fields.display_value(d, None)}
                   for d in definitions if d.field_type == "yesno"}
@@ -159,7 +166,7 @@ def iter_customer_csv(session, *, language, search=None, ids=None, timezone="Eur
     try:
         yield from stream_csv(
             headers(language, definitions),
-            (_cells(row, statuses, zone, definitions, yes_no, methods) for row in result),
+            (_cells(row, statuses, zone, definitions, yes_no, types, methods) for row in result),
             language=language,
         )
     finally:

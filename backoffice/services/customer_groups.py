@@ -65,7 +65,7 @@ def members(session, group: CustomerGroup, status: str = "all") -> list[Customer
         .join(CustomerGroupMember, CustomerGroupMember.customer_id == Customer.id)
         .outerjoin(Organization, Organization.id == Customer.organization_id)
         .where(CustomerGroupMember.group_id == group.id, Customer.deleted_at.is_(None))
-        .order_by(Organization.name, Customer.id)
+        .order_by(Customer.display_name, Customer.id)  # (issue 11, private: private customers too)
     )
     if status == "active":
         stmt = stmt.where(Customer.status == "ACTIVE")
@@ -414,10 +414,10 @@ def candidates(session, group: CustomerGroup, search: str | None, limit: int) ->
     from backoffice.services.customer_list import search_condition as customer_search
 
     stmt = (
-        select(Customer).join(Customer.organization).options(contains_eager(Customer.organization))
+        select(Customer).outerjoin(Customer.organization).options(contains_eager(Customer.organization))
         .where(Customer.deleted_at.is_(None),
                Customer.id.not_in(select(CustomerGroupMember.customer_id).where(CustomerGroupMember.group_id == group.id)))
-        .order_by(Organization.name, Customer.id).limit(max(1, min(int(limit), 50)))
+        .order_by(Customer.display_name, Customer.id).limit(max(1, min(int(limit), 50)))  # (issue 11, private)
     )
     condition = customer_search(search_text(search, 100))
     if condition is not None:

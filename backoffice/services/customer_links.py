@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
-from backoffice.models import Customer, CustomerLink, Organization
+from backoffice.models import Customer, CustomerLink
 from backoffice.models.customer_link import NOTE_LENGTH
 from backoffice.services import locking
 from backoffice.services.customer_list import search_condition as customer_search
@@ -80,11 +80,11 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
     )
     query = (
         select(Customer)
-        .join(Customer.organization)
+        .outerjoin(Customer.organization)  # (issue 11, private: private customers have none)
         .options(contains_eager(Customer.organization))
         .where(Customer.deleted_at.is_(None), Customer.status == "ACTIVE", Customer.id != customer.id,
                Customer.id.not_in(linked))
-        .order_by(Organization.name, Customer.id)
+        .order_by(Customer.display_name, Customer.id)  # (issue 11, private: the stored display name)
         .limit(max(1, min(int(limit), LOOKUP_LIMIT)))
     )
     condition = customer_search(search_text(search, 100))

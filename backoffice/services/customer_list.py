@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import contains_eager, selectinload
 
-from backoffice.models import Customer, CustomerGroup, CustomerGroupMember, LocationGroup, Organization
+from backoffice.models import Contact, Customer, CustomerGroup, CustomerGroupMember, LocationGroup, Organization
 from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
 from backoffice.services.validation import search_text
@@ -26,6 +26,9 @@ SORTS = ("organization", "status", "allow_shared_billing")
 # The quick status filters (issue 11). "all" is what the list has always shown: every customer, the
 # deleted ones included (marked as deleted); the others narrow it.
 STATUSES = ("all", "active", "inactive", "deleted")
+# --- (issue 11, private) the customer type filter
+CUSTOMER_TYPES = ("business", "private")
+# --- end (issue 11, private)
 
 
 @dataclass
@@ -62,7 +65,8 @@ def organization_matches(word: str):
 
 
 def search_condition(search: str | None):
-    """The list's search: every word matches the organization's name or number, or the customer number.
+    """The list's search: every word matches the organization's name or number, the customer number, or a
+    private customer's person's name or e-mail.
 
     Written as ``customer.id IN (… UNION …)`` so that each branch can use its own index
     (pg_trgm GIN indexes on PostgreSQL) instead of one OR spread over two joined tables.
@@ -72,11 +76,17 @@ def search_condition(search: str | None):
         by_org = select(Customer.id).join(Organization, Organization.id == Customer.organization_id).where(
             organization_matches(word)
         )
+        # --- (issue 11, private) a private customer by its person's name (the stored display name,
+        # ix_customer_display_name_trgm) or e-mail (the person's lowercased e-mail)
+        by_person = select(Customer.id).where(
+            Customer.type == "private", Customer.display_name.ilike(like(word), escape="\\"))
+        by_email = select(Contact.customer_id).where(
+            Contact.is_person.is_(True), Contact.email_key.like(like(word.lower()), escape="\\"))
+        branches = [by_org, by_person, by_email]
+        # --- end (issue 11, private)
         if word.isdigit():  # customer numbers are digits only: other words can't match one
-            by_number = select(Customer.id).where(Customer.customer_number.like(like(word), escape="\\"))
-            word_condition = Customer.id.in_(union(by_org, by_number).scalar_subquery())
-        else:
-            word_condition = Customer.id.in_(by_org.scalar_subquery())
+            branches.append(select(Customer.id).where(Customer.customer_number.like(like(word), escape="\\")))
+        word_condition = Customer.id.in_(union(*branches).scalar_subquery())
         condition = word_condition if condition is None else condition & word_condition
     return condition
 
@@ -120,15 +130,26 @@ def group_condition(group_id: int | None):
     return Customer.id.in_(members.scalar_subquery())
 
 
+# --- (issue 11, private)
+def customer_type_condition(customer_type: str | None):
+    """business / private; anything else (or None): no condition."""
+    if customer_type in CUSTOMER_TYPES:
+        return Customer.type == customer_type
+    return None
+# --- end (issue 11, private)
+
+
 # --- the list ------------------------------------------------------------------------------------
 def conditions(*, search: str | None = None, status: str | None = None, group_id: int | None = None,
-               payment_method: str | None = None, location_group_id: int | None = None) -> list:
+               payment_method: str | None = None, location_group_id: int | None = None,
+               customer_type: str | None = None) -> list:
     """Every filter of the list as WHERE conditions (the rows, the count and the CSV export use the same
     ones)."""
     found = [search_condition(search), status_condition(status), group_condition(group_id)]
     # --- (issue 11, fields)
     found += [payment_method_condition(payment_method), location_group_condition(location_group_id)]
     # --- end (issue 11, fields)
+    found.append(customer_type_condition(customer_type))  # (issue 11, private)
     return [c for c in found if c is not None]
 
 
@@ -140,19 +161,20 @@ def _order(sort: str | None, desc: bool) -> list:
         keys = [Customer.deleted_at.is_not(None), Customer.status]
     elif sort == "allow_shared_billing":
         keys = [Customer.allow_shared_billing]
-    else:  # "organization" and the default
+    else:  # "organization" (the name column: its URL param kept) and the default
         keys = []
-    order = [*keys, Organization.name, Organization.id]
+    order = [*keys, Customer.display_name, Customer.id]  # (issue 11, private: the stored display name)
     return [k.desc() if desc else k.asc() for k in order]
 
 
 def list_statement(*, search: str | None = None, sort: str | None = None, desc: bool = False,
                    status: str | None = None, group_id: int | None = None,
-                   **more):  # (issue 11, fields: payment_method, location_group_id)
-    """The rows in list order (one inner join, indexed sort and search; the admins in one more query)."""
+                   **more):  # (issue 11: payment_method, location_group_id, customer_type)
+    """The rows in list order (sorted by the stored, indexed display name; the organizations by an outer
+    join, since a private customer has none; the admins in one more query)."""
     return (
         select(Customer)
-        .join(Organization, Organization.id == Customer.organization_id)
+        .outerjoin(Organization, Organization.id == Customer.organization_id)
         .options(contains_eager(Customer.organization), selectinload(Customer.admin))
         .where(*conditions(search=search, status=status, group_id=group_id, **more))
         .order_by(*_order(sort, desc))
@@ -160,20 +182,19 @@ def list_statement(*, search: str | None = None, sort: str | None = None, desc: 
 
 
 def count_statement(*, search: str | None = None, status: str | None = None, group_id: int | None = None,
-                    **more):  # (issue 11, fields: payment_method, location_group_id)
-    # Every business customer has an organization (FK), so no join is needed to count them: the rows'
-    # inner join to the organization is this condition (a later issue adds private customers to both).
+                    **more):  # (issue 11: payment_method, location_group_id, customer_type)
+    # Every customer, business or private (issue 11): no join, the conditions alone.
     return (
         select(func.count()).select_from(Customer)
-        .where(Customer.organization_id.is_not(None),
-               *conditions(search=search, status=status, group_id=group_id, **more))
+        .where(*conditions(search=search, status=status, group_id=group_id, **more))
     )
 
 
 def list_page(session, actor, *, search: str | None = None, sort: str | None = None, desc: bool = False,
               page: int = 0, page_size: int = PAGE_SIZE, status: str | None = None,
               group_id: int | None = None,
-              payment_method: str | None = None, location_group_id: int | None = None) -> Page:
+              payment_method: str | None = None, location_group_id: int | None = None,
+              customer_type: str | None = None) -> Page:
     """One page of the customers list (``page`` 0-based) and the number of rows of the whole list.
 
     ``status`` is one of STATUSES (None or anything else: "all"); ``group_id`` narrows the list to that
@@ -200,6 +221,7 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
     # --- end (issue 11, fields)
     filters = {"search": search, "status": status, "group_id": group_id,
                "payment_method": payment_method, "location_group_id": location_group_id}
+    filters["customer_type"] = customer_type if customer_type in CUSTOMER_TYPES else None  # (issue 11, private)
     count = session.scalar(count_statement(**filters))
     stmt = list_statement(sort=sort, desc=desc, **filters).limit(page_size).offset(page * page_size)
     return Page(rows=list(session.scalars(stmt).unique()), count=count, group=group,

@@ -15,10 +15,12 @@ from sqlalchemy import Select, exists, func, or_, select
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
 from backoffice.models import roles
-from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS, STATUSES
+from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS, STATUSES, TYPES
 from backoffice.models.organization import lock_organization
 from backoffice.services import addresses as address_service
+from backoffice.services import contacts as contact_service  # (issue 11, private) a private customer's person
 from backoffice.services import discount_letters
+from backoffice.services import display_names  # (issue 11, private)
 from backoffice.services import custom_fields
 from backoffice.services import customer_groups  # (issue 11, groups)
 from backoffice.services import locking
@@ -240,8 +242,10 @@ def create_customer(
     session,
     actor: User | None,
     *,
-    organization_id,
-    admin_user_id,
+    organization_id=None,
+    admin_user_id=None,
+    customer_type: str = "business",  # (issue 11, private) "private": ``person`` instead of organization/admin
+    person: dict | None = None,
     status: str = "ACTIVE",
     customer_number: str | None = None,
     allow_shared_billing: bool = False,
@@ -257,7 +261,9 @@ def create_customer(
     automatic_settlement=None,
     payment_terms_days=None,
 ) -> Customer:
-    """``custom_values``: {custom field id -> typed value} (services/custom_fields.clean_values);
+    """A business customer has ``organization_id`` and ``admin_user_id``; a private one (``customer_type``
+    "private") has neither, its ``person`` ({first_name, last_name, email, phone}) becomes its primary contact.
+    ``custom_values``: {custom field id -> typed value} (services/custom_fields.clean_values);
     ``group_ids`` its customer groups; ``automatic_settlement`` / ``payment_terms_days`` its own settings
     (None: inherited, services/customer_groups.py)."""
     locking.remember_actor(session, actor)
@@ -271,15 +277,25 @@ def create_customer(
     location_group_id = _check_location_group(session, location_group_id)
     custom = custom_fields.clean_values(session, custom_values, existing=None)
     number = _clean_number(session, customer_number)
-    org = _organization_for(session, organization_id)
-    admin = _admin_for(session, admin_user_id)
+    # --- (issue 11, private)
+    if customer_type not in TYPES:
+        raise ServiceError(_l("Choose business or private."), "type")
+    if customer_type == "private":
+        person_values = contact_service.clean_person(session, dict(person or {}))
+        org = admin = None
+    else:
+        org = _organization_for(session, organization_id)
+        admin = _admin_for(session, admin_user_id)
+    # --- end (issue 11, private)
     if number is None:
         number = numbering.for_new_customer(session, None)  # the next one when numbering is automatic
     _check_number_free(session, number, None)
     customer = Customer(
-        type="business",
+        type=customer_type,
         organization=org,
-        admin_user_id=admin.id,
+        display_name=(display_names.person_name(person_values.get("first_name"), person_values.get("last_name"))
+                      if customer_type == "private" else org.name),  # (issue 11, private)
+        admin_user_id=admin.id if admin is not None else None,
         status=status,
         customer_number=number,
         allow_shared_billing=bool(allow_shared_billing),
@@ -292,8 +308,12 @@ def create_customer(
     )
     with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
         session.add(customer)
-        admin.role = roles.CUSTOMER_ADMIN_ROLE
-    _lock_organization_alive(session, org.id)
+        if admin is not None:
+            admin.role = roles.CUSTOMER_ADMIN_ROLE
+    if customer_type == "private":  # (issue 11, private) its person, fixed as its primary contact
+        contact_service.add_person(session, actor, customer, person_values)
+    else:
+        _lock_organization_alive(session, org.id)
     if billing:
         set_billing(session, actor, customer, **billing)
     _save_card_parts(session, actor, customer, addresses, discount_letters)
@@ -314,6 +334,7 @@ def update_customer(
     discount_letters: list | str | None = None,
     custom_values: dict | None = None,
     group_ids=None,  # (issue 11, groups) None leaves the memberships alone
+    person: dict | None = None,  # (issue 11, private) a private customer's person's fields; None: unchanged
     **changes,
 ) -> Customer:
     """Edit an active (not deleted) customer; a new admin returns the previous one to guest.
@@ -329,6 +350,14 @@ def update_customer(
         raise ValueError(f"not editable: {sorted(unknown)}")
     locking.check_version(session, actor, customer, expected_version)
     _refuse_if_deleted(customer)
+    # --- (issue 11, private) a private customer has no organization and no admin; a business one no person
+    if customer.type == "private":
+        for name in ("organization_id", "admin_user_id"):
+            if changes.pop(name, None) is not None:
+                raise ServiceError(_l("A private customer has no organization or customer admin."), name)
+    elif person is not None:
+        raise ServiceError(_l("Only a private customer has a person of its own."))
+    # --- end (issue 11, private)
     if "status" in changes:
         _check_status(changes["status"])
     if "customer_number" in changes:
@@ -392,6 +421,9 @@ def update_customer(
         _save_card_parts(session, actor, customer, addresses, discount_letters)
         if group_ids is not None:  # (issue 11, groups)
             customer_groups.set_memberships(session, actor, customer, group_ids)
+        if person is not None:  # (issue 11, private) under the customer's version, like billing
+            contact = contact_service.person_of(session, customer)
+            contact_service.update_contact(session, actor, contact, **person)
     return customer
 
 
@@ -423,10 +455,16 @@ def soft_delete_customer(session, actor: User | None, customer: Customer) -> Non
     session.flush()
 
 
-def recover_customer(session, actor: User | None, customer: Customer, admin_user_id) -> Customer:
+def recover_customer(session, actor: User | None, customer: Customer, admin_user_id=None) -> Customer:
+    """A business customer gets a new admin (``admin_user_id``); a private one needs none (issue 11)."""
     locking.remember_actor(session, actor)
     if not customer.is_deleted:
         raise ServiceError(_l("Only a deleted customer can be recovered."))
+    if customer.type == "private":  # (issue 11, private)
+        with locking.stale_guard(session, actor, customer):
+            customer.deleted_at = None
+            session.flush()
+        return customer
     org = customer.organization
     if org is not None and org.is_deleted:
         raise ServiceError(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from backoffice.models import Organization, User
 from backoffice.models.organization import lock_organization, org_number_key
 from backoffice.models.base import utcnow
-from backoffice.services import countries, locking, org_numbers, phones
+from backoffice.services import countries, display_names, locking, org_numbers, phones
 from backoffice.services import customers as customer_service
 from backoffice.services import settings as settings_service
 from backoffice.services.errors import ServiceError, unique_guard
@@ -131,6 +131,8 @@ def update_organization(
     with locking.stale_guard(session, actor, org), _guard(session, country):
         for name, value in changes.items():
             setattr(org, name, value)
+    if "name" in changes:  # (issue 11, private) the customer's stored display name follows
+        display_names.follow_organization(session, org)
     return org
 
 

@@ -34,7 +34,7 @@ def _links(session, customer: Customer, *, mine, other, other_side) -> list[Shar
             .outerjoin(Organization, account.organization_id == Organization.id)
             .where(mine == customer.id)
             .options(joinedload(other_side).joinedload(Customer.admin))
-            .order_by(Organization.name, SharedAccount.id)
+            .order_by(account.display_name, SharedAccount.id)  # (issue 11, private)
         ).unique()
     )
 
@@ -82,10 +82,10 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
     already = select(SharedAccount.shared_customer_id).where(SharedAccount.customer_id == customer.id)
     query = (
         select(Customer)
-        .join(Customer.organization)
+        .outerjoin(Customer.organization)  # (issue 11, private: private customers have none)
         .options(contains_eager(Customer.organization))
         .where(*_eligible_filter(), Customer.id != customer.id, Customer.id.not_in(already))
-        .order_by(Organization.name, Customer.id)
+        .order_by(Customer.display_name, Customer.id)  # (issue 11, private: the stored display name)
         .limit(max(1, min(int(limit), LOOKUP_LIMIT)))
     )
     condition = customer_search(search_text(search, 100))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 
@@ -74,3 +75,10 @@ def open_menu(page, button_name: str):
     # when it arrives. A click aimed before the shift lands beside the item (nothing opens), so wait for it.
     page.evaluate("() => document.fonts.ready.then(() => true)")
     return menu
+
+
+def add_business_customer(page) -> None:
+    """"+ Add customer" asks for the type first (issue 11, private): choose Business customer."""
+    page.get_by_role("link", name="Add customer").click()
+    page.locator("#bo-panel").get_by_role("link", name=re.compile("^Business customer")).click()
+    expect(page.locator("#bo-panel").get_by_role("heading", name="Add business customer")).to_be_visible()

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.conftest import open_menu, sign_in
+from tests.e2e.conftest import open_menu, sign_in, add_business_customer
 from tests.e2e.pickers import combobox
 
 RECORD_VIOLATIONS = """
@@ -99,7 +99,7 @@ def test_customer_pages_panel_timeline_and_portal_have_no_csp_violation(watched,
 
     sign_in(page, admin.email, TEST_PASSWORD)
     page.goto("/admin/customers/")
-    page.get_by_role("link", name="Add customer").click()
+    add_business_customer(page)
     expect(combobox(page.locator("#bo-panel"), "Organization")).to_be_visible()
     page.check_csp()
     page.keyboard.press("Escape")  # closes the picker's list

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
 from tests.customer_helpers import guest
-from tests.e2e.conftest import open_menu, sign_in
+from tests.e2e.conftest import open_menu, sign_in, add_business_customer
 from tests.e2e.pickers import pick
 
 LIST_URL = re.compile(r"/admin/customers/(\?[^#]*)?$")
@@ -27,7 +27,7 @@ def test_customer_journey(page, admin, session, make_org):
     # Add, in the side panel over the list
     page.goto("/admin/customers/")
     expect(page.get_by_text("No customers yet.")).to_be_visible()
-    page.get_by_role("link", name="Add customer").click()
+    add_business_customer(page)
     panel = page.locator("#bo-panel")
     expect(panel).to_be_visible()
     expect(page.get_by_text("No customers yet.")).to_be_visible()  # the list stays behind the panel
@@ -105,7 +105,7 @@ def test_closing_the_panel_with_unsaved_changes_asks_first(page, admin, session,
     make_org(name="Unsaved AB")
     sign_in(page, admin.email, TEST_PASSWORD)
     page.goto("/admin/customers/")
-    page.get_by_role("link", name="Add customer").click()
+    add_business_customer(page)
     panel = page.locator("#bo-panel")
     panel.get_by_label("Customer number").fill("99")
     questions = []
@@ -170,7 +170,7 @@ def test_live_search_and_back_to_the_list_as_it_was(page, admin, session, make_o
     page.get_by_label("Search").first.fill("live")
     expect(page.locator("tr", has_text="Live Alfa AB")).to_have_count(1)
 
-    page.get_by_role("link", name="Add customer").click()
+    add_business_customer(page)
     panel = page.locator("#bo-panel")
     pick(panel, "Organization", "Live N", "Live New AB")
     pick(panel, "Customer admin", "Lov", "Lova")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from backoffice.models import Customer
 from tests.conftest import TEST_PASSWORD
 from tests.customer_helpers import customer, guest
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, add_business_customer
 from tests.e2e.pickers import pick
 
 
@@ -32,7 +32,7 @@ def test_turn_on_automatic_numbering_and_a_new_customer_gets_the_next_number(pag
     expect(page.get_by_label("Automatically generate the next customer number")).to_be_checked()
 
     page.goto("/admin/customers/")
-    page.get_by_role("link", name="Add customer").click()
+    add_business_customer(page)
     panel = page.locator("#bo-panel")
     expect(panel.get_by_text("Leave it empty to get the next customer number.")).to_be_visible()
     pick(panel, "Organization", "Nummer", "Nummer AB")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from backoffice.models import Customer
 from tests.conftest import TEST_PASSWORD
 from tests.customer_helpers import guest
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import sign_in, add_business_customer
 from tests.e2e.pickers import combobox, pick
 
 
@@ -24,7 +24,7 @@ def test_pick_organization_and_admin_with_the_keyboard_and_save(page, admin, ses
     person = guest(session, first_name="Gretchen", last_name="Gunn", email="gretchen@example.com")
     sign_in(page, admin.email, TEST_PASSWORD)
     page.goto("/admin/customers/")
-    page.get_by_role("link", name="Add customer").click()
+    add_business_customer(page)
     panel = page.locator("#bo-panel")
     expect(panel).to_be_visible()
 
@@ -52,7 +52,7 @@ def test_pasting_65_digits_keeps_them_all_and_says_it_is_too_long(page, admin, s
     guest(session, first_name="Pia", last_name="Paste")
     sign_in(page, admin.email, TEST_PASSWORD)
     page.goto("/admin/customers/")
-    page.get_by_role("link", name="Add customer").click()
+    add_business_customer(page)
     panel = page.locator("#bo-panel")
     pick(panel, "Organization", "Paste", "Paste AB")
     pick(panel, "Customer admin", "Pia", "Pia Paste")
