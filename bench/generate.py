@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, text
 
-from backoffice.models import BillingInfo, Customer, CustomerGroup, CustomerGroupMember, Organization, User
+from backoffice.models import (BillingInfo, Contact, Customer, CustomerGroup, CustomerGroupMember, LocationGroup,
+                               Organization, User)
 from backoffice.services.org_numbers import swedish_number
 
 WORDS = ["Nordic", "Fjäll", "Skog", "Hav", "Sol", "Berg", "Älv", "Ljus", "Vind", "Sten", "Ek", "Björk", "Gran",
@@ -27,6 +28,11 @@ LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", 
 GROUPS = ["Key accounts", "Partners", "Retail", "Public sector", "Nordics", "Construction", "Healthcare",
           "Education", "Logistics", "Media"]
 SMALL_GROUP = "Pilot customers"
+# Location groups (districts) and payment methods spread over the customers; every 20th customer is a
+# private person (no organization, no admin, a person contact), the rest businesses.
+LOCATIONS = ["North", "South", "East", "West", "City", "Archipelago"]
+PAYMENTS = ["invoice", "e_invoice", "direct_debit", "card", None]
+PRIVATE_EVERY = 20
 REGIONS = ["Stockholms län", "Västra Götalands län", "Skåne län", "Uppsala län", "Västerbottens län"]
 
 
@@ -35,10 +41,12 @@ def org_name(i: int, rnd: random.Random) -> str:
 
 
 def rows(n: int, first_id: int = 1_000_000, seed: int = 2026):
-    """(organizations, users, customers, billing, groups, members): lists of dicts for n customers."""
+    """(organizations, users, customers, billing, groups, members, locations, contacts): lists of dicts for n
+    customers."""
     rnd = random.Random(seed)
     now = datetime.now(UTC)
-    orgs, users, customers, billing, members = [], [], [], [], []
+    orgs, users, customers, billing, members, contacts = [], [], [], [], [], []
+    locations = [dict(id=n + 1, name=name, version=1, created_at=now, updated_at=now) for n, name in enumerate(LOCATIONS)]
     groups = [dict(id=g + 1, name=name, priority=g + 1, version=1, created_at=now, updated_at=now)
               for g, name in enumerate(GROUPS + [SMALL_GROUP])]
     small = len(GROUPS) + 1
@@ -47,6 +55,7 @@ def rows(n: int, first_id: int = 1_000_000, seed: int = 2026):
         number = swedish_number(f"{55 + k % 40:02d}{k:07d}")  # valid, check digit included: "556000-0013"
         created = now - timedelta(minutes=k)
         deleted = created if k % 10 == 9 else None
+        private = k % PRIVATE_EVERY == 7
         orgs.append(
             dict(
                 id=i,
@@ -71,19 +80,23 @@ def rows(n: int, first_id: int = 1_000_000, seed: int = 2026):
                 last_name=rnd.choice(LAST),
                 language="sv" if k % 3 else "en",
                 timezone="Europe/Stockholm",
-                role="guest" if deleted else "customer-admin",
+                role="guest" if deleted or private else "customer-admin",
                 active=True,
                 must_change_password=False,
                 created_at=created,
                 updated_at=created,
             )
         )
+        person = (rnd.choice(FIRST), rnd.choice(LAST))
         customers.append(
             dict(
                 id=i,
-                type="business",
-                organization_id=i,
-                admin_user_id=None if deleted else i,
+                type="private" if private else "business",
+                organization_id=None if private else i,
+                display_name=" ".join(person) if private else orgs[-1]["name"],
+                payment_method=PAYMENTS[k % len(PAYMENTS)],
+                location_group_id=None if k % 7 == 6 else k % len(LOCATIONS) + 1,
+                admin_user_id=None if deleted or private else i,
                 status="INACTIVE" if k % 7 == 3 else "ACTIVE",
                 customer_number=None if k % 5 == 4 else f"{700000 + k}",
                 allow_shared_billing=k % 4 == 0,
@@ -92,6 +105,11 @@ def rows(n: int, first_id: int = 1_000_000, seed: int = 2026):
                 deleted_at=deleted,
             )
         )
+        if private:
+            email = f"person{k}@bench.example.com"
+            contacts.append(dict(id=i, customer_id=i, first_name=person[0], last_name=person[1], email=email,
+                                 email_key=email, is_primary=True, is_person=True, send_service_protocol=False,
+                                 send_work_orders=False, version=1, created_at=created, updated_at=created))
         if k % 3 == 0:
             billing.append(
                 dict(customer_id=i, address=f"Box {k}", municipality="Umeå", created_at=created, updated_at=created)
@@ -104,7 +122,7 @@ def rows(n: int, first_id: int = 1_000_000, seed: int = 2026):
                 members.append(dict(customer_id=i, group_id=second, created_at=created))
         if k % 1000 == 500:
             members.append(dict(customer_id=i, group_id=small, created_at=created))
-    return orgs, users, customers, billing, groups, members
+    return orgs, users, customers, billing, groups, members, locations, contacts
 
 
 def _copy(conn, table, data: list[dict]) -> None:
@@ -118,12 +136,14 @@ def _copy(conn, table, data: list[dict]) -> None:
 
 
 def load(engine, n: int, first_id: int = 1_000_000) -> None:
-    orgs, users, customers, billing, groups, members = rows(n, first_id)
+    orgs, users, customers, billing, groups, members, locations, contacts = rows(n, first_id)
     with engine.begin() as conn:
         pairs = [
             (Organization.__table__, orgs),
             (User.__table__, users),
+            (LocationGroup.__table__, locations),
             (Customer.__table__, customers),
+            (Contact.__table__, contacts),
             (BillingInfo.__table__, billing),
             (CustomerGroup.__table__, groups),
             (CustomerGroupMember.__table__, members),
@@ -135,7 +155,7 @@ def load(engine, n: int, first_id: int = 1_000_000) -> None:
                 for start in range(0, len(data), 5000):
                     conn.execute(insert(table), data[start : start + 5000])
         if engine.dialect.name == "postgresql":
-            for table in ("organization", "user", "customer", "customer_group"):
+            for table in ("organization", "user", "customer", "customer_group", "location_group", "contact"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"))
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":

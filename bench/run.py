@@ -80,8 +80,22 @@ def main() -> None:
 
 
 def extra_filter_cases(generate, group_ids, three) -> list:
-    """The filters that come with the later parts of issue 11 (customer type, payment method, location group)."""
-    return []
+    """The customer type, payment method and location group filters (issue 11), alone and with the search."""
+    city = generate.LOCATIONS.index("City") + 1
+    cases = []
+    for label, params, kwargs in (
+        ("customer type Private", {"customer_type": "private"}, {"customer_type": "private"}),
+        ("payment method Card", {"payment_method": "card"}, {"payment_method": "card"}),
+        ("location group City", {"location_group": city}, {"location_group_id": city}),
+    ):
+        cases.append((f"Filter {label}", params, kwargs, 0))
+        cases.append((f"Filter {label} + search “{three}”", {**params, "search": three}, {**kwargs, "search": three}, 0))
+    everything = {"status": "active", "customer_type": "business", "payment_method": "invoice", "location_group": city}
+    cases.append((f"Filters status, type, payment method, location group + search “{three}”",
+                  {**everything, "search": three},
+                  {**{k: v for k, v in everything.items() if k != "location_group"}, "location_group_id": city,
+                   "search": three}, 0))
+    return cases
 
 
 def run(url: str, args) -> dict:
@@ -147,7 +161,7 @@ def run(url: str, args) -> dict:
 
     # (label, the list's URL parameters, the same filters as customer_list keyword arguments, page)
     cases = [
-        ("First page, default sort (organization ascending)", {}, {}, 0),
+        ("First page, default sort (name ascending)", {}, {}, 0),
         (f"Search “{name_term}” (one match)", {"search": name_term}, {"search": name_term}, 0),
         (f"Search “{word_term}” (many matches)", {"search": word_term}, {"search": word_term}, 0),
         (f"Search “{number_term}” (organization number)", {"search": number_term}, {"search": number_term}, 0),
