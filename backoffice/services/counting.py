@@ -13,7 +13,7 @@ lists do (admin/listing.py), the customers list can adopt it.
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import String, bindparam, func, literal_column, select, text
 
 CAP = 1000
 # Below this many rows (by the planner's estimate) an exact COUNT(*) takes a few milliseconds: it is used.
@@ -54,9 +54,7 @@ def total(session, model, *, exact_below: int | None = None) -> Count:
     exact_below = EXACT_BELOW if exact_below is None else exact_below
     if session.get_bind().dialect.name == "postgresql":
         # to_regclass follows the search_path (the benchmarks' schema); quote_ident quotes "user".
-        estimate = session.execute(
-            text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(quote_ident(:name))"), {"name": table.name}
-        ).scalar()
+        estimate = session.execute(estimate_statement(model)).scalar()
         if estimate is not None and estimate >= exact_below:
             return Count(rounded(int(estimate)), ESTIMATE)
     return Count(session.scalar(select(func.count()).select_from(table)) or 0)
@@ -66,12 +64,28 @@ def capped(session, statement, *, cap: int | None = None, offset: int = 0) -> Co
     """The rows of ``statement`` (a SELECT with its WHERE; columns and ORDER BY don't matter), counted up to
     ``offset + cap``: exact when there are no more, else ``more_than`` that many. ``offset`` is the first
     row of the page shown, so the pager always reaches ``cap`` rows past it."""
-    limit = max(0, offset) + (CAP if cap is None else cap)
+    limit = cap_of(cap, offset)
+    found = session.scalar(capped_statement(statement, limit)) or 0
+    return Count(limit, MORE_THAN) if found > limit else Count(found)
+
+
+def cap_of(cap: int | None = None, offset: int = 0) -> int:
+    return max(0, offset) + (CAP if cap is None else cap)
+
+
+def capped_statement(statement, limit: int):
+    """``SELECT count(*) FROM (SELECT 1 … LIMIT limit + 1)``: the database stops after limit + 1 rows."""
     rows = (
         statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
         .order_by(None)
         .limit(limit + 1)
         .subquery()
     )
-    found = session.scalar(select(func.count()).select_from(rows)) or 0
-    return Count(limit, MORE_THAN) if found > limit else Count(found)
+    return select(func.count()).select_from(rows)
+
+
+def estimate_statement(model):
+    """The planner's row estimate of the model's table (PostgreSQL)."""
+    return text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(quote_ident(:name))").bindparams(
+        bindparam("name", model.__table__.name, type_=String)
+    )
