@@ -9,11 +9,12 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from backoffice.admin.base import SecureModelView, SoftDeleteViews, status_badge, status_chip
 from backoffice.admin.history import HistoryTabMixin
+from backoffice.admin.listing import IndexedListMixin
 from backoffice.extensions import db
 from backoffice.admin import history_labels
 from backoffice.models import Organization
 from backoffice.parsers import Flag, arg, declared
-from backoffice.services import countries, phones
+from backoffice.services import countries, lists, phones
 from backoffice.services import organizations as service
 from backoffice.services import settings as settings_service
 
@@ -36,7 +37,7 @@ def _org_number(view, context, model, name):
     return Markup("{} {}").format(escape(model.org_number), status_badge(_("Fails validation"), "inactive"))
 
 
-class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
+class OrganizationView(IndexedListMixin, HistoryTabMixin, SoftDeleteViews, SecureModelView):
     permission_prefix = "organizations"
     history_record_type = "organization"
     endpoint_permissions = {
@@ -50,7 +51,8 @@ class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     column_list = ("name", "org_number", "municipality", "country", "deleted_at")
     column_sortable_list = ("name", "org_number", "municipality", "country", "deleted_at")
     column_default_sort = [("name", False), ("id", False)]
-    column_searchable_list = ("name", "org_number", "org_number_key")
+    # The search box; what it matches is list_search (the customers list's indexed organization matching).
+    column_searchable_list = ("name", "org_number_key")
     column_labels = {
         **{name: history_labels.FIELD_LABELS[name] for name in service.FIELDS},
         "deleted_at": _l("Status"),
@@ -105,6 +107,12 @@ class OrganizationView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def get_count_query(self):
         query = super().get_count_query()
         return query.filter(Organization.org_number_valid.is_(False)) if self.failing_only() else query
+
+    def list_narrowed(self) -> bool:
+        return self.failing_only()
+
+    def list_search(self, search):
+        return lists.organization_search(search)
 
     def search_placeholder(self):
         return _("Search by name or organization number")

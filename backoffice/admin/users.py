@@ -11,10 +11,12 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, TypedDeleteForm, dialog_title, status_badge
 from backoffice.admin.history import HistoryTabMixin
+from backoffice.admin.listing import IndexedListMixin
 from backoffice.auth import sessions
 from backoffice.models.roles import LANGUAGES, ROLE_LABELS
 from backoffice.extensions import db
 from backoffice.forms import Form
+from backoffice.services import lists
 from backoffice.services import users as service
 from backoffice.services.errors import ServiceError
 from backoffice.parsers import DIALOG, accepts, arg
@@ -83,7 +85,7 @@ def _language(view, context, model, name):
     return LANGUAGES.get(model.language, model.language)
 
 
-class UserView(HistoryTabMixin, SecureModelView):
+class UserView(IndexedListMixin, HistoryTabMixin, SecureModelView):
     permission_prefix = "users"
     history_record_type = "user"
     history_groups = ("changes", "notes", "security")
@@ -121,6 +123,9 @@ class UserView(HistoryTabMixin, SecureModelView):
     def get_details_columns(self):
         """The list's "Name" column is the full name; the details show the first name as the first name."""
         return [(c, _l("First name") if c == "first_name" else label) for c, label in super().get_details_columns()]
+
+    def list_search(self, search):
+        return lists.user_search(search)
 
     def search_placeholder(self):
         return _("Search by name or e-mail")

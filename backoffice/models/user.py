@@ -84,3 +84,5 @@ for _column in ("first_name", "last_name", "email"):
         postgresql_ops={_column: "gin_trgm_ops"},
     )
 Index("ix_user_role_name", User.role, User.last_name, User.first_name, User.id)
+# The users list's default order (last name, first name; the id breaks ties): page 1 walks it (issue 12).
+Index("ix_user_name", User.last_name, User.first_name, User.id)
