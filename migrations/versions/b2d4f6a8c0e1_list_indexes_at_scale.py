@@ -4,14 +4,14 @@ The organizations and users lists' searches use the trigram indexes of 62a880764
 org_number_key; user first name, last name and e-mail): no new search index is needed.
 
 Revision ID: b2d4f6a8c0e1
-Revises: f3a9c2e7b5d1
+Revises: b2f4a6c8e0d1
 """
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
 revision = "b2d4f6a8c0e1"
-down_revision = "f3a9c2e7b5d1"
+down_revision = "b2f4a6c8e0d1"
 branch_labels = None
 depends_on = None
 
