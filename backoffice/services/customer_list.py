@@ -65,25 +65,27 @@ def organization_matches(word: str):
 
 
 def search_condition(search: str | None):
-    """The list's search: every word matches the organization's name or number, the customer number, or a
-    private customer's person's name or e-mail.
+    """The list's search: every word matches the customer's display name (the organization's name, or a
+    private customer's person's name), an organization number, the customer number, or a private
+    customer's person's e-mail.
 
-    Written as ``customer.id IN (… UNION …)`` so that each branch can use its own index
-    (pg_trgm GIN indexes on PostgreSQL) instead of one OR spread over two joined tables.
+    Written as ``customer.id IN (… UNION …)`` so that each branch can use its own index (pg_trgm GIN
+    indexes on PostgreSQL) instead of one OR spread over joined tables. The name is the stored display
+    name (ix_customer_display_name_trgm), not the organization's through a join: the services keep the two
+    equal (services/display_names.py). Numbers are looked for only for words with a digit in them.
     """
     condition = None
     for word in words(search):
-        by_org = select(Customer.id).join(Organization, Organization.id == Customer.organization_id).where(
-            organization_matches(word)
-        )
-        # --- (issue 11, private) a private customer by its person's name (the stored display name,
-        # ix_customer_display_name_trgm) or e-mail (the person's lowercased e-mail)
-        by_person = select(Customer.id).where(
-            Customer.type == "private", Customer.display_name.ilike(like(word), escape="\\"))
-        by_email = select(Contact.customer_id).where(
-            Contact.is_person.is_(True), Contact.email_key.like(like(word.lower()), escape="\\"))
-        branches = [by_org, by_person, by_email]
-        # --- end (issue 11, private)
+        branches = [
+            select(Customer.id).where(Customer.display_name.ilike(like(word), escape="\\")),
+            # (issue 11, private) a private customer by its person's lowercased e-mail
+            select(Contact.customer_id).where(
+                Contact.is_person.is_(True), Contact.email_key.like(like(word.lower()), escape="\\")),
+        ]
+        key = org_number_key(word)
+        if key and any(ch.isdigit() for ch in key):  # an organization number has digits
+            branches.append(select(Customer.id).join(Organization, Organization.id == Customer.organization_id)
+                            .where(Organization.org_number_key.like(like(key), escape="\\")))
         if word.isdigit():  # customer numbers are digits only: other words can't match one
             branches.append(select(Customer.id).where(Customer.customer_number.like(like(word), escape="\\")))
         word_condition = Customer.id.in_(union(*branches).scalar_subquery())
