@@ -84,6 +84,10 @@ ACCESS: dict[str, tuple[set, set]] = {
     "contact_roles.new_view": (ADMINS, ADMINS),
     "contact_roles.edit_view": (ADMINS, ADMINS),
     "contact_roles.delete_view": (ADMINS, ADMINS),
+    "location_groups.index": (ADMINS, set()),  # (issue 11, fields) as contact roles
+    "location_groups.new_view": (ADMINS, ADMINS),
+    "location_groups.edit_view": (ADMINS, ADMINS),
+    "location_groups.delete_view": (ADMINS, ADMINS),
     # Custom fields of the customer register (issue 10; settings.edit: system administrators)
     # Customer groups (issue 11): seen by every staff role, changed by editors; a customer's groups
     # are changed from its page with customers.edit

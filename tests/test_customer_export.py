@@ -179,3 +179,22 @@ def test_memory_stays_flat_while_streaming(session):
     assert size > 2_000_000  # a real file went through
     assert streaming_peak < loaded_peak / 4, (streaming_peak, loaded_peak)
     assert streaming_peak < 8_000_000, streaming_peak  # about 3 MB measured: batches of 1,000 rows
+
+
+def test_a_private_customers_e_mail_and_phone_are_its_persons(session, three):
+    """(issue 11) A private customer has no organization: its row carries its person's e-mail and phone, and a
+    business customer's row keeps its organization's (one query: the person is an outer join)."""
+    alfa = three[0]
+    alfa.organization.email, alfa.organization.phone = "info@alfa.se", "+4681234567"
+    factories.private_customer(session, first_name="Pia", last_name="Privat", email="Pia@Example.com",
+                               phone="+46701234567")
+    factories.private_customer(session, first_name="Per", last_name="Utan", email="per@example.com")
+    session.commit()
+    rows = parse(export(session, language="en"), ",")
+    header = rows[0]
+    by_name = {row[0]: dict(zip(header, row)) for row in rows[1:]}
+    assert len(rows) == 1 + 5  # one row per customer: the join adds none
+    pia = by_name["Pia Privat"]
+    assert (pia["E-mail"], pia["Phone"], pia["Organization"]) == ("Pia@Example.com", neutralise("+46701234567"), "")
+    assert (by_name["Per Utan"]["E-mail"], by_name["Per Utan"]["Phone"]) == ("per@example.com", "")
+    assert (by_name["Alfa AB"]["E-mail"], by_name["Alfa AB"]["Phone"]) == ("info@alfa.se", neutralise("+4681234567"))

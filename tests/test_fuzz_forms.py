@@ -373,6 +373,18 @@ def _custom_field(w) -> int:
     return found
 
 
+def _location_group(w) -> int:
+    """A location group (made once per world; issue 11, fields)."""
+    from backoffice.models import LocationGroup
+    from backoffice.services import location_groups
+
+    found = db.session.scalar(select(LocationGroup.id).order_by(LocationGroup.id))
+    if found is None:
+        found = location_groups.create(db.session, None, "North").id
+        db.session.commit()
+    return found
+
+
 def _customer_group(w) -> int:
     """A customer group (made once per world; issue 11)."""
     from backoffice.models import CustomerGroup
@@ -570,6 +582,20 @@ FORMS = [
     FormCase(
         "contact role add", lambda w: "/admin/contact-roles/new/", lambda w: {"name": f"Role {_seq()}"},
         {"name": hostile_text}, roundtrip={"name": "name"}, new_row=lambda: newest(ContactRole),
+    ),
+    # location groups (issue 11, fields), as contact roles
+    FormCase(
+        "location group add", lambda w: "/admin/location-groups/new/", lambda w: {"name": f"District {_seq()}"},
+        {"name": hostile_text}, roundtrip={"name": "name"},
+        new_row=lambda: newest(__import__("backoffice.models", fromlist=["x"]).LocationGroup),
+    ),
+    FormCase(
+        "location group rename", lambda w: f"/admin/location-groups/edit/?id={_location_group(w)}",
+        lambda w: {"name": "North", "version": _version(__import__("backoffice.models", fromlist=["x"]).LocationGroup,
+                                                         _location_group(w))},
+        {"name": hostile_text, "version": hostile_number},
+        row=lambda w: (__import__("backoffice.models", fromlist=["x"]).LocationGroup, _location_group(w)),
+        roundtrip={"name": "name"},
     ),
     FormCase(
         "custom field add", lambda w: "/admin/custom-fields/new/",

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from backoffice.admin.base import deny
 from backoffice.admin.contacts import ContactRolesView, CustomerContactsView
+from backoffice.admin.location_groups import LocationGroupsView  # (issue 11, fields)
 from backoffice.admin.customer_groups import CustomerGroupsView, customer_card as customer_groups_card
 from backoffice.admin.custom_fields import CustomFieldsView, card as custom_field_card
 from backoffice.admin.customer_export import CustomerExportView
@@ -104,6 +105,10 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(AuditLogView(name=_l("Audit log"), category="SYSTEM", endpoint="audit_log", url="audit-log"))
     admin.add_view(
         ContactRolesView(name=_l("Contact roles"), category="SYSTEM", endpoint="contact_roles", url="contact-roles")
+    )
+    admin.add_view(  # (issue 11, fields) beside Contact roles
+        LocationGroupsView(name=_l("Location groups"), category="SYSTEM", endpoint="location_groups",
+                           url="location-groups")
     )
     admin.add_view(SettingsView(name=_l("Settings"), category="SYSTEM", endpoint="settings", url="settings"))
     # (no sidebar entry: linked from the register settings page)

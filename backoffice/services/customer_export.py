@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
-from backoffice.models import BillingInfo, Customer, LocationGroup, Organization, User
+from backoffice.models import BillingInfo, Contact, Customer, LocationGroup, Organization, User
 from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.services import custom_fields
 from backoffice.services.customer_list import STATUSES, conditions
@@ -71,6 +72,7 @@ def export_query(*, search=None, ids=None, status=None, group_id=None,
                  **more):  # (issue 11: payment_method, location_group_id, customer_type)
     """Every customer, or "this filtered view": ``search``, ``status`` and ``group_id`` narrow it exactly as
     they narrow the customers list (services/customer_list.conditions)."""
+    Person = aliased(Contact, name="person")  # noqa: N806
     query = (
         select(
             Customer.display_name,  # (issue 11, private)
@@ -84,8 +86,8 @@ def export_query(*, search=None, ids=None, status=None, group_id=None,
             Organization.region,
             Organization.municipality,
             Organization.country,
-            Organization.phone,
-            Organization.email,
+            func.coalesce(Organization.phone, Person.phone).label("phone"),  # a private customer: its person's
+            func.coalesce(Organization.email, Person.email).label("email"),
             Organization.website,
             Customer.customer_number,
             Customer.status,
@@ -109,6 +111,8 @@ def export_query(*, search=None, ids=None, status=None, group_id=None,
         .outerjoin(User, Customer.admin_user_id == User.id)
         .outerjoin(BillingInfo, BillingInfo.customer_id == Customer.id)
         .outerjoin(LocationGroup, Customer.location_group_id == LocationGroup.id)  # (issue 11, fields)
+        # a private customer's person (at most one: uq_contact_one_person), for the e-mail and phone columns
+        .outerjoin(Person, and_(Person.customer_id == Customer.id, Person.is_person.is_(True)))
         .order_by(Customer.display_name, Customer.id)  # (issue 11, private) the list's order
     )
     status = status if status in STATUSES else None
