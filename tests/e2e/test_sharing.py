@@ -94,7 +94,8 @@ def test_download_the_csv_in_both_languages(page, session, admin):
     assert name.startswith("customers-") and name.endswith(".csv")
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8")[1:], newline=""), delimiter=","))
-    assert rows[0][:2] == ["Organization", "Organization number"] and "Customer number" in rows[0]
+    assert rows[0][:4] == ["Name", "Customer type", "Organization", "Organization number"]
+    assert "Customer number" in rows[0]
     by_name = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
     assert set(by_name) == {"Åsa Ekonomi AB", "'=Borta AB"}
     assert by_name["Åsa Ekonomi AB"]["Customer number"] == "42"
@@ -105,5 +106,6 @@ def test_download_the_csv_in_both_languages(page, session, admin):
     expect(page.locator("#bo-language")).to_have_value("sv")
     _name, data = _download(page, "Ladda ner CSV")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8")[1:], newline=""), delimiter=";"))
-    assert rows[0][:2] == ["Organisation", "Organisationsnummer"] and "Kundnummer" in rows[0]
+    assert rows[0][:4] == ["Namn", "Kundtyp", "Organisation", "Organisationsnummer"]
+    assert "Kundnummer" in rows[0]
     assert {r[rows[0].index("Status")] for r in rows[1:]} == {"AKTIV", "BORTTAGEN"}
