@@ -52,6 +52,10 @@ def get(session) -> RegisterSettings:
         )
         session.add(row)
         session.flush()
+    # A strong reference for the session's lifetime: the identity map holds rows weakly, so without it the
+    # row was collected between calls and each call (every list row's name, services/numbering.py) queried
+    # it again. session.get still checks it (no SQL while it is loaded; a reload after a commit).
+    session.info["register_settings"] = row
     return row
 
 
