@@ -144,3 +144,63 @@ def test_after_a_cursor_the_list_goes_on_from_that_row(session, register):
     assert ids(page(session, kw, before=middle)) == everything[7 - SIZE:7]
     found = page(session, kw, before=everything[SIZE - 1])  # back at the start: page 1 as numbered
     assert found.page == 0 and ids(found) == everything[:SIZE]
+
+
+# --- the pager through the test client ----------------------------------------------------------------
+def _link(html, cls):
+    """The href of the pager's link with class ``cls`` (None: shown disabled, no link)."""
+    import html as html_lib
+    import re
+
+    found = re.search(r'<li class="page-item ' + cls + r'"><a class="page-link" href="([^"]+)" aria-label="([^"]+)"', html)
+    return html_lib.unescape(found.group(1)) if found else None
+
+
+def _rows(html):
+    import re
+
+    return re.findall(r'<td class="col-organization">([^<]+)</td>', html)
+
+
+def test_the_pager_links_walk_the_list_past_its_numbered_pages(client, admin, session, monkeypatch):
+    from tests.conftest import login
+
+    monkeypatch.setattr(customer_list, "KEYSET_WINDOW", 1)  # page 1 numbered; pages 2 and 3 by cursor
+    for n in range(45):
+        factories.customer(session, name=f"Kund {n:02d} AB")
+    login(client, admin)
+    base = "/admin/customers/"
+    first = client.get(base + "?search=kund").get_data(as_text=True)
+    assert _rows(first) == [f"Kund {n:02d} AB" for n in range(20)]
+    assert _link(first, "bo-page-first") is None and _link(first, "bo-page-previous") is None
+    next_url = _link(first, "bo-page-next")
+    assert "after=" in next_url and "search=kund" in next_url and "page=" not in next_url
+    second = client.get(next_url).get_data(as_text=True)
+    assert _rows(second) == [f"Kund {n:02d} AB" for n in range(20, 40)]
+    assert "Showing 20 of 45 results" in second
+    third = client.get(_link(second, "bo-page-next")).get_data(as_text=True)
+    assert _rows(third) == [f"Kund {n:02d} AB" for n in range(40, 45)]
+    assert _link(third, "bo-page-next") is None and _link(third, "bo-page-last") is None
+    back = client.get(_link(third, "bo-page-previous")).get_data(as_text=True)
+    assert _rows(back) == _rows(second)
+    assert _rows(client.get(_link(back, "bo-page-previous")).get_data(as_text=True)) == _rows(first)
+    last_url = _link(first, "bo-page-last")
+    assert "last=1" in last_url
+    last = client.get(last_url).get_data(as_text=True)
+    assert _rows(last) == _rows(third) and "Showing 41–45 of 45 results" in last
+    assert _rows(client.get(_link(last, "bo-page-first")).get_data(as_text=True)) == _rows(first)
+    # descending, by the same links
+    desc = client.get(base + "?sort=0&desc=1").get_data(as_text=True)
+    desc2 = client.get(_link(desc, "bo-page-next")).get_data(as_text=True)
+    assert _rows(desc2) == [f"Kund {n:02d} AB" for n in range(24, 4, -1)]
+    # a new sort, search or page size starts from page 1: the cursor is not carried
+    import re
+
+    sort_links = re.findall(r'<a class="dropdown-item" href="([^"]+)">Sort (?:ascending|descending)</a>', second)
+    size_links = re.findall(r'<a class="dropdown-item" href="([^"]+)">(?:20|50|100)</a>', second)
+    assert sort_links and size_links and all("after=" not in u for u in sort_links + size_links)
+    assert 'name="after"' not in second and 'name="before"' not in second  # the search and filter forms
+    # a cursor that names nothing, or isn't a number, is page 1 (never a 500)
+    for bogus in ("after=99999999", "before=abc", "after=-1", "after=" + "9" * 300, "last=yes"):
+        response = client.get(base + "?" + bogus)
+        assert response.status_code == 200 and _rows(response.get_data(as_text=True))[0] == "Kund 00 AB", bogus

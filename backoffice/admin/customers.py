@@ -337,6 +337,14 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             args.extra_args.pop(name, None)
         return args
 
+    def render(self, template, **kwargs):
+        """The list's ``page`` is where the page served is (the last page's number, a fallback to page 1),
+        not only what the URL said."""
+        found = getattr(g, "customer_list_page", None)
+        if template == self.list_template and found is not None and found.page is not None and "page" in kwargs:
+            kwargs["page"] = found.page
+        return super().render(template, **kwargs)
+
     def _pager_url(self, page: int | None = None, **cursor) -> str:
         args = self._get_list_extra_args()
         args = args.clone(page=page or None, extra_args={**args.extra_args, **cursor})
