@@ -98,6 +98,40 @@ def extra_filter_cases(generate, group_ids, three) -> list:
     return cases
 
 
+def paging_cases(app, last_page: int) -> list:
+    """(issue 12) Deep pages of the default sort, each with the statements customer_list runs for it (the count,
+    the cursor row's sort keys read back, the page): page 1000 reached by Next (a cursor: after= the last row
+    of page 999), page 1000 by its number (the deferred join), the last page (the reverse order), and the
+    last page by its number (the deferred join)."""
+    from sqlalchemy import tuple_
+
+    from backoffice.extensions import db
+    from backoffice.models import Customer
+    from backoffice.services import customer_list
+
+    deep = min(999, last_page // 2)  # page 1000 (0-based 999), or the middle of a smaller list
+    keys = customer_list.sort_keys(None)
+    order = customer_list._order(None, False)
+    count = customer_list.count_statement()
+    with app.app_context():
+        cursor = db.session.scalar(select(Customer.id).order_by(*order).offset(deep * 20 - 1).limit(1))
+        values = tuple(db.session.execute(select(*keys).where(Customer.id == cursor)).one())
+    read_keys = select(*keys).where(Customer.id == cursor)
+    after = customer_list.list_statement().where(tuple_(*keys) > tuple_(*values)).limit(21)
+
+    def deferred(page: int):
+        ids = select(Customer.id).order_by(*order).limit(21).offset(page * 20).subquery()
+        return customer_list.list_statement().where(Customer.id.in_(select(ids.c.id)))
+
+    last = customer_list.list_statement(desc=True).limit(21)
+    return [
+        (f"Page {deep + 1} by Next (keyset: after= a cursor)", {"after": cursor}, [count, read_keys, after]),
+        (f"Page {deep + 1} by its number (deferred join)", {"page": deep}, [count, deferred(deep)]),
+        ("Last page (Last: the reverse order)", {"last": 1}, [count, last]),
+        ("Last page by its number (deferred join)", {"page": last_page}, [count, deferred(last_page)]),
+    ]
+
+
 def run(url: str, args) -> dict:
     from flask_migrate import upgrade
 
@@ -165,7 +199,12 @@ def run(url: str, args) -> dict:
         (f"Search “{name_term}” (one match)", {"search": name_term}, {"search": name_term}, 0),
         (f"Search “{word_term}” (many matches)", {"search": word_term}, {"search": word_term}, 0),
         (f"Search “{number_term}” (organization number)", {"search": number_term}, {"search": number_term}, 0),
-        ("Last page, default sort (OFFSET)", {"page": last_page}, {}, last_page),
+        # --- (issue 12) the sorts over the state and shared billing, each on its own index, both directions
+        ("Sorted by Status", {"sort": 1}, {"sort": "status"}, 0),
+        ("Sorted by Status, descending", {"sort": 1, "desc": 1}, {"sort": "status", "desc": True}, 0),
+        ("Sorted by Allow shared billing accounts", {"sort": 3}, {"sort": "allow_shared_billing"}, 0),
+        ("Sorted by Allow shared billing accounts, descending", {"sort": 3, "desc": 1},
+         {"sort": "allow_shared_billing", "desc": True}, 0),
         # --- the list's filters (issue 11), each alone and with a three-letter search
         ("Filter status Inactive", {"status": "inactive"}, {"status": "inactive"}, 0),
         ("Filter status Deleted", {"status": "deleted"}, {"status": "deleted"}, 0),
@@ -178,12 +217,15 @@ def run(url: str, args) -> dict:
          {"status": "active", "group_id": big, "search": three}, 0),
     ]
     cases += extra_filter_cases(generate, group_ids, three)
+    paging = paging_cases(app, last_page)  # (issue 12) deep pages: keyset, deferred join, last page
     picker_term = guest_name[:4].lower()
 
     from backoffice.services import customers as customer_service
 
     runs = [(label, "/admin/customers/" + (f"?{urlencode(params)}" if params else ""), kwargs, page, False)
             for label, params, kwargs, page in cases]
+    runs += [(label, "/admin/customers/?" + urlencode(params), {"_statements": statements}, 0, False)
+             for label, params, statements in paging]
     runs.append((f"Customer admin picker, search “{picker_term}”", f"/admin/customers/admin-search/?q={picker_term}",
                  {"search": picker_term}, 0, True))
     for label, path, kwargs, page, picker in runs:
@@ -197,20 +239,28 @@ def run(url: str, args) -> dict:
             if picker:
                 list_stmt = customer_service.eligible_admins_query(None, kwargs["search"]).limit(20)
                 count_stmt = select(func.count()).select_from(list_stmt.subquery())  # shown, not part of the page
+            elif "_statements" in kwargs:  # (issue 12) a paging case: the count, the cursor's keys, the page
+                count_stmt, *before, list_stmt = kwargs["_statements"]
+                found = None
             else:
                 # The statements customer_list.list_page runs, as raw SQL (the HTTP case runs list_page itself).
+                before = []
                 list_stmt = customer_list.list_statement(**kwargs).limit(20).offset(page * 20)
-                count_stmt = customer_list.count_statement(**kwargs)
+                count_stmt = customer_list.count_statement(**{k: v for k, v in kwargs.items() if k not in ("sort", "desc")})
                 found = customer_list.list_page(db.session, None, page=page, **kwargs)
                 assert len(found.rows) <= 20 and found.count >= len(found.rows)
             engine = db.engine
-            compiled = list_stmt.compile(engine, compile_kwargs={"literal_binds": True})
-            count_compiled = count_stmt.compile(engine, compile_kwargs={"literal_binds": True})
+            literal = lambda stmt: str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))  # noqa: E731
+            compiled = literal(list_stmt)
+            count_compiled = literal(count_stmt)
+            before_sql = [literal(stmt) for stmt in (() if picker else before)]
 
-            def raw(sql=str(compiled), count_sql=str(count_compiled)):
+            def raw(sql=compiled, count_sql=count_compiled, before_sql=tuple(before_sql)):
                 with engine.connect() as conn:
                     if not picker:
                         conn.execute(text(count_sql)).scalar()
+                    for other in before_sql:
+                        conn.execute(text(other)).all()
                     conn.execute(text(sql)).fetchall()
 
             http_t = timed(http, args.runs)
@@ -222,7 +272,7 @@ def run(url: str, args) -> dict:
             rows = 0 if picker else len(client.get(path).get_data(as_text=True).split('class="action-checkbox"')) - 1
         results["cases"].append(
             {"label": label, "path": path, "http": http_t, "raw": raw_t, "sql": str(compiled), "count_sql": str(count_compiled),
-             "plan": plan, "rows": rows, "count": None if picker else found.count}
+             "plan": plan, "rows": rows, "count": None if picker or found is None else found.count}
         )
         print(f"{label:55} HTTP p50 {http_t['p50']:7.1f} ms  p95 {http_t['p95']:7.1f} ms | raw SQL p50 {raw_t['p50']:6.2f} ms  p95 {raw_t['p95']:6.2f} ms")
     return results

@@ -147,6 +147,9 @@ CUSTOMER_VIEW_OVERRIDES = {
     "conflict_values",  # the stored values shown beside the typed ones after a conflict
     "_handle_view", "is_action_allowed",  # the pickers' and bulk actions' permissions
     "init_search", "get_sortable_columns",  # the search box and the sortable columns of its own list query
+    # (issue 12) keyset paging: the cursor (after= / before= / last=) left out of the sort, page and page size
+    # links; the page's number is where the page served is (Last, a missing cursor's page 1)
+    "_get_list_extra_args", "render",
 }
 
 

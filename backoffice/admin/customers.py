@@ -25,7 +25,7 @@ from backoffice.extensions import db
 from backoffice.forms import Form, column_length
 from backoffice.models import Address, BillingInfo, Contact, Customer, Organization, User
 from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS
-from backoffice.parsers import DIALOG, Choice, Flag, Ids, Ref, ReturnUrl, accepts, arg, declared, form_text
+from backoffice.parsers import DIALOG, Choice, Cursor, Flag, Ids, Ref, ReturnUrl, accepts, arg, declared, form_text
 from backoffice.saving import Outcome, run_service
 from backoffice.services import addresses as address_service
 from backoffice.services import discount_letters
@@ -236,9 +236,14 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     # --- (issue 11) ?customer_type= (business, private), ?payment_method= (a code), ?location_group= (an id)
     _filter_params.update({"customer_type": Choice(*customer_list.CUSTOMER_TYPES),
                            "payment_method": Choice(*PAYMENT_METHODS), "location_group": Ref()})
+    # (issue 12) keyset paging past the first pages: ?after= / ?before= the id of the row at the page's edge,
+    # ?last=1 the last page. Only the pager's links carry them: a new search, sort, filter or page size starts
+    # from page 1 (the cursor's row may not be in the new list, or not at the same place).
+    CURSOR_PARAMS = ("after", "before", "last")
     query_params = {
         **SecureModelView.query_params,
-        "index_view": {**SecureModelView.query_params["index_view"], **_filter_params},
+        "index_view": {**SecureModelView.query_params["index_view"], **_filter_params,
+                       "after": Cursor(), "before": Cursor(), "last": Flag()},
         "export": {**SecureModelView.query_params["export"], **_filter_params},
         # (issue 11, private) "+ Add customer" asks for the type first: ?type=business / private
         "create_view": {**SecureModelView.query_params["create_view"], "type": Choice("business", "private")},
@@ -312,9 +317,71 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             db.session, self.actor, search=search, sort=sort_column, desc=bool(sort_desc),
             page=page or 0, page_size=page_size or self.page_size, status=status, group_id=group_id,
             **self._field_filters(),  # (issue 11: customer type, payment method, location group)
+            **self._cursor(),  # (issue 12: keyset paging)
         )
         g.customer_list_page = found  # (the template's chips and "no longer exists" read it)
         return found.count, found.rows
+
+    # --- (issue 12) the pager: page numbers for the first pages, First / Previous / Next / Last past them ---
+    def _cursor(self) -> dict:
+        params = declared(request.endpoint) or {}
+        if request.endpoint is None or not request.endpoint.endswith("index_view") or "after" not in params:
+            return {}
+        return {"after": arg("after"), "before": arg("before"), "last": bool(arg("last"))}
+
+    def _get_list_extra_args(self):
+        """The list's arguments without the cursor: Flask-Admin keeps every other query parameter in its sort,
+        page and page size links, and those start the list afresh."""
+        args = super()._get_list_extra_args()
+        for name in self.CURSOR_PARAMS:
+            args.extra_args.pop(name, None)
+        return args
+
+    def render(self, template, **kwargs):
+        """The list's ``page`` is where the page served is (the last page's number, a fallback to page 1),
+        not only what the URL said."""
+        found = getattr(g, "customer_list_page", None)
+        if template == self.list_template and found is not None and found.page is not None and "page" in kwargs:
+            kwargs["page"] = found.page
+        return super().render(template, **kwargs)
+
+    def _pager_url(self, page: int | None = None, **cursor) -> str:
+        args = self._get_list_extra_args()
+        args = args.clone(page=page or None, extra_args={**args.extra_args, **cursor})
+        return self._get_list_url(args)
+
+    def keyset_pager(self, num_pages: int | None) -> dict | None:
+        """What the customers list's pager shows: the page numbers of the window (the current one marked,
+        when known), and First / Previous / Next / Last, each a URL or None (not available here)."""
+        found = getattr(g, "customer_list_page", None)
+        if found is None:
+            return None
+        window = customer_list.KEYSET_WINDOW
+        current = found.page
+        pages = max(1, num_pages or 1)
+        numbers = [(n, self._pager_url(n)) for n in range(min(window, pages))]
+        previous = next_ = None
+        if found.has_previous:
+            if current is not None and 0 < current <= window:
+                previous = self._pager_url(current - 1)
+            elif found.first_id is not None:
+                previous = self._pager_url(before=found.first_id)
+        if found.has_next:
+            if current is not None and current + 1 < window:
+                next_ = self._pager_url(current + 1)
+            elif found.last_id is not None:
+                next_ = self._pager_url(after=found.last_id)
+        beyond = found.mode in ("after", "before", "last", "deep") or pages > window
+        return {
+            "numbers": numbers,
+            "current": current,
+            "first": self._pager_url(0) if found.has_previous else None,
+            "previous": previous,
+            "next": next_,
+            "last": self._pager_url(last=1) if found.has_next else None,
+            "beyond": beyond,  # First and Last are offered (the list is longer than the window)
+            "position_known": current is not None,
+        }
 
     # --- the list's filters (issue 11) -----------------------------------------------------------
     STATUS_LABELS = {"all": _l("All"), "active": _l("Active"), "inactive": _l("Inactive"), "deleted": _l("Deleted")}

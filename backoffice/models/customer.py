@@ -73,7 +73,7 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
     admin_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE", index=True)
     customer_number: Mapped[str | None] = mapped_column(String(64), unique=True)
-    allow_shared_billing: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    allow_shared_billing: Mapped[bool] = mapped_column(Boolean, default=False)  # (issue 12: ix_customer_shared_name)
     # --- card fields (issue 10, card): message language (NULL: English) and cost center
     language: Mapped[str | None] = mapped_column(String(8))
     cost_center: Mapped[str | None] = mapped_column(String(50))
@@ -92,7 +92,8 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
     # --- (issue 11, private) the one display name: the organization's name (business) or the person's
     # "First Last" (private), stored so the list sorts and searches it by index; kept by the services
     # (services/organizations.py on a rename, services/contacts.py when the person is edited) and set on insert.
-    display_name: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
+    # (issue 12: its sort index is ix_customer_display_name_id, with the id)
+    display_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # --- end (issue 11, private)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
@@ -213,6 +214,18 @@ track(
 track(SharedAccount, Tracked("customer", name=lambda s: "", custom=_shared_account_rows))
 
 Index("ix_customer_deleted_status", Customer.deleted_at, Customer.status)
+# --- (issue 12) one index per sort of the list, on exactly its keys (customer_list.sort_keys), walked forwards
+# or backwards: page 1, a keyset page (the row value (k1, k2, id) > (…) an index condition), the last page
+# (the reverse order) and a deep page's ids (an index-only OFFSET) read only the rows they show.
+# The name sort (and the default); it replaces the single-column ix_customer_display_name.
+Index("ix_customer_display_name_id", Customer.display_name, Customer.id)
+# The Status sort: the state (deleted or not, then ACTIVE/INACTIVE) as an expression, so no column has to be
+# kept in step with deleted_at and status.
+Index("ix_customer_state_name", Customer.deleted_at.is_not(None), Customer.status, Customer.display_name, Customer.id)
+# The Allow shared billing accounts sort (also the sharing picker's allow_shared_billing = true; it replaces
+# ix_customer_allow_shared_billing).
+Index("ix_customer_shared_name", Customer.allow_shared_billing, Customer.display_name, Customer.id)
+# --- end (issue 12)
 # --- (issue 11, fields) the list's payment method and location group filters (each alone is selective
 # enough; the status filter then reads the few rows found)
 Index("ix_customer_payment_method", Customer.payment_method)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, or_, select, tuple_, union
 from sqlalchemy.orm import contains_eager, selectinload
 
 from backoffice.models import Contact, Customer, CustomerGroup, CustomerGroupMember, LocationGroup, Organization
@@ -21,6 +21,11 @@ from backoffice.services.validation import search_text
 
 PAGE_SIZE = 20
 PAGE_MAX = 10**6
+# Keyset paging (issue 12): the first KEYSET_WINDOW pages are page numbers (an OFFSET over the sort's index
+# is cheap there); past them the pager moves by a cursor (after= / before= the id of the row at the page's
+# edge) and "Last" is the first page of the reverse order. A page number past the window still works, by a
+# deferred join (the page's ids from an index-only OFFSET, then the rows).
+KEYSET_WINDOW = 10
 # The sortable columns (list column name -> the keys, before the organization-name tie-break).
 SORTS = ("organization", "status", "allow_shared_billing")
 # The quick status filters (issue 11). "all" is what the list has always shown: every customer, the
@@ -42,6 +47,23 @@ class Page:
     # --- (issue 11, fields) the same for ``location_group_id``
     location_group_missing: bool = False
     location_group: LocationGroup | None = None
+    # --- (issue 12) where the page is: ``page`` its 0-based number when known (None after a cursor);
+    # ``mode`` how it was read: "page" (OFFSET), "deep" (a page number past the window: deferred join),
+    # "after" / "before" (a cursor), "last" (the reverse order); whether there are rows before and after it.
+    page: int | None = 0
+    mode: str = "page"
+    has_previous: bool = False
+    has_next: bool = False
+    # the cursor given named no row of this list (deleted since, or filtered out): page 1 is shown
+    cursor_missing: bool = False
+
+    @property
+    def first_id(self) -> int | None:
+        return self.rows[0].id if self.rows else None
+
+    @property
+    def last_id(self) -> int | None:
+        return self.rows[-1].id if self.rows else None
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -158,15 +180,22 @@ def conditions(*, search: str | None = None, status: str | None = None, group_id
 _conditions = conditions
 
 
-def _order(sort: str | None, desc: bool) -> list:
+def sort_keys(sort: str | None) -> list:
+    """The list's order for a sort, as expressions, every one ascending: the sort's keys, then the stored
+    display name, then the id (unique: a total order, so a cursor's row values name one place in it).
+    Each sort has an index on exactly these keys (ix_customer_state_name, ix_customer_shared_name,
+    ix_customer_display_name_id), walked forwards or backwards."""
     if sort == "status":
         keys = [Customer.deleted_at.is_not(None), Customer.status]
     elif sort == "allow_shared_billing":
         keys = [Customer.allow_shared_billing]
     else:  # "organization" (the name column: its URL param kept) and the default
         keys = []
-    order = [*keys, Customer.display_name, Customer.id]  # (issue 11, private: the stored display name)
-    return [k.desc() if desc else k.asc() for k in order]
+    return [*keys, Customer.display_name, Customer.id]  # (issue 11, private: the stored display name)
+
+
+def _order(sort: str | None, desc: bool) -> list:
+    return [k.desc() if desc else k.asc() for k in sort_keys(sort)]
 
 
 def list_statement(*, search: str | None = None, sort: str | None = None, desc: bool = False,
@@ -196,8 +225,15 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
               page: int = 0, page_size: int = PAGE_SIZE, status: str | None = None,
               group_id: int | None = None,
               payment_method: str | None = None, location_group_id: int | None = None,
-              customer_type: str | None = None) -> Page:
+              customer_type: str | None = None,
+              after: int | None = None, before: int | None = None, last: bool = False) -> Page:
     """One page of the customers list (``page`` 0-based) and the number of rows of the whole list.
+
+    Paging (issue 12): ``page`` numbers for the first KEYSET_WINDOW pages (OFFSET), a deferred join past
+    them; ``after`` / ``before`` the id of the row just before / after the page (keyset: the rows after it
+    in list order, or before it); ``last`` the last page (the reverse order). A cursor that names no row of
+    this list gives page 1 (``cursor_missing``). ``Page.page``, ``has_previous`` and ``has_next`` say
+    where the page is, for the pager.
 
     ``status`` is one of STATUSES (None or anything else: "all"); ``group_id`` narrows the list to that
     group's members — a group that doesn't exist gives no rows and ``group_missing``.
@@ -225,6 +261,79 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
                "payment_method": payment_method, "location_group_id": location_group_id}
     filters["customer_type"] = customer_type if customer_type in CUSTOMER_TYPES else None  # (issue 11, private)
     count = session.scalar(count_statement(**filters))
-    stmt = list_statement(sort=sort, desc=desc, **filters).limit(page_size).offset(page * page_size)
-    return Page(rows=list(session.scalars(stmt).unique()), count=count, group=group,
-                location_group=location_group)
+    found = _paged(session, filters, sort=sort, desc=bool(desc), page=page, page_size=page_size,
+                   after=after, before=before, last=last, count=count)
+    found.count, found.group, found.location_group = count, group, location_group
+    return found
+
+
+# --- paging (issue 12) ---------------------------------------------------------------------------
+def _rows(session, stmt) -> list[Customer]:
+    return list(session.scalars(stmt).unique())
+
+
+def _cursor_values(session, filters: dict, sort: str | None, cursor: int) -> tuple | None:
+    """The sort keys of the cursor's row, read back from it; None when it is no row of this list."""
+    if not 0 < cursor < 2**31:
+        return None
+    row = session.execute(select(*sort_keys(sort)).where(Customer.id == cursor, *conditions(**filters))).first()
+    return tuple(row) if row is not None else None
+
+
+def _exact(count) -> bool:
+    """Whether ``count`` is exact (services/counting.Count says its kind; a plain int is exact)."""
+    return getattr(count, "exact", True) and count is not None
+
+
+def _paged(session, filters, *, sort, desc, page, page_size, after, before, last, count) -> Page:
+    keys = sort_keys(sort)
+    rows_of = lambda reverse: list_statement(sort=sort, desc=desc != reverse, **filters)  # noqa: E731
+    cursor = after if after is not None else before
+    if cursor is not None:
+        values = _cursor_values(session, filters, sort, cursor)
+        if values is None:  # deleted since, filtered out, or no id at all: page 1, no error
+            found = _paged(session, filters, sort=sort, desc=desc, page=0, page_size=page_size,
+                           after=None, before=None, last=False, count=count)
+            found.cursor_missing = True
+            return found
+        forward = after is not None
+        # (k1, k2, id) > (…) reads the rows after the cursor in list order (< when descending); before it,
+        # the reverse order from the cursor, reversed back.
+        beyond = tuple_(*keys) > tuple_(*values) if forward != desc else tuple_(*keys) < tuple_(*values)
+        rows = _rows(session, rows_of(not forward).where(beyond).limit(page_size + 1))
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        if forward:
+            return Page(rows=rows, count=count, page=None, mode="after", has_previous=True, has_next=more)
+        if not more:  # back at the start: page 1 as the page numbers have it (a full first page)
+            return _paged(session, filters, sort=sort, desc=desc, page=0, page_size=page_size,
+                          after=None, before=None, last=False, count=count)
+        return Page(rows=rows[::-1], count=count, page=None, mode="before", has_previous=True, has_next=True)
+    if last:
+        # The last page is the first of the reverse order, reversed back. With an exact count it holds
+        # what OFFSET paging's last page holds (so Next from page 1 and Previous from Last meet the same
+        # pages); with an estimate, the last full page.
+        size = page_size
+        number = None
+        if _exact(count):
+            pages = max(1, -(-int(count) // page_size))
+            number = pages - 1
+            size = int(count) - number * page_size or page_size
+            if number < KEYSET_WINDOW:
+                return _paged(session, filters, sort=sort, desc=desc, page=number, page_size=page_size,
+                              after=None, before=None, last=False, count=count)
+        rows = _rows(session, rows_of(True).limit(size + 1))
+        more = len(rows) > size
+        return Page(rows=rows[:size][::-1], count=count, page=number, mode="last", has_previous=more, has_next=False)
+    if page < KEYSET_WINDOW:
+        rows = _rows(session, rows_of(False).limit(page_size + 1).offset(page * page_size))
+        mode = "page"
+    else:
+        # A page number past the window: the page's ids from an OFFSET over the sort's index (an index-only
+        # scan: the index holds every key and the id), then only those rows.
+        ids = (select(Customer.id).where(*conditions(**filters)).order_by(*_order(sort, desc))
+               .limit(page_size + 1).offset(page * page_size)).subquery()
+        rows = _rows(session, rows_of(False).where(Customer.id.in_(select(ids.c.id))))
+        mode = "deep"
+    return Page(rows=rows[:page_size], count=count, page=page, mode=mode, has_previous=page > 0,
+                has_next=len(rows) > page_size)

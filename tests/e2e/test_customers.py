@@ -178,3 +178,34 @@ def test_live_search_and_back_to_the_list_as_it_was(page, admin, session, make_o
     expect(page).to_have_url(re.compile(r"/admin/customers/\?.*search=live"))
     expect(page.locator("tr", has_text="Live New AB")).to_contain_text("Lova")
     expect(page.locator("tr", has_text="Other Beta AB")).to_have_count(0)
+
+
+def test_the_pager_goes_past_its_numbered_pages_by_next_and_last(page, admin, session, monkeypatch):
+    """(issue 12) Page 1 is numbered; Next past the window follows a cursor, Last is the last page; both are
+    links a keyboard reaches (Enter on the focused link)."""
+    from backoffice.services import customer_list
+    from tests import factories
+
+    monkeypatch.setattr(customer_list, "KEYSET_WINDOW", 1)  # (the list's is 10 pages; small data here)
+    for n in range(45):
+        factories.customer(session, name=f"Kund {n:02d} AB")
+    sign_in(page, admin.email, TEST_PASSWORD)
+    page.goto("/admin/customers/")
+    expect(page.locator("tr", has_text="Kund 00 AB")).to_have_count(1)
+    pager = page.get_by_role("navigation", name="Pages")
+    pager.get_by_role("link", name="Next page").click()
+    expect(page).to_have_url(re.compile(r"after=\d+"))
+    expect(page.locator("tr", has_text="Kund 20 AB")).to_have_count(1)
+    expect(page.locator("tr", has_text="Kund 00 AB")).to_have_count(0)
+    expect(page.get_by_text("Showing 20 of 45 results")).to_be_visible()
+    last = pager.get_by_role("link", name="Last page")
+    last.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"last=1"))
+    expect(page.locator("tr", has_text="Kund 44 AB")).to_have_count(1)
+    expect(page.locator("tr", has_text="Kund 39 AB")).to_have_count(0)
+    expect(page.get_by_text("Showing 41–45 of 45 results")).to_be_visible()
+    pager.get_by_role("link", name="Previous page").click()
+    expect(page.locator("tr", has_text="Kund 39 AB")).to_have_count(1)
+    pager.get_by_role("link", name="First page").click()
+    expect(page.locator("tr", has_text="Kund 00 AB")).to_have_count(1)
