@@ -17,6 +17,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 from backoffice.models import Contact, Customer, CustomerGroup, CustomerGroupMember, LocationGroup, Organization
 from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
+from backoffice.services import counting
+from backoffice.services.matching import anywhere, escape_like, word_matches
 from backoffice.services.validation import search_text
 
 PAGE_SIZE = 20
@@ -51,16 +53,17 @@ def words(search: str | None) -> list[str]:
 
 
 def like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{escape_like(word)}%"
 
 
 def organization_matches(word: str):
-    """One search word against an organization: its name, or its number with spaces and dashes ignored."""
-    conditions = [Organization.name.ilike(like(word), escape="\\")]
+    """One search word against an organization: its name (services/matching.py: from three letters anywhere,
+    one or two at its start), or its number with spaces and dashes ignored (from three characters: one or
+    two digits start nearly every organization number)."""
+    conditions = [word_matches(Organization.name, word)]
     key = org_number_key(word)
-    if key:
-        conditions.append(Organization.org_number_key.like(like(key), escape="\\"))
+    if key and anywhere(key):
+        conditions.append(word_matches(Organization.org_number_key, key, normalized=True))
     return or_(*conditions)
 
 
@@ -73,21 +76,25 @@ def search_condition(search: str | None):
     indexes on PostgreSQL) instead of one OR spread over joined tables. The name is the stored display
     name (ix_customer_display_name_trgm), not the organization's through a join: the services keep the two
     equal (services/display_names.py). Numbers are looked for only for words with a digit in them.
+
+    Each column is matched by services/matching.word_matches: a word of three letters or more anywhere in
+    it (the trigram indexes), one of one or two letters at its start (the ``*_prefix`` indexes): "ek" finds
+    "Ekström AB", not "Berg Ek AB". An organization number is looked for from three characters.
     """
     condition = None
     for word in words(search):
         branches = [
-            select(Customer.id).where(Customer.display_name.ilike(like(word), escape="\\")),
+            select(Customer.id).where(word_matches(Customer.display_name, word)),
             # (issue 11, private) a private customer by its person's lowercased e-mail
             select(Contact.customer_id).where(
-                Contact.is_person.is_(True), Contact.email_key.like(like(word.lower()), escape="\\")),
+                Contact.is_person.is_(True), word_matches(Contact.email_key, word.lower(), normalized=True)),
         ]
         key = org_number_key(word)
-        if key and any(ch.isdigit() for ch in key):  # an organization number has digits
+        if key and any(ch.isdigit() for ch in key) and anywhere(key):  # an organization number has digits
             branches.append(select(Customer.id).join(Organization, Organization.id == Customer.organization_id)
-                            .where(Organization.org_number_key.like(like(key), escape="\\")))
+                            .where(word_matches(Organization.org_number_key, key, normalized=True)))
         if word.isdigit():  # customer numbers are digits only: other words can't match one
-            branches.append(select(Customer.id).where(Customer.customer_number.like(like(word), escape="\\")))
+            branches.append(select(Customer.id).where(word_matches(Customer.customer_number, word, normalized=True)))
         word_condition = Customer.id.in_(union(*branches).scalar_subquery())
         condition = word_condition if condition is None else condition & word_condition
     return condition
@@ -185,11 +192,24 @@ def list_statement(*, search: str | None = None, sort: str | None = None, desc: 
 
 def count_statement(*, search: str | None = None, status: str | None = None, group_id: int | None = None,
                     **more):  # (issue 11: payment_method, location_group_id, customer_type)
-    # Every customer, business or private (issue 11): no join, the conditions alone.
+    """The exact count of the list (every customer, business or private: no join, the conditions alone).
+    The list itself counts with ``list_count`` (an estimate or a capped count where this is slow)."""
     return (
         select(func.count()).select_from(Customer)
         .where(*conditions(search=search, status=status, group_id=group_id, **more))
     )
+
+
+def list_count(session, *, offset: int = 0, **filters) -> counting.Count:
+    """The list's count as services/counting.py takes it (issue 12, "Counts"): the whole list (no filter, no
+    search word) is ``counting.total`` — the planner's estimate on PostgreSQL once the table is large
+    ("about 1,000,000"), else exact; a searched or filtered list is counted up to ``CAP`` rows past the
+    page's first row ``offset`` (exact when fewer, else "more than …"), so the pager reaches the pages after
+    the one shown."""
+    found = conditions(**filters)
+    if not found:
+        return counting.total(session, Customer)
+    return counting.capped(session, select(Customer.id).where(*found), offset=offset)
 
 
 def list_page(session, actor, *, search: str | None = None, sort: str | None = None, desc: bool = False,
@@ -197,7 +217,8 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
               group_id: int | None = None,
               payment_method: str | None = None, location_group_id: int | None = None,
               customer_type: str | None = None) -> Page:
-    """One page of the customers list (``page`` 0-based) and the number of rows of the whole list.
+    """One page of the customers list (``page`` 0-based) and the number of rows of the whole list (``count``:
+    a ``counting.Count``, exact, estimated or capped).
 
     ``status`` is one of STATUSES (None or anything else: "all"); ``group_id`` narrows the list to that
     group's members — a group that doesn't exist gives no rows and ``group_missing``.
@@ -224,7 +245,7 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
     filters = {"search": search, "status": status, "group_id": group_id,
                "payment_method": payment_method, "location_group_id": location_group_id}
     filters["customer_type"] = customer_type if customer_type in CUSTOMER_TYPES else None  # (issue 11, private)
-    count = session.scalar(count_statement(**filters))
+    total = list_count(session, offset=page * page_size, **filters)
     stmt = list_statement(sort=sort, desc=desc, **filters).limit(page_size).offset(page * page_size)
-    return Page(rows=list(session.scalars(stmt).unique()), count=count, group=group,
+    return Page(rows=list(session.scalars(stmt).unique()), count=total, group=group,
                 location_group=location_group)
