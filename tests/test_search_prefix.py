@@ -61,6 +61,13 @@ def test_a_two_letter_word_finds_the_names_that_start_with_it_in_any_case(sessio
     assert listed(session, "e") == sorted(["E_x AB", "EKO Bygg AB", "Ekström AB", "Ex AB", "ekonomi & Co"])
 
 
+def test_a_short_word_beside_a_longer_one_is_found_anywhere(session, named):
+    """A full name typed ("Berg Ek AB"): the long word's index finds the rows, the short ones narrow them."""
+    assert listed(session, "berg ek ab") == ["Berg Ek AB"] and listed(session, "ekström ab") == ["Ekström AB"]
+    orgs = sorted(session.scalars(select(Organization.name).where(lists.organization_search("Bygg AB"))))
+    assert orgs == ["EKO Bygg AB"]
+
+
 def test_swedish_letters_match_in_either_case_on_both_databases(session, named):
     """SQLite's lower() leaves Å, Ä, Ö as they are; the word's letters are tried in both cases."""
     expected = ["ÅKERI NORD AB", "Åkesson AB", "åkare Öst AB"]
@@ -109,7 +116,7 @@ def test_organizations_users_and_the_pickers_match_short_words_at_the_start(sess
     picked = [o.name for o in session.scalars(customer_service.available_organizations_query(session, "ÅK"))]
     assert picked == ["Åkerby AB"]
     # an organization number is looked for from three characters: two digits start nearly all of them
-    assert orgs("55") == [] and orgs("556") == ["Åkerby AB"]
+    assert orgs("55") == [] and orgs("556677") == ["Åkerby AB"]
 
     ebba = factories.user(session, role="guest", first_name="Ebba", last_name="Åström", email="ebba@example.com")
     factories.user(session, role="guest", first_name="Olle", last_name="Sekund", email="olle@example.com")

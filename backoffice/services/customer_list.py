@@ -18,7 +18,7 @@ from backoffice.models import Contact, Customer, CustomerGroup, CustomerGroupMem
 from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
 from backoffice.services import counting
-from backoffice.services.matching import anywhere, escape_like, word_matches
+from backoffice.services.matching import anywhere, escape_like, short_inside, word_matches
 from backoffice.services.validation import search_text
 
 PAGE_SIZE = 20
@@ -56,11 +56,11 @@ def like(word: str) -> str:
     return f"%{escape_like(word)}%"
 
 
-def organization_matches(word: str):
+def organization_matches(word: str, inside: bool = False):
     """One search word against an organization: its name (services/matching.py: from three letters anywhere,
     one or two at its start), or its number with spaces and dashes ignored (from three characters: one or
     two digits start nearly every organization number)."""
-    conditions = [word_matches(Organization.name, word)]
+    conditions = [word_matches(Organization.name, word, inside=inside)]
     key = org_number_key(word)
     if key and anywhere(key):
         conditions.append(word_matches(Organization.org_number_key, key, normalized=True))
@@ -82,19 +82,22 @@ def search_condition(search: str | None):
     "Ekström AB", not "Berg Ek AB". An organization number is looked for from three characters.
     """
     condition = None
-    for word in words(search):
+    found = words(search)
+    inside = short_inside(found)  # ("beta ab": "ab" anywhere, among the rows "beta" finds)
+    for word in found:
         branches = [
-            select(Customer.id).where(word_matches(Customer.display_name, word)),
+            select(Customer.id).where(word_matches(Customer.display_name, word, inside=inside)),
             # (issue 11, private) a private customer by its person's lowercased e-mail
             select(Contact.customer_id).where(
-                Contact.is_person.is_(True), word_matches(Contact.email_key, word.lower(), normalized=True)),
+                Contact.is_person.is_(True), word_matches(Contact.email_key, word.lower(), normalized=True, inside=inside)),
         ]
         key = org_number_key(word)
         if key and any(ch.isdigit() for ch in key) and anywhere(key):  # an organization number has digits
             branches.append(select(Customer.id).join(Organization, Organization.id == Customer.organization_id)
                             .where(word_matches(Organization.org_number_key, key, normalized=True)))
         if word.isdigit():  # customer numbers are digits only: other words can't match one
-            branches.append(select(Customer.id).where(word_matches(Customer.customer_number, word, normalized=True)))
+            branches.append(select(Customer.id).where(
+                word_matches(Customer.customer_number, word, normalized=True, inside=inside)))
         word_condition = Customer.id.in_(union(*branches).scalar_subquery())
         condition = word_condition if condition is None else condition & word_condition
     return condition

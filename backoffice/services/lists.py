@@ -19,11 +19,13 @@ from sqlalchemy import and_, or_
 
 from backoffice.models import User
 from backoffice.services.customer_list import organization_matches, words
-from backoffice.services.matching import word_matches
+from backoffice.services.matching import short_inside, word_matches
 
 
 def _every_word(search: str | None, matches):
-    found = [matches(word) for word in words(search)]
+    typed = words(search)
+    inside = short_inside(typed)  # ("beta ab": "ab" anywhere, among the rows "beta" finds)
+    found = [matches(word, inside) for word in typed]
     return and_(*found) if found else None
 
 
@@ -32,13 +34,13 @@ def organization_search(search: str | None):
     return _every_word(search, organization_matches)
 
 
-def user_matches(word: str):
+def user_matches(word: str, inside: bool = False):
     """One search word against a user: first name, last name or e-mail (each has its trigram and prefix
     index; the e-mail is stored lowercased, services/users.normalize_email)."""
     return or_(
-        word_matches(User.first_name, word),
-        word_matches(User.last_name, word),
-        word_matches(User.email, word.lower(), normalized=True),
+        word_matches(User.first_name, word, inside=inside),
+        word_matches(User.last_name, word, inside=inside),
+        word_matches(User.email, word.lower(), normalized=True, inside=inside),
     )
 
 

@@ -38,13 +38,16 @@ def anywhere(word: str) -> bool:
     return len(word) >= ANYWHERE_FROM
 
 
-def word_matches(column, word: str, *, normalized: bool = False):
+def word_matches(column, word: str, *, normalized: bool = False, inside: bool = False):
     """``column`` contains ``word`` (three characters or more) or starts with it (one or two), case-insensitively.
 
     ``normalized``: the column is stored normalized (an e-mail lowercased, an organization-number key) and
     the caller has normalized the word the same way: compared as they are (``LIKE``), and the column's
-    prefix index is on the column itself; otherwise on ``lower(column)``."""
-    if anywhere(word):
+    prefix index is on the column itself; otherwise on ``lower(column)``.
+
+    ``inside``: a short word beside a longer one ("Beta AB"): found anywhere too — the longer word's
+    index finds the rows, this one only narrows them (``short_inside``)."""
+    if anywhere(word) or inside:
         if normalized:
             return column.like(f"%{escape_like(word)}%", escape="\\")
         return column.ilike(f"%{escape_like(word)}%", escape="\\")
@@ -52,6 +55,11 @@ def word_matches(column, word: str, *, normalized: bool = False):
         return prefix_match(column, word)
     key = func.lower(column)
     return or_(*(prefix_match(key, variant) for variant in case_variants(word.lower())))
+
+
+def short_inside(words: list[str]) -> bool:
+    """Short words of this search match anywhere: another word has three letters or more ("beta ab")."""
+    return any(anywhere(word) for word in words)
 
 
 def case_variants(word: str) -> list[str]:
