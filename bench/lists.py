@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, select, text
 
 from bench.run import bench_url as _customers_bench_url
-from bench.run import timed
+from bench.run import bound_sql, timed
 
 SCHEMA = "bench_lists"
 README = Path(__file__).with_name("README.md")
@@ -140,10 +140,14 @@ def run(url: str, args) -> dict:
          "/admin/organizations/?" + urlencode({"search": word_term}), Organization, lists.organization_search(word_term), org_order),
         (f"Organizations, search “{number_term}” (organization-number prefix)", "organizations search",
          "/admin/organizations/?" + urlencode({"search": number_term}), Organization, lists.organization_search(number_term), org_order),
+        ("Organizations, search “ek” (two letters: names starting with it)", "organizations search",
+         "/admin/organizations/?search=ek", Organization, lists.organization_search("ek"), org_order),
         ("Users, first page (last name, first name)", "users page", "/admin/users/", User, None, user_order),
         ("Users, search “lindq” (a name)", "users search", "/admin/users/?search=lindq", User, lists.user_search("lindq"), user_order),
         (f"Users, search “{email_term}” (an e-mail)", "users search",
          "/admin/users/?" + urlencode({"search": email_term}), User, lists.user_search(email_term), user_order),
+        ("Users, search “ek” (two letters: a name or e-mail starting with it)", "users search",
+         "/admin/users/?search=ek", User, lists.user_search("ek"), user_order),
     ]
     for label, target, path, model, condition, order in cases:
 
@@ -168,10 +172,14 @@ def run(url: str, args) -> dict:
             else:
                 count_sql = str(count.compile(engine, compile_kwargs={"literal_binds": True}))
 
-            def raw(sql=page_sql, count_sql=count_sql):
+            # timed with the parameters bound as the app binds them (the literal SQL is what the README shows)
+            bound = bound_sql(page, engine)
+            count_bound = (count_sql, ()) if count is counting.total else bound_sql(count, engine)
+
+            def raw(bound=bound, count_bound=count_bound):
                 with engine.connect() as conn:
-                    conn.execute(text(count_sql)).scalar()
-                    conn.execute(text(sql)).fetchall()
+                    conn.exec_driver_sql(*count_bound).scalar()
+                    conn.exec_driver_sql(*bound).fetchall()
 
             http_t = timed(http, args.runs, warmup=args.warmup)
             raw_t = timed(raw, args.runs, warmup=args.warmup)

@@ -141,7 +141,8 @@ def test_eligible_lists_others_not_yet_shared_and_searches(session, admin, custo
     assert [c.id for c in sharing.eligible(session, owner, "beta")] == [beta.id]
     assert [c.id for c in sharing.eligible(session, owner, "471")] == [beta.id]
     assert [c.id for c in sharing.eligible(session, owner, "100%")] == [gamma.id]
-    assert [c.id for c in sharing.eligible(session, owner, "%")] == [gamma.id]  # a literal %, not a wildcard
+    # one character matches the start of a name (issue 12): a literal % starts none (a wildcard: every one)
+    assert [c.id for c in sharing.eligible(session, owner, "%")] == []
     assert sharing.eligible(session, owner, "B_ta") == []
     sharing.add_shared_account(session, admin, owner, beta)
     assert [c.id for c in sharing.eligible(session, owner)] == [gamma.id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Index, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -18,6 +18,17 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def prefix_index(name: str, column, *, normalized: bool = False) -> Index:
+    """The index a search word of one or two letters uses (services/matching.py, issue 12): on
+    ``lower(column)`` (or, ``normalized``, on a column stored lowercased or as a key), with
+    ``text_pattern_ops`` on PostgreSQL so that ``LIKE 'ek%'`` is a range scan whatever the database's
+    collation; a plain index on SQLite, which the prefix written as a range uses."""
+    if normalized:
+        return Index(name, column, postgresql_ops={column.key: "text_pattern_ops"})
+    label = f"{column.key}_lower"
+    return Index(name, func.lower(column).label(label), postgresql_ops={label: "text_pattern_ops"})
 
 
 class Base(DeclarativeBase):

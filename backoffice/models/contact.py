@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backoffice.models.base import Base, Timestamps
+from backoffice.models.base import Base, Timestamps, prefix_index
 from backoffice.models.customer import CUSTOMER_LANGUAGE_SQL, Customer, _customer_name
 from backoffice.models.history import BOOKKEEPING, Tracked, record_label, track
 from backoffice.models.versioned import Versioned
@@ -93,6 +93,7 @@ Index(
 # the customers list's search by a person's e-mail (pg_trgm GIN on PostgreSQL; plain on SQLite)
 Index("ix_contact_email_key_trgm", Contact.email_key, postgresql_using="gin",
       postgresql_ops={"email_key": "gin_trgm_ops"})
+prefix_index("ix_contact_email_key_prefix", Contact.email_key, normalized=True)  # (issue 12: one or two letters)
 # --- end (issue 11, private)
 
 

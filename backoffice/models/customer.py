@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, event, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backoffice.models.base import Base, SoftDelete, Timestamps, utcnow
+from backoffice.models.base import Base, SoftDelete, Timestamps, prefix_index, utcnow
 from backoffice.models.custom_field import custom_value_changes
 from backoffice.models.history import BOOKKEEPING, Tracked, record_label, track
 from backoffice.models.location_group import LocationGroup
@@ -253,3 +253,6 @@ Index(
     postgresql_using="gin",
     postgresql_ops={"customer_number": "gin_trgm_ops"},
 )
+# Search words of one or two letters match the start of the display name or customer number (issue 12).
+prefix_index("ix_customer_display_name_prefix", Customer.display_name)
+prefix_index("ix_customer_customer_number_prefix", Customer.customer_number, normalized=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Index, String, UniqueConstraint, select, text, true
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from backoffice.models.base import Base, SoftDelete, Timestamps
+from backoffice.models.base import Base, SoftDelete, Timestamps, prefix_index
 from backoffice.models.history import BOOKKEEPING, Tracked, track
 from backoffice.models.versioned import Versioned
 
@@ -79,6 +79,8 @@ Index(
     postgresql_using="gin",
     postgresql_ops={"org_number_key": "gin_trgm_ops"},
 )
+# A search word of one or two letters matches the start of the name (issue 12; numbers from three characters).
+prefix_index("ix_organization_name_prefix", Organization.name)
 
 
 def lock_organization(session: Session, org_id: int) -> datetime | None:

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, Large
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from backoffice.models.roles import LANGUAGES, ROLES
-from backoffice.models.base import Base, Timestamps
+from backoffice.models.base import Base, Timestamps, prefix_index
 from backoffice.models.history import BOOKKEEPING, Tracked, track
 from backoffice.models.versioned import Versioned
 
@@ -83,6 +83,10 @@ for _column in ("first_name", "last_name", "email"):
         postgresql_using="gin",
         postgresql_ops={_column: "gin_trgm_ops"},
     )
+# Search words of one or two letters match the start of a name or the e-mail (issue 12).
+prefix_index("ix_user_first_name_prefix", User.first_name)
+prefix_index("ix_user_last_name_prefix", User.last_name)
+prefix_index("ix_user_email_prefix", User.email, normalized=True)
 Index("ix_user_role_name", User.role, User.last_name, User.first_name, User.id)
 # The users list's default order (last name, first name; the id breaks ties): page 1 walks it (issue 12).
 Index("ix_user_name", User.last_name, User.first_name, User.id)

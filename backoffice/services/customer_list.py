@@ -17,6 +17,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 from backoffice.models import Contact, Customer, CustomerGroup, CustomerGroupMember, LocationGroup, Organization
 from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
+from backoffice.services import counting
+from backoffice.services.matching import anywhere, escape_like, short_inside, word_matches
 from backoffice.services.validation import search_text
 
 PAGE_SIZE = 20
@@ -73,16 +75,17 @@ def words(search: str | None) -> list[str]:
 
 
 def like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{escape_like(word)}%"
 
 
-def organization_matches(word: str):
-    """One search word against an organization: its name, or its number with spaces and dashes ignored."""
-    conditions = [Organization.name.ilike(like(word), escape="\\")]
+def organization_matches(word: str, inside: bool = False):
+    """One search word against an organization: its name (services/matching.py: from three letters anywhere,
+    one or two at its start), or its number with spaces and dashes ignored (from three characters: one or
+    two digits start nearly every organization number)."""
+    conditions = [word_matches(Organization.name, word, inside=inside)]
     key = org_number_key(word)
-    if key:
-        conditions.append(Organization.org_number_key.like(like(key), escape="\\"))
+    if key and anywhere(key):
+        conditions.append(word_matches(Organization.org_number_key, key, normalized=True))
     return or_(*conditions)
 
 
@@ -95,21 +98,28 @@ def search_condition(search: str | None):
     indexes on PostgreSQL) instead of one OR spread over joined tables. The name is the stored display
     name (ix_customer_display_name_trgm), not the organization's through a join: the services keep the two
     equal (services/display_names.py). Numbers are looked for only for words with a digit in them.
+
+    Each column is matched by services/matching.word_matches: a word of three letters or more anywhere in
+    it (the trigram indexes), one of one or two letters at its start (the ``*_prefix`` indexes): "ek" finds
+    "Ekström AB", not "Berg Ek AB". An organization number is looked for from three characters.
     """
     condition = None
-    for word in words(search):
+    found = words(search)
+    inside = short_inside(found)  # ("beta ab": "ab" anywhere, among the rows "beta" finds)
+    for word in found:
         branches = [
-            select(Customer.id).where(Customer.display_name.ilike(like(word), escape="\\")),
+            select(Customer.id).where(word_matches(Customer.display_name, word, inside=inside)),
             # (issue 11, private) a private customer by its person's lowercased e-mail
             select(Contact.customer_id).where(
-                Contact.is_person.is_(True), Contact.email_key.like(like(word.lower()), escape="\\")),
+                Contact.is_person.is_(True), word_matches(Contact.email_key, word.lower(), normalized=True, inside=inside)),
         ]
         key = org_number_key(word)
-        if key and any(ch.isdigit() for ch in key):  # an organization number has digits
+        if key and any(ch.isdigit() for ch in key) and anywhere(key):  # an organization number has digits
             branches.append(select(Customer.id).join(Organization, Organization.id == Customer.organization_id)
-                            .where(Organization.org_number_key.like(like(key), escape="\\")))
+                            .where(word_matches(Organization.org_number_key, key, normalized=True)))
         if word.isdigit():  # customer numbers are digits only: other words can't match one
-            branches.append(select(Customer.id).where(Customer.customer_number.like(like(word), escape="\\")))
+            branches.append(select(Customer.id).where(
+                word_matches(Customer.customer_number, word, normalized=True, inside=inside)))
         word_condition = Customer.id.in_(union(*branches).scalar_subquery())
         condition = word_condition if condition is None else condition & word_condition
     return condition
@@ -214,11 +224,24 @@ def list_statement(*, search: str | None = None, sort: str | None = None, desc: 
 
 def count_statement(*, search: str | None = None, status: str | None = None, group_id: int | None = None,
                     **more):  # (issue 11: payment_method, location_group_id, customer_type)
-    # Every customer, business or private (issue 11): no join, the conditions alone.
+    """The exact count of the list (every customer, business or private: no join, the conditions alone).
+    The list itself counts with ``list_count`` (an estimate or a capped count where this is slow)."""
     return (
         select(func.count()).select_from(Customer)
         .where(*conditions(search=search, status=status, group_id=group_id, **more))
     )
+
+
+def list_count(session, *, offset: int = 0, **filters) -> counting.Count:
+    """The list's count as services/counting.py takes it (issue 12, "Counts"): the whole list (no filter, no
+    search word) is ``counting.total`` — the planner's estimate on PostgreSQL once the table is large
+    ("about 1,000,000"), else exact; a searched or filtered list is counted up to ``CAP`` rows past the
+    page's first row ``offset`` (exact when fewer, else "more than …"), so the pager reaches the pages after
+    the one shown."""
+    found = conditions(**filters)
+    if not found:
+        return counting.total(session, Customer)
+    return counting.capped(session, select(Customer.id).where(*found), offset=offset)
 
 
 def list_page(session, actor, *, search: str | None = None, sort: str | None = None, desc: bool = False,
@@ -227,7 +250,8 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
               payment_method: str | None = None, location_group_id: int | None = None,
               customer_type: str | None = None,
               after: int | None = None, before: int | None = None, last: bool = False) -> Page:
-    """One page of the customers list (``page`` 0-based) and the number of rows of the whole list.
+    """One page of the customers list (``page`` 0-based) and the number of rows of the whole list (``count``:
+    a ``counting.Count``, exact, estimated or capped).
 
     Paging (issue 12): ``page`` numbers for the first KEYSET_WINDOW pages (OFFSET), a deferred join past
     them; ``after`` / ``before`` the id of the row just before / after the page (keyset: the rows after it
@@ -260,7 +284,9 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
     filters = {"search": search, "status": status, "group_id": group_id,
                "payment_method": payment_method, "location_group_id": location_group_id}
     filters["customer_type"] = customer_type if customer_type in CUSTOMER_TYPES else None  # (issue 11, private)
-    count = session.scalar(count_statement(**filters))
+    # A cursor's or the last page's position is not known: its capped count starts at the list's start.
+    at = page * page_size if after is None and before is None and not last else 0
+    count = list_count(session, offset=at, **filters)
     found = _paged(session, filters, sort=sort, desc=bool(desc), page=page, page_size=page_size,
                    after=after, before=before, last=last, count=count)
     found.count, found.group, found.location_group = count, group, location_group

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, select
 
 from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
@@ -30,7 +30,9 @@ from backoffice.services import phones
 from backoffice.services import settings as settings_service
 from backoffice.services import sharing
 from backoffice.services import users as user_service
-from backoffice.services.customer_list import like, organization_matches, words
+from backoffice.services.customer_list import organization_matches, words
+from backoffice.services.lists import user_matches
+from backoffice.services.matching import short_inside
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_text, is_one_line_column, parse_id
 
@@ -77,15 +79,9 @@ def eligible_admins_query(session=None, search: str | None = None) -> Select:
         User.active.is_(True),
         ~exists().where(Customer.admin_user_id == User.id),
     )
-    for word in words(search):
-        pattern = like(word)
-        stmt = stmt.where(
-            or_(
-                User.first_name.ilike(pattern, escape="\\"),
-                User.last_name.ilike(pattern, escape="\\"),
-                User.email.ilike(pattern, escape="\\"),
-            )
-        )
+    typed = words(search)
+    for word in typed:
+        stmt = stmt.where(user_matches(word, short_inside(typed)))  # (the users list's matching: services/lists.py)
     return stmt.order_by(User.last_name, User.first_name, User.id)
 
 
@@ -95,8 +91,9 @@ def available_organizations_query(session=None, search: str | None = None) -> Se
         Organization.deleted_at.is_(None),
         ~exists().where(Customer.organization_id == Organization.id),
     )
-    for word in words(search):
-        stmt = stmt.where(organization_matches(word))
+    typed = words(search)
+    for word in typed:
+        stmt = stmt.where(organization_matches(word, short_inside(typed)))
     return stmt.order_by(Organization.name, Organization.id)
 
 

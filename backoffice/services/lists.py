@@ -2,11 +2,12 @@
 
 Flask-Admin's own search is ``CAST(col AS VARCHAR) ILIKE '%word%'`` OR-ed over every searchable column; one
 column without a trigram index (the organization's ``org_number``) makes PostgreSQL read every row. These
-conditions match only indexed columns (pg_trgm GIN indexes on PostgreSQL, see the models), each word:
+conditions match only indexed columns, each word by services/matching.word_matches (from three letters
+anywhere: pg_trgm GIN indexes on PostgreSQL; one or two letters at the start: the ``*_prefix`` indexes):
 
 * an organization: ``customer_list.organization_matches`` — its name, or its number with spaces and dashes
   ignored (``org_number_key``), exactly as the customers list and the organization picker match it;
-* a user: the first name, the last name or the e-mail.
+* a user: the first name, the last name or the e-mail (also the customer-admin picker's search).
 
 The words are the customers list's (``customer_list.words``: at most five, NUL dropped) and so is the LIKE
 escaping: a ``%`` or ``_`` typed is a character, not a wildcard.
@@ -17,11 +18,14 @@ from __future__ import annotations
 from sqlalchemy import and_, or_
 
 from backoffice.models import User
-from backoffice.services.customer_list import like, organization_matches, words
+from backoffice.services.customer_list import organization_matches, words
+from backoffice.services.matching import short_inside, word_matches
 
 
 def _every_word(search: str | None, matches):
-    found = [matches(word) for word in words(search)]
+    typed = words(search)
+    inside = short_inside(typed)  # ("beta ab": "ab" anywhere, among the rows "beta" finds)
+    found = [matches(word, inside) for word in typed]
     return and_(*found) if found else None
 
 
@@ -30,13 +34,13 @@ def organization_search(search: str | None):
     return _every_word(search, organization_matches)
 
 
-def user_matches(word: str):
-    """One search word against a user: first name, last name or e-mail (each has its trigram index)."""
-    pattern = like(word)
+def user_matches(word: str, inside: bool = False):
+    """One search word against a user: first name, last name or e-mail (each has its trigram and prefix
+    index; the e-mail is stored lowercased, services/users.normalize_email)."""
     return or_(
-        User.first_name.ilike(pattern, escape="\\"),
-        User.last_name.ilike(pattern, escape="\\"),
-        User.email.ilike(pattern, escape="\\"),
+        word_matches(User.first_name, word, inside=inside),
+        word_matches(User.last_name, word, inside=inside),
+        word_matches(User.email, word.lower(), normalized=True, inside=inside),
     )
 
 

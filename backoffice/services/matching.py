@@ -1,0 +1,105 @@
+"""One search word against one column, on an index (issue 12, "Search") — every list's search and the
+pickers' build their conditions from ``word_matches``.
+
+* A word of three characters or more matches anywhere in the column: ``ILIKE '%word%'`` (``LIKE`` on a
+  column stored normalized), served by the column's pg_trgm GIN index on PostgreSQL.
+* A word of one or two characters matches the START of the column: trigrams need three characters, so
+  ``'%ek%'`` would read every row. ``lower(col) LIKE 'ek%'`` is a range scan of an index on ``lower(col)``
+  with ``text_pattern_ops`` on PostgreSQL (the ``*_prefix`` indexes of the models); on SQLite the same
+  prefix is written as a range, ``lower(col) >= 'ek' AND lower(col) < 'el'``, which its plain index on
+  ``lower(col)`` serves (SQLite can't use an index for ``LIKE`` on an expression). So "ek" finds "Ekström
+  AB" and "ek@example.com", not "Berg Ek AB" (a prefix of any word would need a word index; three letters
+  find it anywhere).
+
+SQLite's ``lower()`` lowers ASCII only ("Åk" stays "Åk"), PostgreSQL's every letter. The word is lowered in
+Python, and a short word's non-ASCII letters are tried in both cases ("åk" and "Åk"): the same rows match on
+both databases. A ``%`` or ``_`` typed is a character, not a wildcard.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+from sqlalchemy import Boolean, func, literal, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+# Words shorter than this match as a prefix (pg_trgm extracts no trigram from fewer characters).
+ANYWHERE_FROM = 3
+
+
+def escape_like(word: str) -> str:
+    """The word as a LIKE pattern's literal part (``ESCAPE '\\'``)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def anywhere(word: str) -> bool:
+    """The word is long enough to be looked for anywhere in a column (trigrams)."""
+    return len(word) >= ANYWHERE_FROM
+
+
+def word_matches(column, word: str, *, normalized: bool = False, inside: bool = False):
+    """``column`` contains ``word`` (three characters or more) or starts with it (one or two), case-insensitively.
+
+    ``normalized``: the column is stored normalized (an e-mail lowercased, an organization-number key) and
+    the caller has normalized the word the same way: compared as they are (``LIKE``), and the column's
+    prefix index is on the column itself; otherwise on ``lower(column)``.
+
+    ``inside``: a short word beside a longer one ("Beta AB"): found anywhere too — the longer word's
+    index finds the rows, this one only narrows them (``short_inside``)."""
+    if anywhere(word) or inside:
+        if normalized:
+            return column.like(f"%{escape_like(word)}%", escape="\\")
+        return column.ilike(f"%{escape_like(word)}%", escape="\\")
+    if normalized:
+        return prefix_match(column, word)
+    key = func.lower(column)
+    return or_(*(prefix_match(key, variant) for variant in case_variants(word.lower())))
+
+
+def short_inside(words: list[str]) -> bool:
+    """Short words of this search match anywhere: another word has three letters or more ("beta ab")."""
+    return any(anywhere(word) for word in words)
+
+
+def case_variants(word: str) -> list[str]:
+    """The lowercased word, and with its non-ASCII letters also uppercase: what SQLite's ASCII-only
+    ``lower()`` leaves of a name ("Åkesson" -> "Åkesson", "ÅKESSON" -> "Åkesson"). At most four for a short word."""
+    choices = []
+    for ch in word:
+        upper = ch.upper()
+        choices.append((ch, upper) if not ch.isascii() and len(upper) == 1 and upper != ch else (ch,))
+    return ["".join(chars) for chars in product(*choices)]
+
+
+class prefix_match(FunctionElement):
+    """``key`` starts with ``prefix`` (both as given: the caller lowers them). PostgreSQL (and any other
+    database): ``key LIKE 'prefix%'``; SQLite: ``key >= 'prefix' AND key < 'prefiy'`` (byte order)."""
+
+    type = Boolean()
+    name = "prefix_match"
+    inherit_cache = True
+    _is_implicitly_boolean = True  # (a comparison: no "= 1" after it on SQLite)
+
+    def __init__(self, key, prefix: str):
+        super().__init__(key, literal(prefix), literal(escape_like(prefix) + "%"), literal(_above(prefix)))
+
+
+def _above(prefix: str) -> str:
+    """A string above every string that starts with ``prefix`` (its last character's successor)."""
+    last = ord(prefix[-1]) if prefix else 0x10FFFF
+    if last >= 0x10FFFF or 0xD7FF <= last < 0xE000:  # (no successor to write: the highest character after it)
+        return prefix + "\U0010ffff"
+    return prefix[:-1] + chr(last + 1)
+
+
+@compiles(prefix_match)
+def _prefix_like(element, compiler, **kw):
+    key, _low, pattern, _high = element.clauses
+    return compiler.process(key.like(pattern, escape="\\"), **kw)
+
+
+@compiles(prefix_match, "sqlite")
+def _prefix_range(element, compiler, **kw):
+    key, low, _pattern, high = element.clauses
+    return "(%s)" % compiler.process((key >= low) & (key < high), **kw)
