@@ -235,18 +235,27 @@ def _copy_rows(session, query, separator: str):
     raw = connection.connection.driver_connection
     encoding = raw.info.encoding  # the client encoding, as a Python codec name
     recode = encoding.replace("-", "").lower() != "utf8"
-    buffer = bytearray()
+
+    def chunk(rows: list) -> bytes:
+        # One row per read (libpq hands over a COPY row at a time), ending in the row's "\n"; a newline inside
+        # a cell is quoted and stays "\n", as csv.writer leaves it. As many "\n" as rows: none inside a cell.
+        data = b"".join(rows)
+        if data.count(b"\n") == len(rows):
+            data = data.replace(b"\n", b"\r\n")
+        else:
+            data = b"".join(bytes(row[:-1]) + b"\r\n" for row in rows)
+        return data.decode(encoding).encode("utf-8") if recode else data
+
+    rows, size = [], 0
     with raw.cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
-        # One row per read (libpq hands over a COPY row at a time): its last byte is the row's "\n"; a
-        # newline inside a cell is quoted and stays "\n", as csv.writer leaves it.
         for row in copy:
-            buffer += row[:-1]
-            buffer += b"\r\n"
-            if len(buffer) >= CHUNK_BYTES:
-                yield bytes(buffer) if not recode else bytes(buffer).decode(encoding).encode("utf-8")
-                buffer.clear()
-    if buffer:
-        yield bytes(buffer) if not recode else bytes(buffer).decode(encoding).encode("utf-8")
+            rows.append(row)
+            size += len(row)
+            if size >= CHUNK_BYTES:
+                yield chunk(rows)
+                rows, size = [], 0
+    if rows:
+        yield chunk(rows)
 
 
 def _batched_rows(session, query, separator: str):
