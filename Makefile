@@ -54,6 +54,7 @@ bench: install
 	$(PY) -m bench.lists
 	$(PY) -m bench.history
 	$(PY) -m bench.sharing
+	$(PY) -m bench.export
 
 # CI: every benchmark once at 10,000 rows, one run per case, nothing timed against a target or written to
 # bench/README.md: they keep working (bench.run has no --smoke of its own: its options do the same).
@@ -62,6 +63,7 @@ bench-smoke: install
 	$(PY) -m bench.lists --smoke
 	$(PY) -m bench.history --smoke
 	$(PY) -m bench.sharing --smoke
+	$(PY) -m bench.export --smoke
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

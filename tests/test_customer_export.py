@@ -198,3 +198,83 @@ def test_a_private_customers_e_mail_and_phone_are_its_persons(session, three):
     assert (pia["E-mail"], pia["Phone"], pia["Organization"]) == ("Pia@Example.com", neutralise("+46701234567"), "")
     assert (by_name["Per Utan"]["E-mail"], by_name["Per Utan"]["Phone"]) == ("per@example.com", "")
     assert (by_name["Alfa AB"]["E-mail"], by_name["Alfa AB"]["Phone"]) == ("info@alfa.se", neutralise("+4681234567"))
+
+
+# --- the two ways out (issue 12): PostgreSQL's COPY and the generic batched csv.writer ------------------
+@pytest.fixture
+def awkward(session, customer, make_user):
+    """Customers whose values test the file's quoting, formula guard, labels, times and custom fields. Values
+    are set straight on the rows: whatever got into the database must come out right."""
+    from datetime import UTC, datetime
+
+    from backoffice.models import LocationGroup
+    from backoffice.services import custom_fields
+
+    text = custom_fields.create_definition(session, None, label='Note "quoted"; with, separators', type="text")
+    number = custom_fields.create_definition(session, None, label="Employees", type="number")
+    day = custom_fields.create_definition(session, None, label="Renewal", type="date")
+    key = custom_fields.create_definition(session, None, label="Key account", type="yesno")
+    choice = custom_fields.create_definition(session, None, label="=Industry", type="choice", options="a,b|Energy")
+    north = LocationGroup(name="Norr; Övre, \"Å\"")
+    session.add(north)
+    session.flush()
+    first = customer(name='Ölands "Bästa" Åkeri, AB; HB', customer_number="0042")
+    org = first.organization
+    org.address, org.legal_form, org.website, org.email = "Box 1\nVån 2\r\nc/o Ä", "=SUM(A1)", "-x", "@x"
+    org.digital_address, org.region, org.municipality, org.phone = "\tTab", "\rCR", "Umeå", "+4681234"
+    first.billing = BillingInfo(address='"Kvarn", väg 3', responsible_person='Bo "Bill" ; Bäck', email="")
+    first.payment_method, first.location_group = "direct_debit", north
+    first.custom_values = {text.key: "=cmd|' /C calc'!A0\nrad två", number.key: "-12.5", day.key: "2027-03-31",
+                           key.key: True, choice.key: "a,b"}
+    first.admin.first_name, first.admin.last_name = "Åsa", ""
+    gone = customer(name="Gone AB", status="INACTIVE")
+    gone.deleted_at = datetime(2026, 7, 1, 22, 30, 15, tzinfo=UTC)  # summer time: the next day in Stockholm
+    gone.custom_values = {number.key: "3", key.key: None}
+    winter = customer(name="Winter AB", status="INACTIVE", allow_shared_billing=False)
+    winter.organization.website = ""  # an empty text: an empty cell, as a NULL
+    winter.payment_method = "card"
+    winter.deleted_at = datetime(2026, 1, 15, 23, 59, tzinfo=UTC)
+    factories.private_customer(session, first_name="Pia", last_name="Privat", email="pia@example.com",
+                               phone="+46701234567")
+    session.commit()
+    return {"text": text, "key": key, "choice": choice}
+
+
+@pytest.mark.parametrize("language,timezone", [("en", "Europe/Stockholm"), ("sv", "Europe/Stockholm"),
+                                               ("sv", "America/New_York")])
+def test_copy_and_the_generic_path_write_the_same_bytes(session, awkward, language, timezone):
+    separator = "," if language == "en" else ";"
+    generic = export(session, language=language, timezone=timezone, copy=False)
+    rows = parse(generic, separator)
+    header = rows[0]
+    assert header[-5:] == ['Note "quoted"; with, separators', "Employees", "Renewal", "Key account", "'=Industry"]
+    by_name = {row[0]: dict(zip(header, row)) for row in rows[1:]}
+    assert list(by_name) == ["Gone AB", "Pia Privat", "Winter AB", 'Ölands "Bästa" Åkeri, AB; HB']
+    first = by_name['Ölands "Bästa" Åkeri, AB; HB']
+    org, address, legal, web = ("Organization", "Address", "Legal form", "Website") if language == "en" else (
+        "Organisation", "Adress", "Juridisk form", "Webbplats")
+    assert first[address] == "Box 1\nVån 2\r\nc/o Ä" and first[legal] == "'=SUM(A1)" and first[web] == "'-x"
+    assert first[org] == 'Ölands "Bästa" Åkeri, AB; HB'
+    assert list(first.values())[-5:] == ["'=cmd|' /C calc'!A0\nrad två", "'-12.5", "2027-03-31",
+                                         "Yes" if language == "en" else "Ja", "a,b"]
+    assert list(by_name["Gone AB"].values())[-5:] == ["", "3", "", "No" if language == "en" else "Nej", ""]
+    deleted = "Deleted" if language == "en" else "Borttagen"
+    if timezone == "Europe/Stockholm":
+        assert (by_name["Gone AB"][deleted], by_name["Winter AB"][deleted]) == ("2026-07-02 00:30", "2026-01-16 00:59")
+    else:
+        assert (by_name["Gone AB"][deleted], by_name["Winter AB"][deleted]) == ("2026-07-01 18:30", "2026-01-15 18:59")
+    assert by_name["Pia Privat"][deleted] == "" and by_name["Pia Privat"][org] == ""
+    assert ("Private" if language == "en" else "Privat") in by_name["Pia Privat"].values()
+    assert b'"Box 1\nV\xc3\xa5n 2\r\nc/o \xc3\x84"' in generic  # a newline inside a cell: quoted, kept as it is
+    assert generic.count(b"\r\n") == len(rows) + 1  # the rows' ends and the one inside the address
+
+    dialect = session.get_bind().dialect.name
+    assert customer_export.uses_copy(session) == (dialect == "postgresql")
+    if dialect == "postgresql":
+        assert export(session, language=language, timezone=timezone) == generic
+        for narrowed in ({"search": "åkeri"}, {"status": "deleted"}, {"customer_type": "private"},
+                         {"ids": [str(awkward["key"].id), "junk"]}, {"payment_method": "card"}):
+            assert (export(session, language=language, timezone=timezone, **narrowed)
+                    == export(session, language=language, timezone=timezone, copy=False, **narrowed)), narrowed
+    else:  # SQLite: the generic path is the only one
+        assert export(session, language=language, timezone=timezone) == generic

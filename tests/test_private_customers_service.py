@@ -243,5 +243,5 @@ def test_the_export_names_every_customer_by_its_display_name(session):
     customer(session)
     _create(session)
     rows = [row for row in session.execute(customer_export.export_query(customer_type="private"))]
-    assert [(r.display_name, r.customer_type, r.name) for r in rows] == [("Pia Privat", "private", None)]
+    assert [(r.display_name, r.customer_type, r.org_name) for r in rows] == [("Pia Privat", "private", None)]
     assert len(session.execute(customer_export.export_query()).all()) == 2
