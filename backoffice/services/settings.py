@@ -52,6 +52,9 @@ def get(session) -> RegisterSettings:
         )
         session.add(row)
         session.flush()
+    # The identity map holds rows weakly: without a reference the row is gone once the caller drops it, and the
+    # next get (a list asks once per row, services/numbering.py) would SELECT it again. Kept for the session.
+    session.info["register_settings"] = row
     return row
 
 
