@@ -185,6 +185,18 @@ def test_renaming_the_organization_renames_its_customer(session):
     assert session.get(Customer, business.id).display_name == "Renamed AB"
 
 
+def test_moving_a_customer_to_another_organization_takes_its_name(session):
+    from tests.factories import organization
+
+    business = customer(session)
+    other = organization(session, name="Moved To AB")
+    service.update_customer(session, None, business, organization_id=other.id, expected_version=business.version)
+    session.commit()
+    session.expire_all()
+    assert session.get(Customer, business.id).display_name == "Moved To AB"
+    assert [r.display_name for r in customer_list.list_page(session, None, search="moved").rows] == ["Moved To AB"]
+
+
 # --- states ------------------------------------------------------------------------------------
 def test_soft_delete_recover_without_an_admin_and_purge(session):
     created = _create(session)

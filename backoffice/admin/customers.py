@@ -530,11 +530,11 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def discount_letter_search_view(self):
         return jsonify(results=[{"id": c, "text": c} for c in discount_letters.codes_in_use(db.session, arg("q"))])
 
-    def _admin_choices(self, field, keep: User | None = None):
-        ADMIN_PICKER.fill(field, self.get_url(".admin_search_view"), keep=keep)
+    def _admin_choices(self, field, keep: User | None = None, candidates: bool = True):
+        ADMIN_PICKER.fill(field, self.get_url(".admin_search_view"), keep=keep, candidates=candidates)
 
-    def _organization_choices(self, field, keep: Organization | None = None):
-        ORGANIZATION_PICKER.fill(field, self.get_url(".organization_search_view"), keep=keep)
+    def _organization_choices(self, field, keep: Organization | None = None, candidates: bool = True):
+        ORGANIZATION_PICKER.fill(field, self.get_url(".organization_search_view"), keep=keep, candidates=candidates)
 
     # --- add and edit: the base's save path (SecureModelView.create_view / edit_view); the side panel ---
     created_message = _l("Customer %(name)s was created.")
@@ -601,8 +601,12 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             "data-no-results": _("No discount letter in use starts like this; type a new one to add it."), "data-add": _("Add"),
         }
         if "organization_id" in form:  # (issue 11, private: a private customer's form has neither)
-            self._organization_choices(form.organization_id, keep=model.organization if model else None)
-            self._admin_choices(form.admin_user_id, keep=model.admin if model else None)
+            # Editing lists only the current (and a posted) choice: no query of the candidates — an anti-join
+            # over every organization or guest (issue 12); the combobox searches them as the field is used.
+            # The new-customer form lists the first 20 (LIMIT 20 on an index), so it works without JavaScript.
+            self._organization_choices(form.organization_id, keep=model.organization if model else None,
+                                       candidates=model is None)
+            self._admin_choices(form.admin_user_id, keep=model.admin if model else None, candidates=model is None)
         if model is not None and not self.allowed("change_number"):
             # Shown, not editable: the service refuses a changed number from anyone without the permission.
             form.customer_number.render_kw = {**(form.customer_number.render_kw or {}), "readonly": True}

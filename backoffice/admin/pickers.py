@@ -3,7 +3,8 @@
 Every place a record is picked (a customer's organization and customer admin, the recover dialog's
 customer admin, the shared account to add) is one `PickerField` in a form plus one `Picker` that says
 which records are candidates and how one is labelled. The page shows a plain <select> of the first
-`PICKER_LIMIT` candidates and the current choice (it works so without JavaScript); static/js/pickers.js
+`PICKER_LIMIT` candidates and the current choice (it works so without JavaScript; an edit form may list only
+the current choice, `fill(candidates=False)`, to render without querying the candidates); static/js/pickers.js
 turns every select marked `data-picker` into a Tom Select combobox (typing searches, arrow keys and Enter
 pick) that asks the search endpoint named by `data-search-url` as the user types.
 
@@ -90,10 +91,12 @@ class Picker:
         """The body of a search endpoint: the matching candidates as JSON ({"results": [{id, text}]})."""
         return jsonify(results=self.options(search))
 
-    def fill(self, field: PickerField, search_url: str | None, keep: Any = None, search: str | None = None) -> None:
+    def fill(self, field: PickerField, search_url: str | None, keep: Any = None, search: str | None = None,
+             candidates: bool = True) -> None:
         """The first candidates (matching ``search``: a page's own search form, without JavaScript), plus
-        ``keep`` (the stored choice) and the posted choice."""
-        rows = list(self.find(search, self.limit))
+        ``keep`` (the stored choice) and the posted choice. ``candidates=False``: only those two, no query of
+        the candidates (an edit form: the combobox asks the search endpoint once the field is focused)."""
+        rows = list(self.find(search, self.limit)) if candidates else []
         posted = parse_id(field.data)
         extra = [keep]
         if posted is not None and (keep is None or keep.id != posted):

@@ -399,7 +399,7 @@ def update_customer(
             for name, value in changes.items():
                 setattr(customer, name, value)
             if new_org is not None and new_org.id != customer.organization_id:
-                customer.organization = new_org
+                display_names.take_organization(customer, new_org)  # (the display name follows: issue 12)
             if new_admin is not None:
                 _release(old_admin)
                 customer.admin_user_id = new_admin.id

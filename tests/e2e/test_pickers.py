@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from backoffice.models import Customer
 from tests.conftest import TEST_PASSWORD
 from tests.customer_helpers import guest
-from tests.e2e.conftest import sign_in, add_business_customer
+from tests.e2e.conftest import add_business_customer, open_menu, sign_in
 from tests.e2e.pickers import combobox, pick
 
 
@@ -66,3 +66,25 @@ def test_pasting_65_digits_keeps_them_all_and_says_it_is_too_long(page, admin, s
     expect(panel.get_by_label("Customer number")).to_have_value("1" * 65)
     expect(panel.get_by_label("Customer number")).to_have_attribute("aria-invalid", "true")
     assert session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+def test_edit_form_lists_only_the_current_organization_and_searches_the_others(page, admin, session, make_org):
+    """(issue 12) The edit form renders without the candidates; the combobox asks the server once used."""
+    from tests.customer_helpers import customer
+
+    c = customer(session, org=make_org(name="Zulu AB"))
+    new_org = make_org(name="Bergsala AB")
+    sign_in(page, admin.email, TEST_PASSWORD)
+    page.goto("/admin/customers/")
+    open_menu(page, "Actions for Zulu AB").get_by_role("link", name="Edit").click()
+    panel = page.locator("#bo-panel")
+    expect(panel.get_by_role("heading", name="Edit customer")).to_be_visible()
+    options = panel.locator("select#organization_id option:not([value=''])")
+    expect(options).to_have_count(1)  # the current one only (no candidates queried)
+    expect(options).to_have_text(re.compile("^Zulu AB"))
+    pick(panel, "Organization", "bergs", "Bergsala AB")
+    panel.get_by_role("button", name="Update").click()
+    expect(panel).to_be_hidden()
+    expect(page.locator("tr", has_text="Bergsala AB")).to_have_count(1)  # the list shows its new name
+    session.expire_all()
+    assert session.get(Customer, c.id).organization_id == new_org.id
