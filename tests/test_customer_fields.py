@@ -226,7 +226,8 @@ def test_a_chip_removes_its_filter_and_keeps_the_others(sysadmin, register):
     without_method = found["Payment method: Card"]
     assert "payment_method" not in without_method and f"location_group={north.id}" in without_method
     assert "search=a" in without_method
-    assert rows(get(sysadmin, without_method)) == ["Albin AB", "Alfa AB", "Delta AB"]
+    # (issue 12) a one-letter word matches the start of the name: "Delta AB" is not among them
+    assert rows(get(sysadmin, without_method)) == ["Albin AB", "Alfa AB"]
     # the other dropdowns' forms keep this filter as a hidden field
     assert f'<input type="hidden" name="location_group" value="{north.id}">' in html
 
