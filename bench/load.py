@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<db> python -m bench.load \\
         [--customers 100000] [--users 50] [--seconds 60] [--workers 4]
-    python -m bench.load --smoke      # 10,000 customers, 5 users, 5 s: it keeps working, nothing judged
+    python -m bench.load --smoke      # 10,000 customers, 5 users, 5 s: nothing timed, the checks below judged
 
 This file is both the runner (``python -m bench.load``) and the locustfile it hands to locust (the users below,
 defined only when locust loads it, so the runner itself never imports locust and its gevent patching).
@@ -17,16 +17,17 @@ The runner, on PostgreSQL only (several processes share the database):
 3. signs every user in through the sign-in form before the timed window (the throttle counts only failed
    sign-ins, so 50 good ones from 127.0.0.1 pass its default limits: a refused one stops the run);
 4. runs locust headless for the window: each user browses the list (pages, sorts), searches, opens details,
-   and edits a customer of its own (the edit form with its version field, a new cost center each save;
-   an expected 409 conflict is counted, not an error), waiting 1–3 s between steps as a person would;
-5. checks: no request failed, each user's last saved value is in the database, the History has exactly one
-   entry per successful save; prints throughput and p95 per request kind with the load average.
+   and edits a customer of its own (the edit form re-posted as a browser does, CSRF token, version field and
+   multi-selects included, a new cost center each save; an expected 409 conflict is counted, not an error),
+   waiting 1–3 s between steps as a person would; each user's first step, after 0–3 s, is an edit;
+5. checks: no request failed, at least one save went through, each user's last saved value is in the database,
+   the History has exactly one entry per successful save; prints throughput and p95 per request kind with the
+   load average. Any failed check exits 1, the smoke too (it times nothing, but it must keep working).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
 import os
@@ -53,61 +54,74 @@ SORTS = ["sort=0&desc=1", "sort=1", "sort=1&desc=1", "sort=3", "sort=3&desc=1"]
 
 # --- the HTML forms the users fill (the runner and the locust users both use it) ---------------------------------
 class _Forms(HTMLParser):
-    """Every <form> of a page: its action and the values a browser would post (checked boxes, selected options)."""
+    """Every <form> of a page: its action and the values a browser would post — checked boxes only, a select's
+    selected option (a single select with none selected posts its first one), every selected option of a
+    ``multiple`` select (none selected posts nothing), a textarea's text."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.forms: list[dict] = []
-        self._select: str | None = None
+        self._select: dict | None = None
         self._textarea: str | None = None
+
+    def _add(self, name, value):
+        fields = self.forms[-1]["fields"]
+        fields.setdefault(name, []).append(value)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": a.get("action") or "", "fields": {}, "first_option": {}})
+            self.forms.append({"action": a.get("action") or "", "fields": {}})
             return
         if not self.forms:
             return
-        fields = self.forms[-1]["fields"]
         name = a.get("name")
+        if "disabled" in a and tag in ("input", "select", "textarea"):
+            return  # (a browser posts no disabled control)
         if tag == "input" and name:
             kind = (a.get("type") or "text").lower()
             if kind in ("checkbox", "radio"):
                 if "checked" in a:
-                    fields[name] = a.get("value") or "y"
+                    self._add(name, a.get("value") if a.get("value") is not None else "on")
             elif kind not in ("submit", "button", "file", "image", "reset"):
-                fields[name] = a.get("value") or ""
+                self._add(name, a.get("value") or "")
         elif tag == "select" and name:
-            self._select = name
+            self._select = {"name": name, "multiple": "multiple" in a, "first": None, "selected": []}
         elif tag == "option" and self._select:
-            form = self.forms[-1]
-            form["first_option"].setdefault(self._select, a.get("value") or "")
+            value = a.get("value") or ""  # (every option here carries its value)
+            if self._select["first"] is None:
+                self._select["first"] = value
             if "selected" in a:
-                fields[self._select] = a.get("value") or ""
+                self._select["selected"].append(value)
         elif tag == "textarea" and name:
             self._textarea = name
-            fields[name] = ""
+            self._add(name, "")
 
     def handle_endtag(self, tag):
         if tag == "select" and self._select:
-            form = self.forms[-1]
-            form["fields"].setdefault(self._select, form["first_option"].get(self._select, ""))
-            self._select = None
+            select, self._select = self._select, None
+            if select["multiple"]:
+                chosen = select["selected"]
+            else:
+                chosen = select["selected"][-1:] or ([select["first"]] if select["first"] is not None else [])
+            for value in chosen:
+                self._add(select["name"], value)
         elif tag == "textarea":
             self._textarea = None
 
     def handle_data(self, data):
         if self._textarea and self.forms:
-            self.forms[-1]["fields"][self._textarea] += data
+            self.forms[-1]["fields"][self._textarea][-1] += data
 
 
-def form_values(html: str, action_part: str) -> dict:
-    """The values of the page's form whose action contains ``action_part`` (KeyError if it has none)."""
+def form_values(html: str, action_part: str) -> dict[str, list[str]]:
+    """The values of the page's form whose action contains ``action_part``, each name with its list of values as
+    a browser posts them (KeyError if the page has no such form)."""
     parser = _Forms()
     parser.feed(html)
     for form in parser.forms:
         if action_part in form["action"]:
-            return dict(form["fields"])
+            return {name: list(values) for name, values in form["fields"].items()}
     raise KeyError(f"no form posting to {action_part}")
 
 
@@ -128,11 +142,20 @@ if __name__ != "__main__" and os.environ.get("BENCH_LOAD_SESSIONS"):
         def on_start(self):
             me = _SESSIONS[next(_next_session) % len(_SESSIONS)]
             self.me = me
-            self.client.cookies.update(me["cookies"])
+            # Each cookie with the domain and path it was set for, so that a Set-Cookie of the app (the session
+            # cookie, renewed when a page puts its CSRF token in the session) replaces it: a copy under no domain
+            # would be sent beside the new one, the app would read the stale one and refuse the form's token.
+            for cookie in me["cookies"]:
+                self.client.cookies.set(cookie["name"], cookie["value"], domain=cookie["domain"],
+                                        path=cookie["path"])
             self.client.headers["User-Agent"] = me["user_agent"]
             self.saved = SAVES.setdefault(me["email"], {"customer_id": me["customer_id"], "user_id": me["user_id"],
                                                         "saves": 0, "conflicts": 0, "last": None})
             self.sequence = itertools.count(1)
+            # Each user edits its customer once early in the window (then as one task among the others), so
+            # every user saves at least once even in a short window: after a pause of its own, not all at once.
+            time.sleep(random.uniform(0, 3))  # (gevent's sleep: the other users run meanwhile)
+            self.edit_own()
 
         def _get(self, url, name):
             with self.client.get(url, name=name, allow_redirects=False, catch_response=True) as r:
@@ -174,7 +197,7 @@ if __name__ != "__main__" and os.environ.get("BENCH_LOAD_SESSIONS"):
                 page.failure(str(missing))
                 return
             value = f"{self.me['email'].split('@')[0]}-{next(self.sequence)}"
-            values["cost_center"] = value
+            values["cost_center"] = [value]
             with self.client.post(url, data=values, name="save", allow_redirects=False, catch_response=True) as r:
                 if r.status_code in (302, 303):
                     self.saved["saves"] += 1
@@ -184,11 +207,28 @@ if __name__ != "__main__" and os.environ.get("BENCH_LOAD_SESSIONS"):
                     self.saved["conflicts"] += 1
                     r.success()
                 else:
+                    if os.environ.get("BENCH_LOAD_DEBUG"):
+                        Path(os.environ["BENCH_LOAD_DEBUG"]).write_text(repr(values) + "\n\n" + r.text)
                     r.failure(f"save answered {r.status_code}")
 
     @events.test_stop.add_listener
-    def _write_saves(environment, **kwargs):
-        Path(os.environ["BENCH_LOAD_RESULTS"]).write_text(json.dumps(SAVES))
+    def _write_results(environment, **kwargs):
+        """After every user has stopped (its last request done): the saves and the final statistics (locust's
+        --csv files are rewritten once a second only, so they can miss the last second's requests)."""
+        stats = environment.stats
+        window = max((stats.total.last_request_timestamp or 0) - stats.total.start_time, 1e-9)
+
+        def row(name, entry):
+            return {"Name": name, "Request Count": entry.num_requests, "Failure Count": entry.num_failures,
+                    "Requests/s": entry.num_requests / window,
+                    **{f"{int(q * 100)}%": entry.get_response_time_percentile(q) for q in (0.5, 0.95, 0.99)},
+                    "Max Response Time": entry.max_response_time or 0}
+
+        rows = [row(entry.name, entry) for entry in sorted(stats.entries.values(), key=lambda e: e.name)]
+        rows.append(row("Aggregated", stats.total))
+        failures = [{"Name": e.name, "Error": e.error, "Occurrences": e.occurrences} for e in stats.errors.values()]
+        Path(os.environ["BENCH_LOAD_RESULTS"]).write_text(json.dumps(
+            {"saves": SAVES, "rows": rows, "failures": failures, "window_s": window}))
 
 
 # --- the runner ---------------------------------------------------------------------------------------------------
@@ -200,7 +240,7 @@ def arguments(argv=None):
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", action="store_true", help="keep the bench schema afterwards")
-    parser.add_argument("--smoke", action="store_true", help="CI: 10,000 customers, 5 users, 5 s, nothing judged")
+    parser.add_argument("--smoke", action="store_true", help="CI: 10,000 customers, 5 users, 5 s, nothing timed")
     args = parser.parse_args(argv)
     args.customers = args.customers or (10_000 if args.smoke else int(os.environ.get("BENCH_CUSTOMERS", 100_000)))
     args.users = args.users or (5 if args.smoke else 50)
@@ -281,7 +321,8 @@ def sign_in(base: str, editors: list[dict], user_agent: str) -> list[dict]:
                         allow_redirects=False, timeout=30)
         if r.status_code != 302:
             raise SystemExit(f"sign-in of {editor['email']} answered {r.status_code} (throttled?)")
-        sessions.append({**editor, "cookies": requests.utils.dict_from_cookiejar(client.cookies),
+        sessions.append({**editor, "cookies": [
+            {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path} for c in client.cookies],
                          "user_agent": user_agent})
     return sessions
 
@@ -306,11 +347,6 @@ def check(url: str, saves: dict, started_at) -> list[str]:
                 problems.append(f"{email}: {saved['saves']} saves, {entries} History entries")
     engine.dispose()
     return problems
-
-
-def stats_of(csv_path: Path) -> list[dict]:
-    with csv_path.open(newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def report(rows: list[dict], saves: dict, args, load_before, load_after, generate_s: float, problems: list[str]):
@@ -362,10 +398,10 @@ def main(argv=None) -> int:
             subprocess.run(
                 [str(Path(sys.executable).parent / "locust"), "-f", __file__, "--headless", "--host", base,
                  "--users", str(args.users), "--spawn-rate", str(args.users), "--run-time", f"{args.seconds}s",
-                 "--stop-timeout", "10", "--csv", str(tmp / "load"), "--only-summary", "--loglevel", "WARNING"],
+                 "--stop-timeout", "10", "--only-summary", "--loglevel", "WARNING"],
                 cwd=ROOT, check=False, stdout=subprocess.DEVNULL,
                 env={**os.environ, "BENCH_LOAD_SESSIONS": str(tmp / "sessions.json"),
-                     "BENCH_LOAD_RESULTS": str(tmp / "saves.json"), "BENCH_LOAD_CUSTOMERS": str(args.customers)},
+                     "BENCH_LOAD_RESULTS": str(tmp / "results.json"), "BENCH_LOAD_CUSTOMERS": str(args.customers)},
             )
             load_after = os.getloadavg()
         finally:
@@ -376,19 +412,21 @@ def main(argv=None) -> int:
                 server.kill()
             log.close()
             _forget_counters(redis_url, prefix)
-        saves = json.loads((tmp / "saves.json").read_text())
-        rows = stats_of(tmp / "load_stats.csv")
+        results = json.loads((tmp / "results.json").read_text())
+        saves, rows = results["saves"], results["rows"]
         problems = check(url, saves, started_at)
         failures = sum(int(r["Failure Count"]) for r in rows if r["Name"] == "Aggregated")
         if failures:
             problems.insert(0, f"{failures} requests failed: " + "; ".join(
-                f"{r['Name']}: {r['Error']} ×{r['Occurrences']}" for r in stats_of(tmp / "load_failures.csv")))
+                f"{r['Name']}: {r['Error']} ×{r['Occurrences']}" for r in results["failures"]))
+        if not any(s["saves"] for s in saves.values()):
+            problems.insert(0, "no save went through")
         if len(saves) != args.users:
             problems.insert(0, f"{len(saves)} of {args.users} users ran")
         report(rows, saves, args, load_before, load_after, filled["generate_s"], problems)
-        if problems and not args.smoke:
+        if problems:
             print("\n".join(open(tmp / "gunicorn.log").read().splitlines()[-30:]), file=sys.stderr)
-    return 1 if problems and not args.smoke else 0
+    return 1 if problems else 0
 
 
 def _forget_counters(redis_url: str, prefix: str) -> None:
