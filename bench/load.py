@@ -23,6 +23,7 @@ The runner, on PostgreSQL only (several processes share the database):
 5. checks: no request failed, at least one save went through, each user's last saved value is in the database,
    the History has exactly one entry per successful save; prints throughput and p95 per request kind with the
    load average. Any failed check exits 1, the smoke too (it times nothing, but it must keep working).
+   BENCH_LOAD_DEBUG=<file>: a save that fails writes what it posted and the answer there (a 400 names its cause).
 """
 
 from __future__ import annotations
