@@ -10,13 +10,13 @@ WORKERS ?= 4
 SERVE_PORT ?= 8000
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run serve test e2e bench bench-smoke translations messages migrate clean
+.PHONY: install run serve test e2e bench bench-smoke bench-load translations messages migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
 install: $(VENV)/.installed translations
@@ -56,6 +56,12 @@ bench: install
 	$(PY) -m bench.sharing
 	$(PY) -m bench.export
 
+# The load test (bench/load.py): 50 signed-in users for 60 s against gunicorn with 4 workers on PostgreSQL
+# (DATABASE_URL), throttling in Redis (REDIS_URL); CUSTOMERS=1000000 for the issue's figure.
+CUSTOMERS ?= 100000
+bench-load: install
+	REDIS_URL=$(REDIS_URL) $(PY) -m bench.load --customers $(CUSTOMERS) --users 50 --seconds 60 --workers $(WORKERS)
+
 # CI: every benchmark once at 10,000 rows, one run per case, nothing timed against a target or written to
 # bench/README.md: they keep working (bench.run has no --smoke of its own: its options do the same).
 bench-smoke: install
@@ -64,6 +70,7 @@ bench-smoke: install
 	$(PY) -m bench.history --smoke
 	$(PY) -m bench.sharing --smoke
 	$(PY) -m bench.export --smoke
+	REDIS_URL=$(REDIS_URL) $(PY) -m bench.load --smoke
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -14,6 +14,7 @@ import os
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -62,9 +63,33 @@ def list_count_statement(engine, conds, offset: int = 0):
     return select(func.count()).select_from(Customer)
 
 
-def bench_url(base: str) -> str:
+def bench_url(base: str, schema: str = SCHEMA) -> str:
     sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{SCHEMA}%2Cpublic"
+    return f"{base}{sep}options=-csearch_path%3D{schema}%2Cpublic"
+
+
+@contextmanager
+def bench_database(schema: str = SCHEMA, keep: bool = False):
+    """The database URL a bench works on: on PostgreSQL (DATABASE_URL) a schema of its own, created empty here
+    and dropped afterwards (unless ``keep``), nothing else in the database touched; without a PostgreSQL
+    DATABASE_URL a throw-away SQLite file."""
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith("postgresql"):
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
+    admin_engine = create_engine(base_url)
+    with admin_engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    try:
+        yield bench_url(base_url, schema)
+    finally:
+        if not keep:
+            with admin_engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin_engine.dispose()
 
 
 def main() -> None:
@@ -75,28 +100,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench schema afterwards (to explore plans)")
     args = parser.parse_args()
 
-    base_url = os.environ.get("DATABASE_URL", "")
-    tmp = None
-    if base_url.startswith("postgresql"):
-        admin_engine = create_engine(base_url)
-        with admin_engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
-        url = bench_url(base_url)
-    else:
-        admin_engine = None
-        tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{tmp.name}/bench.db"
-    try:
+    with bench_database(SCHEMA, keep=args.keep) as url:
         results = run(url, args)
-    finally:
-        if admin_engine is not None and not args.keep:
-            with admin_engine.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            admin_engine.dispose()
-        if tmp is not None:
-            tmp.cleanup()
     report(results, args)
 
 
