@@ -34,7 +34,6 @@ from sqlalchemy import create_engine, text
 from bench.run import bench_url as _customers_bench_url
 
 SCHEMA = "bench_export"
-README = Path(__file__).with_name("README.md")
 MARK_BEGIN, MARK_END = "<!-- bench:export -->", "<!-- /bench:export -->"
 PATH = "/admin/customers/export/customers.csv"
 SMALL = 10_000
@@ -260,13 +259,9 @@ def report(results: dict, args) -> None:
         if not args.smoke:
             print(block)
         return
-    current = README.read_text() if README.exists() else ""
-    if MARK_BEGIN in current and MARK_END in current:
-        head, rest = current.split(MARK_BEGIN, 1)
-        README.write_text(head + block + rest.split(MARK_END, 1)[1])
-    else:
-        README.write_text(current.rstrip() + "\n\n" + block + "\n")
-    print(f"Figures written to {README}")
+    from bench.run import write_readme_block
+
+    write_readme_block(block, MARK_BEGIN, MARK_END)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import argparse
 import os
 import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, select, text
@@ -29,7 +28,6 @@ from bench.run import bench_url as _customers_bench_url
 from bench.run import bound_sql, timed
 
 SCHEMA = "bench_lists"
-README = Path(__file__).with_name("README.md")
 MARK_BEGIN, MARK_END = "<!-- bench:lists -->", "<!-- /bench:lists -->"
 # The targets at 1,000,000 rows (PostgreSQL, p95) and the ratio that holds on a noisy machine.
 TARGETS = {"organizations page": 50.0, "organizations search": 150.0, "users page": 50.0, "users search": 150.0}
@@ -228,13 +226,9 @@ def report(results: dict, args) -> None:
         if not args.smoke:
             print(block)
         return
-    current = README.read_text() if README.exists() else ""
-    if MARK_BEGIN in current and MARK_END in current:
-        head, rest = current.split(MARK_BEGIN, 1)
-        README.write_text(head + block + rest.split(MARK_END, 1)[1])
-    else:
-        README.write_text(current.rstrip() + "\n\n" + block + "\n")
-    print(f"Figures written to {README}")
+    from bench.run import write_readme_block
+
+    write_readme_block(block, MARK_BEGIN, MARK_END)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,18 @@ README = Path(__file__).with_name("README.md")
 MARK_BEGIN, MARK_END = "<!-- bench:results -->", "<!-- /bench:results -->"
 
 
+def write_readme_block(block: str, begin: str, end: str) -> None:
+    """Put ``block`` (which starts with ``begin`` and ends with ``end``) into bench/README.md in place of the
+    block between those marks, or at the end of the file when it has none yet."""
+    current = README.read_text() if README.exists() else ""
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        README.write_text(head + block + rest.split(end, 1)[1])
+    else:
+        README.write_text(current.rstrip() + "\n\n" + block + "\n")
+    print(f"Figures written to {README}")
+
+
 def percentile(values, p):
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
@@ -344,14 +356,7 @@ def report(results: dict, args) -> None:
     if args.no_readme:
         print(block)
         return
-    current = README.read_text() if README.exists() else ""
-    if MARK_BEGIN in current and MARK_END in current:
-        head, rest = current.split(MARK_BEGIN, 1)
-        tail = rest.split(MARK_END, 1)[1]
-        README.write_text(head + block + tail)
-    else:
-        README.write_text(current.rstrip() + "\n\n" + block + "\n")
-    print(f"Figures written to {README}")
+    write_readme_block(block, MARK_BEGIN, MARK_END)
 
 
 if __name__ == "__main__":
