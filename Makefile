@@ -10,7 +10,7 @@ WORKERS ?= 4
 SERVE_PORT ?= 8000
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run serve test e2e bench bench-smoke bench-load translations messages migrate clean
+.PHONY: install run serve test e2e bench bench-data bench-reuse bench-smoke bench-load translations messages migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -55,6 +55,15 @@ bench: install
 	$(PY) -m bench.history
 	$(PY) -m bench.sharing
 	$(PY) -m bench.export
+
+# The customers list's data at scale, generated once and kept (schema bench_customers of DATABASE_URL, PostgreSQL):
+# make bench-data N=1000000 (a few minutes), then make bench-reuse measures it as often as wanted.
+N ?= 1000000
+bench-data: install
+	$(PY) -m bench.run --customers $(N) --fill-only
+
+bench-reuse: install
+	$(PY) -m bench.run --reuse
 
 # The load test (bench/load.py): 50 signed-in users for 60 s against gunicorn with 4 workers on PostgreSQL
 # (DATABASE_URL), throttling in Redis (REDIS_URL); CUSTOMERS=1000000 for the issue's figure.
