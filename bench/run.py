@@ -62,6 +62,32 @@ def bound_sql(stmt, engine):
     return str(compiled), compiled.params
 
 
+def captured(engine, fn):
+    """``fn()`` and every statement it sent to the database, as (SQL, parameters) the driver got."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        result = fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return result, seen
+
+
+def with_parameters(sql: str, params) -> str:
+    """A caught statement for the README: its SQL, and its first parameters as a comment."""
+    if not params:
+        return sql.strip()
+    items = [f"{k}={v!r}" for k, v in params.items()] if isinstance(params, dict) else [repr(v) for v in params]
+    more = f" … and {len(items) - 8} more" if len(items) > 8 else ""
+    return sql.strip() + "\n-- parameters: " + ", ".join(items[:8]) + more
+
+
 def list_count_statement(engine, conds, offset: int = 0):
     """The count customer_list.list_count runs (issue 12): capped past the page when searched or filtered,
     else the planner's estimate on PostgreSQL (exact on SQLite)."""
@@ -303,44 +329,49 @@ def run(url: str, args) -> dict:
             if picker:
                 list_stmt = customer_service.eligible_admins_query(None, kwargs["search"]).limit(20)
                 count_stmt = select(func.count()).select_from(list_stmt.subquery())  # shown, not part of the page
+                found = None
             elif "_statements" in kwargs:  # (issue 12) a paging case: the count, the cursor's keys, the page
                 count_stmt, *before, list_stmt = kwargs["_statements"]
                 found = None
             else:
-                # The statements customer_list.list_page runs, as raw SQL (the HTTP case runs list_page itself).
-                before = []
-                list_stmt = customer_list.list_statement(**kwargs).limit(20).offset(page * 20)
-                # the count list_page runs (issue 12): capped when searched or filtered, else the estimate
-                count_stmt = list_count_statement(db.engine, customer_list.conditions(**{k: v for k, v in kwargs.items() if k not in ("sort", "desc")}), page * 20)
-                found = customer_list.list_page(db.session, None, page=page, **kwargs)
+                # The statements customer_list.list_page runs for the page (the HTTP case runs list_page
+                # itself), caught as the driver gets them: the raw SQL replays exactly those.
+                found, replay = captured(db.engine, lambda: customer_list.list_page(db.session, None, page=page, **kwargs))
+                db.session.rollback()
                 assert len(found.rows) <= 20 and found.count >= len(found.rows)
             engine = db.engine
-            literal = lambda stmt: str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))  # noqa: E731
-            compiled = literal(list_stmt)
-            count_compiled = literal(count_stmt)
+            if found is None:  # a picker or a paging case: its statements as built above
+                literal = lambda stmt: str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))  # noqa: E731
+                compiled = literal(list_stmt)
+                count_compiled = "" if picker else literal(count_stmt)
+                # Timed with the parameters bound as the app binds them (not written into the SQL): the
+                # planner sees the same statement the app sends. The literal SQL is what the README shows.
+                replay = ([] if picker else [bound_sql(count_stmt, engine)]) + [
+                    bound_sql(stmt, engine) for stmt in (() if picker else before)] + [bound_sql(list_stmt, engine)]
+                shown = [compiled]
+            else:
+                shown = [with_parameters(sql, params) for sql, params in replay]
+                compiled, count_compiled = shown[-1], ""
 
-            # Timed with the parameters bound as the app binds them (not written into the SQL): the planner
-            # sees the same statement the app sends. The literal SQL above is what the README shows.
-            bound, count_bound = bound_sql(list_stmt, engine), bound_sql(count_stmt, engine)
-            before_bound = tuple(bound_sql(stmt, engine) for stmt in (() if picker else before))
-
-            def raw(bound=bound, count_bound=count_bound, before_bound=before_bound):
+            def raw(replay=replay):
                 with engine.connect() as conn:
-                    if not picker:
-                        conn.exec_driver_sql(*count_bound).scalar()
-                    for other in before_bound:
-                        conn.exec_driver_sql(*other).all()
-                    conn.exec_driver_sql(*bound).fetchall()
+                    for statement in replay:
+                        conn.exec_driver_sql(*statement).all()
 
             http_t = timed(http, args.runs)
             raw_t = timed(raw, args.runs)
             plan = ""
             if engine.dialect.name == "postgresql":
                 with engine.connect() as conn:
-                    plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + str(compiled))))
+                    plans = []
+                    for sql, params in replay:
+                        rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + sql, params)
+                        plans.append("\n".join(r[0] for r in rows))
+                    plan = "\n\n".join(plans)
             rows = 0 if picker else len(client.get(path).get_data(as_text=True).split('class="action-checkbox"')) - 1
         results["cases"].append(
-            {"label": label, "path": path, "http": http_t, "raw": raw_t, "sql": str(compiled), "count_sql": str(count_compiled),
+            {"label": label, "path": path, "http": http_t, "raw": raw_t, "sql": ";\n\n".join(shown),
+             "count_sql": count_compiled,
              "plan": plan, "rows": rows, "count": None if picker or found is None else found.count}
         )
         print(f"{label:55} HTTP p50 {http_t['p50']:7.1f} ms  p95 {http_t['p95']:7.1f} ms | raw SQL p50 {raw_t['p50']:6.2f} ms  p95 {raw_t['p95']:6.2f} ms")
@@ -373,7 +404,7 @@ def report(results: dict, args) -> None:
               "answers at most 20 matches as JSON).", ""]
     for case in results["cases"]:
         sql = case["sql"].strip() + ";"
-        if "admin-search" not in (case["path"] or ""):
+        if case.get("count_sql"):
             sql = case["count_sql"].strip() + ";\n\n" + sql
         sql = sql.replace("%%", "%")
         lines += [f"#### {case['label']}", "", "```sql", sql, "```", ""]

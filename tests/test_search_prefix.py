@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 
 from backoffice.extensions import db
 from backoffice.models import Customer, Organization, User
 from backoffice.services import counting, customer_list, lists
 from backoffice.services import customers as customer_service
+from backoffice.services.matching import word_matches
 from backoffice.services.org_numbers import swedish_number
 from tests import factories
 from tests.conftest import login
@@ -147,17 +148,22 @@ def plan_of(session, stmt) -> str:
 
 
 @pytest.mark.parametrize("model, condition, index", [
-    (Customer, lambda: customer_list.search_condition("ek"), "ix_customer_display_name_prefix"),
-    (Customer, lambda: customer_list.search_condition("Åk"), "ix_customer_display_name_prefix"),
-    (Customer, lambda: customer_list.search_condition("47"), "ix_customer_customer_number_prefix"),
-    (Customer, lambda: customer_list.search_condition("ek"), "ix_contact_email_key_prefix"),
+    # (the list's search ORs the display name with other columns: on a table this small the planner may
+    # read them all at once, so the name's own condition is what is checked here)
+    (Customer, lambda: word_matches(Customer.display_name, "ek"), "ix_customer_display_name_prefix"),
+    (Customer, lambda: word_matches(Customer.display_name, "Åk"), "ix_customer_display_name_prefix"),
+    # (the list finds few matches by each branch of its search on its own index: few_ids_statement)
+    (Customer, lambda: customer_list.few_ids_statement("47", [], 1001), "ix_customer_customer_number_prefix"),
+    (Customer, lambda: customer_list.few_ids_statement("ek", [], 1001), "ix_contact_email_key_prefix"),
+    (Customer, lambda: customer_list.few_ids_statement("ek", [], 1001), "ix_customer_display_name_prefix"),
     (Organization, lambda: lists.organization_search("ek"), "ix_organization_name_prefix"),
     (User, lambda: lists.user_search("ek"), "ix_user_first_name_prefix"),
     (User, lambda: lists.user_search("ek"), "ix_user_last_name_prefix"),
     (User, lambda: lists.user_search("ek"), "ix_user_email_prefix"),
 ])
 def test_a_short_word_is_a_range_on_a_prefix_index(session, model, condition, index):
-    plan = plan_of(session, select(model.id).where(condition()))
+    found = condition()
+    plan = plan_of(session, found if isinstance(found, Select) else select(model.id).where(found))
     assert index in plan, plan
     if postgres():  # LIKE 'ek%' on text_pattern_ops: the index range ~>=~ 'ek' AND ~<~ 'el'
         assert "~>=~" in plan and "~<~" in plan and "Seq Scan" not in plan, plan

@@ -411,7 +411,7 @@ def candidates(session, group: CustomerGroup, search: str | None, limit: int) ->
     from sqlalchemy.orm import contains_eager
 
     from backoffice.models import Organization
-    from backoffice.services.customer_list import search_condition as customer_search
+    from backoffice.services.customer_list import searched
 
     stmt = (
         select(Customer).outerjoin(Customer.organization).options(contains_eager(Customer.organization))
@@ -419,10 +419,7 @@ def candidates(session, group: CustomerGroup, search: str | None, limit: int) ->
                Customer.id.not_in(select(CustomerGroupMember.customer_id).where(CustomerGroupMember.group_id == group.id)))
         .order_by(Customer.display_name, Customer.id).limit(max(1, min(int(limit), 50)))  # (issue 11, private)
     )
-    condition = customer_search(search_text(search, 100))
-    if condition is not None:
-        stmt = stmt.where(condition)
-    return list(session.scalars(stmt))
+    return list(session.scalars(searched(session, stmt, search_text(search, 100))))
 
 
 def group_search(session, search: str | None, limit: int) -> list[CustomerGroup]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import contains_eager
 from backoffice.models import Customer, CustomerLink
 from backoffice.models.customer_link import NOTE_LENGTH
 from backoffice.services import locking
-from backoffice.services.customer_list import search_condition as customer_search
+from backoffice.services.customer_list import searched
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import parse_id, search_text
 
@@ -87,10 +87,7 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
         .order_by(Customer.display_name, Customer.id)  # (issue 11, private: the stored display name)
         .limit(max(1, min(int(limit), LOOKUP_LIMIT)))
     )
-    condition = customer_search(search_text(search, 100))
-    if condition is not None:
-        query = query.where(condition)
-    return list(session.scalars(query))
+    return list(session.scalars(searched(session, query, search_text(search, 100))))
 
 
 def refusal(customer: Customer):

@@ -18,7 +18,7 @@ from backoffice.models import Contact, Customer, CustomerGroup, CustomerGroupMem
 from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
 from backoffice.services import counting
-from backoffice.services.matching import anywhere, escape_like, short_inside, word_matches
+from backoffice.services.matching import anywhere, escape_like, in_ids, short_inside, word_matches
 from backoffice.services.validation import search_text
 
 PAGE_SIZE = 20
@@ -28,6 +28,8 @@ PAGE_MAX = 10**6
 # edge) and "Last" is the first page of the reverse order. A page number past the window still works, by a
 # deferred join (the page's ids from an index-only OFFSET, then the rows).
 KEYSET_WINDOW = 10
+# A searched or filtered list of at most this many rows is read by its ids (list_count), not by its filters.
+IDS_UP_TO = 2000
 # The sortable columns (list column name -> the keys, before the organization-name tie-break).
 SORTS = ("organization", "status", "allow_shared_billing")
 # The quick status filters (issue 11). "all" is what the list has always shown: every customer, the
@@ -89,15 +91,39 @@ def organization_matches(word: str, inside: bool = False):
     return or_(*conditions)
 
 
-def search_condition(search: str | None):
+def _word_branches(word: str, inside: bool, bitmap: bool = False) -> list:
+    """The ways one search word matches a customer, each a condition its own index serves: the stored
+    display name (ix_customer_display_name_trgm; the services keep it equal to the organization's name,
+    services/display_names.py), a private person's lowercased e-mail, an organization number (words with a
+    digit, from three characters), the customer number (words of digits only).
+
+    ``bitmap``: the conditions read every match by the indexes (the other tables' ids as matching.in_ids, so
+    that the planner can OR the branches' bitmaps); otherwise they are the filter of a walk along the list's
+    order (those ids a hashed set each row is looked up in)."""
+    among = in_ids if bitmap else (lambda column, ids: column.in_(ids))
+    branches = [
+        word_matches(Customer.display_name, word, inside=inside),
+        # (issue 11, private) a private customer by its person's lowercased e-mail
+        among(Customer.id, select(Contact.customer_id).where(
+            Contact.is_person.is_(True), word_matches(Contact.email_key, word.lower(), normalized=True, inside=inside))),
+    ]
+    key = org_number_key(word)
+    if key and any(ch.isdigit() for ch in key) and anywhere(key):  # an organization number has digits
+        branches.append(among(Customer.organization_id, select(Organization.id).where(
+            word_matches(Organization.org_number_key, key, normalized=True))))
+    if word.isdigit():  # customer numbers are digits only: other words can't match one
+        branches.append(word_matches(Customer.customer_number, word, normalized=True, inside=inside))
+    return branches
+
+
+def search_condition(search: str | None, bitmap: bool = False):
     """The list's search: every word matches the customer's display name (the organization's name, or a
     private customer's person's name), an organization number, the customer number, or a private
-    customer's person's e-mail.
+    customer's person's e-mail — each word one OR over ``_word_branches`` on the customer row.
 
-    Written as ``customer.id IN (… UNION …)`` so that each branch can use its own index (pg_trgm GIN
-    indexes on PostgreSQL) instead of one OR spread over joined tables. The name is the stored display
-    name (ix_customer_display_name_trgm), not the organization's through a join: the services keep the two
-    equal (services/display_names.py). Numbers are looked for only for words with a digit in them.
+    This is the condition a walk along the sort's index filters by: right when many rows match (a common
+    word: the first page is found after a few hundred rows). Where few match, ``few_ids`` finds them first,
+    each branch on its own index (``list_page`` and the pickers do; the CSV export filters by this).
 
     Each column is matched by services/matching.word_matches: a word of three letters or more anywhere in
     it (the trigram indexes), one of one or two letters at its start (the ``*_prefix`` indexes): "ek" finds
@@ -107,22 +133,46 @@ def search_condition(search: str | None):
     found = words(search)
     inside = short_inside(found)  # ("beta ab": "ab" anywhere, among the rows "beta" finds)
     for word in found:
-        branches = [
-            select(Customer.id).where(word_matches(Customer.display_name, word, inside=inside)),
-            # (issue 11, private) a private customer by its person's lowercased e-mail
-            select(Contact.customer_id).where(
-                Contact.is_person.is_(True), word_matches(Contact.email_key, word.lower(), normalized=True, inside=inside)),
-        ]
-        key = org_number_key(word)
-        if key and any(ch.isdigit() for ch in key) and anywhere(key):  # an organization number has digits
-            branches.append(select(Customer.id).join(Organization, Organization.id == Customer.organization_id)
-                            .where(word_matches(Organization.org_number_key, key, normalized=True)))
-        if word.isdigit():  # customer numbers are digits only: other words can't match one
-            branches.append(select(Customer.id).where(
-                word_matches(Customer.customer_number, word, normalized=True, inside=inside)))
-        word_condition = Customer.id.in_(union(*branches).scalar_subquery())
+        word_condition = or_(*_word_branches(word, inside, bitmap))
         condition = word_condition if condition is None else condition & word_condition
     return condition
+
+
+def few_ids_statement(search: str | None, among: list, limit: int):
+    """The ids of at most ``limit`` customers that the search finds and that meet ``among`` (the other
+    filters), each of the search's branches on its own index and stopped after ``limit`` rows: one
+    ``SELECT … LIMIT`` per way the search's longest word matches (``_word_branches``), the other words and
+    ``among`` as filters in each, united. Every match matches the longest word one way or another, so when
+    no branch reaches ``limit`` these are all the matches; when one does, there are at least ``limit``.
+    Without a search word: the ids ``among`` finds, up to ``limit``."""
+    found = words(search)
+    if not found:
+        return select(Customer.id).where(*among).limit(limit)
+    inside = short_inside(found)
+    lead = max(range(len(found)), key=lambda i: len(found[i]))  # (the first of the longest: fewest matches)
+    rest = [or_(*_word_branches(word, inside)) for i, word in enumerate(found) if i != lead]
+    parts = [select(Customer.id).where(branch, *rest, *among).limit(limit).subquery()
+             for branch in _word_branches(found[lead], inside)]
+    ids = union(*(select(part.c.id) for part in parts)).subquery()
+    return select(ids.c.id).limit(limit)
+
+
+def few_ids(session, search: str | None, among: list, limit: int = counting.CAP) -> list[int] | None:
+    """Every id ``few_ids_statement`` finds when there are at most ``limit``, else None (many match: walk the
+    sort's index with ``search_condition`` instead)."""
+    ids = list(session.scalars(few_ids_statement(search, among, limit + 1)))
+    return ids if len(ids) <= limit else None
+
+
+def searched(session, query, search: str | None):
+    """``query`` (customers in some order, a page of them: a picker's) narrowed to the list's search:
+    to the ids ``few_ids`` finds among the query's own conditions when they are few, else by
+    ``search_condition`` (many match: the query's order walks its index and stops after the page)."""
+    if not words(search):
+        return query
+    among = [query.whereclause] if query.whereclause is not None else []
+    ids = few_ids(session, search, among)
+    return query.where(Customer.id.in_(ids) if ids is not None else search_condition(search))
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -176,10 +226,13 @@ def customer_type_condition(customer_type: str | None):
 # --- the list ------------------------------------------------------------------------------------
 def conditions(*, search: str | None = None, status: str | None = None, group_id: int | None = None,
                payment_method: str | None = None, location_group_id: int | None = None,
-               customer_type: str | None = None) -> list:
+               customer_type: str | None = None, ids: list[int] | None = None, bitmap: bool = False) -> list:
     """Every filter of the list as WHERE conditions (the rows, the count and the CSV export use the same
-    ones)."""
-    found = [search_condition(search), status_condition(status), group_condition(group_id)]
+    ones). ``ids``: the list's rows already found (``list_count``): just those. ``bitmap``: the search as
+    ``search_condition`` reads every match by its indexes."""
+    if ids is not None:
+        return [Customer.id.in_(ids)]
+    found = [search_condition(search, bitmap), status_condition(status), group_condition(group_id)]
     # --- (issue 11, fields)
     found += [payment_method_condition(payment_method), location_group_condition(location_group_id)]
     # --- end (issue 11, fields)
@@ -204,12 +257,18 @@ def sort_keys(sort: str | None) -> list:
     return [*keys, Customer.display_name, Customer.id]  # (issue 11, private: the stored display name)
 
 
-def _order(sort: str | None, desc: bool) -> list:
-    return [k.desc() if desc else k.asc() for k in sort_keys(sort)]
+def _order(sort: str | None, desc: bool, indexed: bool = True) -> list:
+    """The list's ORDER BY. Not ``indexed``: the same order, its first key written so that no index serves
+    it (``coalesce(k, k)``), so the planner finds the rows by their conditions' indexes and sorts them,
+    instead of walking the sort's index (see ``_searched_page``)."""
+    keys = sort_keys(sort)
+    if not indexed:
+        keys[0] = func.coalesce(keys[0], keys[0])
+    return [k.desc() if desc else k.asc() for k in keys]
 
 
 def list_statement(*, search: str | None = None, sort: str | None = None, desc: bool = False,
-                   status: str | None = None, group_id: int | None = None,
+                   status: str | None = None, group_id: int | None = None, indexed: bool = True,
                    **more):  # (issue 11: payment_method, location_group_id, customer_type)
     """The rows in list order (sorted by the stored, indexed display name; the organizations by an outer
     join, since a private customer has none; the admins in one more query)."""
@@ -218,7 +277,7 @@ def list_statement(*, search: str | None = None, sort: str | None = None, desc: 
         .outerjoin(Organization, Organization.id == Customer.organization_id)
         .options(contains_eager(Customer.organization), selectinload(Customer.admin))
         .where(*conditions(search=search, status=status, group_id=group_id, **more))
-        .order_by(*_order(sort, desc))
+        .order_by(*_order(sort, desc, indexed))
     )
 
 
@@ -232,16 +291,24 @@ def count_statement(*, search: str | None = None, status: str | None = None, gro
     )
 
 
-def list_count(session, *, offset: int = 0, **filters) -> counting.Count:
-    """The list's count as services/counting.py takes it (issue 12, "Counts"): the whole list (no filter, no
-    search word) is ``counting.total`` — the planner's estimate on PostgreSQL once the table is large
-    ("about 1,000,000"), else exact; a searched or filtered list is counted up to ``CAP`` rows past the
-    page's first row ``offset`` (exact when fewer, else "more than …"), so the pager reaches the pages after
-    the one shown."""
-    found = conditions(**filters)
-    if not found:
-        return counting.total(session, Customer)
-    return counting.capped(session, select(Customer.id).where(*found), offset=offset)
+def list_count(session, *, offset: int = 0, search: str | None = None,
+               **filters) -> tuple[counting.Count, list[int] | None]:
+    """The list's count as services/counting.py takes it (issue 12, "Counts"), and its rows' ids when there
+    are few. The whole list (no filter, no search word) is ``counting.total`` — the planner's estimate on
+    PostgreSQL once the table is large ("about 1,000,000"), else exact. A searched or filtered list is
+    counted by finding its ids (``few_ids``: each search branch on its own index) up to ``CAP`` rows past
+    the page's first row ``offset``: exact when fewer — and then its pages are read by those ids (at most
+    ``IDS_UP_TO``), sorting a few rows instead of walking an index past a million that don't match — else
+    "more than …", and the page is found by walking the sort's index (at least one row in a thousand
+    matches there)."""
+    among = conditions(**filters)
+    if not among and not words(search):
+        return counting.total(session, Customer), None
+    limit = counting.cap_of(offset=offset)
+    ids = few_ids(session, search, among, limit)
+    if ids is None:
+        return counting.Count(limit, counting.MORE_THAN), None
+    return counting.Count(len(ids)), (ids if len(ids) <= IDS_UP_TO else None)
 
 
 def list_page(session, actor, *, search: str | None = None, sort: str | None = None, desc: bool = False,
@@ -286,7 +353,9 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
     filters["customer_type"] = customer_type if customer_type in CUSTOMER_TYPES else None  # (issue 11, private)
     # A cursor's or the last page's position is not known: its capped count starts at the list's start.
     at = page * page_size if after is None and before is None and not last else 0
-    count = list_count(session, offset=at, **filters)
+    count, ids = list_count(session, offset=at, **filters)
+    if ids is not None:  # few rows: the pages are read by their ids
+        filters = {"ids": ids}
     found = _paged(session, filters, sort=sort, desc=bool(desc), page=page, page_size=page_size,
                    after=after, before=before, last=last, count=count)
     found.count, found.group, found.location_group = count, group, location_group
@@ -352,7 +421,10 @@ def _paged(session, filters, *, sort, desc, page, page_size, after, before, last
         more = len(rows) > size
         return Page(rows=rows[:size][::-1], count=count, page=number, mode="last", has_previous=more, has_next=False)
     if page < KEYSET_WINDOW:
-        rows = _rows(session, rows_of(False).limit(page_size + 1).offset(page * page_size))
+        if words(filters.get("search")):  # many rows match (few are read by their ids: list_count)
+            rows = _searched_page(session, filters, sort=sort, desc=desc, offset=page * page_size, size=page_size)
+        else:
+            rows = _rows(session, rows_of(False).limit(page_size + 1).offset(page * page_size))
         mode = "page"
     else:
         # A page number past the window: the page's ids from an OFFSET over the sort's index (an index-only
@@ -363,3 +435,32 @@ def _paged(session, filters, *, sort, desc, page, page_size, after, before, last
         mode = "deep"
     return Page(rows=rows[:page_size], count=count, page=page, mode=mode, has_previous=page > 0,
                 has_next=len(rows) > page_size)
+
+
+# A search that many rows match (more than list_count's CAP) first looks for its page among this many rows of
+# the list's order.
+WALK = 20_000
+
+
+def _searched_page(session, filters: dict, *, sort, desc, offset: int, size: int) -> list[Customer]:
+    """The rows ``offset`` to ``offset + size`` (and one more, for "Next") of a search many rows match.
+
+    Walking the sort's index and keeping the matches finds a page at once when the matches are spread
+    over the list ("berg": in one name in twenty), but reads most of the index when they sit together in
+    its order ("Sjödes…", or "ek": the names starting with it) — and the planner, which takes matches to be
+    spread, can't tell. So the walk is bounded: first among the first ``WALK`` rows of the whole list's
+    order (its edge row read from the sort's index); when those hold no full page, every match is found by
+    the indexes of the search's branches (a BitmapOr) and sorted (``indexed=False``)."""
+    keys, order = sort_keys(sort), _order(sort, desc)
+    # (the edge of the whole list, filters and all left out: an index-only scan of the sort's index, and a
+    # walk that reads at most WALK rows whatever the filters)
+    edge = session.execute(select(*keys).order_by(*order).offset(WALK + offset).limit(1)).first()
+    page = list_statement(sort=sort, desc=desc, **filters).limit(size + 1).offset(offset)
+    if edge is None:  # the whole list is within the walk
+        return _rows(session, page)
+    within = tuple_(*keys) <= tuple_(*edge) if not desc else tuple_(*keys) >= tuple_(*edge)
+    rows = _rows(session, page.where(within))
+    if len(rows) > size:
+        return rows
+    found = list_statement(sort=sort, desc=desc, indexed=False, bitmap=True, **filters)
+    return _rows(session, found.limit(size + 1).offset(offset))

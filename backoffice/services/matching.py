@@ -103,3 +103,32 @@ def _prefix_like(element, compiler, **kw):
 def _prefix_range(element, compiler, **kw):
     key, low, _pattern, high = element.clauses
     return "(%s)" % compiler.process((key >= low) & (key < high), **kw)
+
+
+class in_ids(FunctionElement):
+    """``column IN (ids)`` for a subquery that is one branch of an OR (a search word found in another table:
+    a contact's e-mail, an organization's number) where every branch is to be read by its own index.
+    PostgreSQL: ``column = ANY(ARRAY(ids))`` — the subquery runs once, and the array is a condition the
+    column's index serves beside the other branches' (a BitmapOr), where ``IN (subquery)`` inside an OR is a
+    hashed filter, checked row by row (right when walking an index, not for finding the rows). SQLite:
+    ``column IN (ids)``, which its planner serves by the index either way."""
+
+    type = Boolean()
+    name = "in_ids"
+    inherit_cache = True
+    _is_implicitly_boolean = True
+
+    def __init__(self, column, ids):
+        super().__init__(column, ids.scalar_subquery())
+
+
+@compiles(in_ids)
+def _in_ids_any(element, compiler, **kw):
+    column, ids = element.clauses
+    return "%s = ANY(ARRAY%s)" % (compiler.process(column, **kw), compiler.process(ids, **kw))
+
+
+@compiles(in_ids, "sqlite")
+def _in_ids_in(element, compiler, **kw):
+    column, ids = element.clauses
+    return "%s IN %s" % (compiler.process(column, **kw), compiler.process(ids, **kw))

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from backoffice.models import Customer, Organization, SharedAccount
-from backoffice.services.customer_list import search_condition as customer_search
+from backoffice.services.customer_list import searched
 from backoffice.services import locking
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.notifications import customer_locale, notify
@@ -88,10 +88,7 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
         .order_by(Customer.display_name, Customer.id)  # (issue 11, private: the stored display name)
         .limit(max(1, min(int(limit), LOOKUP_LIMIT)))
     )
-    condition = customer_search(search_text(search, 100))
-    if condition is not None:
-        query = query.where(condition)
-    return list(session.scalars(query))
+    return list(session.scalars(searched(session, query, search_text(search, 100))))
 
 
 def _check_can_change(customer: Customer) -> None:
