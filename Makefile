@@ -64,6 +64,8 @@ bench-data: install
 
 bench-reuse: install
 	$(PY) -m bench.run --reuse
+	$(PY) -m bench.lists --reuse
+	$(PY) -m bench.export --reuse
 
 # The load test (bench/load.py): 50 signed-in users for 60 s against gunicorn with 4 workers on PostgreSQL
 # (DATABASE_URL), throttling in Redis (REDIS_URL); CUSTOMERS=1000000 for the issue's figure.

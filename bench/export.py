@@ -50,10 +50,12 @@ def arguments(argv=None):
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--smoke", action="store_true",
                         help="CI: 10,000 rows, one run, no warm-up, nothing written to the README")
+    parser.add_argument("--reuse", action="store_true",
+                        help="export the data make bench-data left (schema bench_customers, no custom fields), as it is")
     args = parser.parse_args(argv)
     args.rows = args.rows or (SMALL if args.smoke else int(os.environ.get("BENCH_ROWS", 100_000)))
     args.runs = args.runs or (1 if args.smoke else 5)
-    args.sizes = [args.rows] if args.smoke or args.rows <= SMALL else [SMALL, args.rows]
+    args.sizes = [args.rows] if args.smoke or args.rows <= SMALL or args.reuse else [SMALL, args.rows]
     if args.smoke:
         args.no_readme = True
     return args
@@ -71,6 +73,10 @@ def main(argv=None) -> None:
 def one_size(size: int, args, results: dict) -> dict:
     base_url = os.environ.get("DATABASE_URL", "")
     tmp = None
+    if args.reuse:  # make bench-data's schema, kept: nothing created or dropped
+        if not base_url.startswith("postgresql"):
+            raise SystemExit("--reuse needs a PostgreSQL DATABASE_URL (make bench-data)")
+        return run(_customers_bench_url(base_url), size, args, results)
     if base_url.startswith("postgresql"):
         admin_engine = create_engine(base_url)
         with admin_engine.begin() as conn:
@@ -135,14 +141,18 @@ def run(url: str, size: int, args, results: dict) -> dict:
             with engine.connect() as conn:
                 results["engine"] = "PostgreSQL " + conn.execute(text("SHOW server_version")).scalar()
         start = time.perf_counter()
-        generate.load(engine, size)
-        note = custom_fields.create_definition(db.session, None, label="Anteckning", type="text")
-        key = custom_fields.create_definition(db.session, None, label="Nyckelkund", type="yesno")
-        db.session.flush()
-        values = f'{{"{note.key}": "Kund sedan 2019, \\"guld\\"", "{key.key}": true}}'
-        db.session.execute(text("UPDATE customer SET custom_values = :v WHERE id % 3 = 0"), {"v": values})
-        user_service.create_user(db.session, None, email="bench-admin@example.com", first_name="Bench",
-                                 last_name="Admin", role="system-admin", password="bench-password-2026")
+        if args.reuse:  # (the data as make bench-data left it: measured, not changed; its admin exists)
+            size = db.session.scalar(text("SELECT count(*) FROM customer"))
+        else:
+            generate.load(engine, size)
+            note = custom_fields.create_definition(db.session, None, label="Anteckning", type="text")
+            key = custom_fields.create_definition(db.session, None, label="Nyckelkund", type="yesno")
+            db.session.flush()
+            values = f'{{"{note.key}": "Kund sedan 2019, \\"guld\\"", "{key.key}": true}}'
+            db.session.execute(text("UPDATE customer SET custom_values = :v WHERE id % 3 = 0"), {"v": values})
+            user_service.create_user(db.session, None, email="bench-admin@example.com", first_name="Bench",
+                                     last_name="Admin", role="system-admin", password="bench-password-2026")
+        language = db.session.scalar(text("SELECT language FROM \"user\" WHERE email = 'bench-admin@example.com'"))
         db.session.execute(text("UPDATE \"user\" SET language = 'sv' WHERE email = 'bench-admin@example.com'"))
         settings.update(db.session, None, require_two_factor_for_admins=False)  # the export is measured, not sign-in
         db.session.commit()
@@ -215,6 +225,11 @@ def run(url: str, size: int, args, results: dict) -> dict:
     finally:
         tracemalloc.stop()
 
+    if args.reuse:  # (the admin signs in to the other benches in its own language again)
+        with app.app_context():
+            db.session.execute(text("UPDATE \"user\" SET language = :l WHERE email = 'bench-admin@example.com'"),
+                               {"l": language})
+            db.session.commit()
     found = {
         "rows": size, "bytes": size_bytes, "generate_s": generate_s, "sql": compiled.string,
         "http_best": size / min(http_s), "http_median": size / statistics.median(http_s),
@@ -261,6 +276,11 @@ def report(results: dict, args) -> None:
         return
     from bench.run import write_readme_block
 
+    if args.reuse:  # (make bench-data's data: a block of its own, beside the generated sizes' block)
+        begin, end = MARK_BEGIN.replace(" -->", ":bench-data -->"), MARK_END.replace(" -->", ":bench-data -->")
+        block = block.replace(MARK_BEGIN, begin, 1).replace(MARK_END, end, 1)
+        write_readme_block(block, begin, end)
+        return
     write_readme_block(block, MARK_BEGIN, MARK_END)
 
 

@@ -9,9 +9,8 @@ PostgreSQL DATABASE_URL on a throw-away SQLite file. The figures go into bench/R
 ``bench:lists`` marks.
 
 Each case is the list page signed in as a system administrator (session, permission checks, count, page
-query, template) and the same count and page query run directly. The statements are built from what the
-view calls: services/lists.py for the search, services/counting.py for the count, Flask-Admin's ORDER BY
-of the view's ``column_default_sort``.
+query, template) and, as its raw SQL, every statement that request sent, caught as the driver got them and
+replayed directly (bench/run.py's ``captured``).
 """
 
 from __future__ import annotations
@@ -22,10 +21,10 @@ import tempfile
 import time
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from bench.run import bench_url as _customers_bench_url
-from bench.run import bound_sql, timed
+from bench.run import captured, timed, with_parameters
 
 SCHEMA = "bench_lists"
 MARK_BEGIN, MARK_END = "<!-- bench:lists -->", "<!-- /bench:lists -->"
@@ -45,6 +44,8 @@ def arguments(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the bench schema afterwards (to explore plans)")
     parser.add_argument("--smoke", action="store_true",
                         help="CI: 10,000 rows, one run per case, no warm-up, nothing written to the README")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the data make bench-data left (schema bench_customers), as it is")
     args = parser.parse_args(argv)
     smoke_rows, full_rows = 10_000, int(os.environ.get("BENCH_ROWS", 100_000))
     args.rows = args.rows or (smoke_rows if args.smoke else full_rows)
@@ -59,6 +60,11 @@ def main(argv=None) -> None:
     args = arguments(argv)
     base_url = os.environ.get("DATABASE_URL", "")
     tmp = None
+    if args.reuse:  # make bench-data's schema, kept: nothing created or dropped
+        if not base_url.startswith("postgresql"):
+            raise SystemExit("--reuse needs a PostgreSQL DATABASE_URL (make bench-data)")
+        report(run(_customers_bench_url(base_url), args), args)
+        return
     if base_url.startswith("postgresql"):
         admin_engine = create_engine(base_url)
         with admin_engine.begin() as conn:
@@ -108,11 +114,15 @@ def run(url: str, args) -> dict:
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
                 results["engine"] = "PostgreSQL " + conn.execute(text("SHOW server_version")).scalar()
-        start = time.perf_counter()
-        generate.load(engine, args.rows)
-        results["generate_s"] = time.perf_counter() - start
-        user_service.create_user(db.session, None, email="bench-admin@example.com", first_name="Bench",
-                                 last_name="Admin", role="system-admin", password="bench-password-2026")
+        if args.reuse:
+            args.rows = results["rows"] = db.session.scalar(select(func.count()).select_from(Organization))
+        else:
+            start = time.perf_counter()
+            generate.load(engine, args.rows)
+            results["generate_s"] = time.perf_counter() - start
+        if db.session.scalar(select(User.id).where(User.email == "bench-admin@example.com")) is None:
+            user_service.create_user(db.session, None, email="bench-admin@example.com", first_name="Bench",
+                                     last_name="Admin", role="system-admin", password="bench-password-2026")
         settings.update(db.session, None, require_two_factor_for_admins=False)  # the list is measured, not sign-in
         db.session.commit()
         sample = db.session.execute(
@@ -156,38 +166,32 @@ def run(url: str, args) -> dict:
 
         with app.app_context():
             engine = db.engine
-            page = select(model).order_by(*order).limit(20)
-            if condition is not None:
-                page = page.where(condition)
-                count = counting.capped_statement(select(model).where(condition), counting.cap_of())
-            elif engine.dialect.name == "postgresql":
-                count = counting.estimate_statement(model)
-            else:
-                count = counting.total  # (SQLite: the exact COUNT(*), below)
-            page_sql = str(page.compile(engine, compile_kwargs={"literal_binds": True}))
-            if count is counting.total:
-                count_sql = f'SELECT count(*) FROM "{model.__table__.name}"'
-            else:
-                count_sql = str(count.compile(engine, compile_kwargs={"literal_binds": True}))
+            # The statements the whole request sends (the session's user, the count, the ids, the page…),
+            # caught as the driver gets them: the raw SQL replays exactly those.
+            client.get(path)  # (warm: the first request after start-up loads more)
+            _, replay = captured(engine, lambda: client.get(path).get_data())
+            page_sql = ";\n\n".join(with_parameters(sql, params) for sql, params in replay)
 
-            # timed with the parameters bound as the app binds them (the literal SQL is what the README shows)
-            bound = bound_sql(page, engine)
-            count_bound = (count_sql, ()) if count is counting.total else bound_sql(count, engine)
-
-            def raw(bound=bound, count_bound=count_bound):
+            def raw(replay=replay):
                 with engine.connect() as conn:
-                    conn.exec_driver_sql(*count_bound).scalar()
-                    conn.exec_driver_sql(*bound).fetchall()
+                    for statement in replay:
+                        conn.exec_driver_sql(*statement).all()
 
             http_t = timed(http, args.runs, warmup=args.warmup)
             raw_t = timed(raw, args.runs, warmup=args.warmup)
             plan = ""
             if engine.dialect.name == "postgresql":
                 with engine.connect() as conn:
-                    plan = "\n".join(r[0] for r in conn.execute(text("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + page_sql)))
+                    plans = []
+                    for sql, params in replay:
+                        if sql.lstrip().upper().startswith("SELECT"):
+                            rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + sql, params)
+                            plans.append("\n".join(r[0] for r in rows))
+                    plan = "\n\n".join(plans)
             html = client.get(path).get_data(as_text=True)
             shown = html.split('bo-showing">', 1)[1].split("</div>", 1)[0].strip() if "bo-showing" in html else ""
             assert "Showing" in shown, (path, shown)  # the page rendered its rows and its count
+            count_sql = ""
         results["cases"].append({"label": label, "target": target, "path": path, "http": http_t, "raw": raw_t,
                                  "sql": page_sql, "count_sql": count_sql, "plan": plan, "shown": " ".join(shown.split())})
         print(f"{label:62} HTTP p50 {http_t['p50']:7.1f} ms  p95 {http_t['p95']:7.1f} ms | raw SQL p50 {raw_t['p50']:6.2f} ms  "
@@ -201,7 +205,8 @@ def report(results: dict, args) -> None:
         MARK_BEGIN,
         f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {results['engine']}, {results['rows']:,} "
         f"organizations, users and customers, {results['runs']} timed runs per case after {args.warmup} warm-up runs; "
-        f"data generated in {results.get('generate_s', 0):.1f} s; load average (1 min) {results['load'][0]:.1f} before, "
+        + (f"data generated in {results['generate_s']:.1f} s" if results.get("generate_s") else "data left by make bench-data")
+        + f"; load average (1 min) {results['load'][0]:.1f} before, "
         f"{results['load_after'][0]:.1f} after.",
         "",
         "| Case | shown | HTTP p50 | HTTP p95 | raw SQL p50 | raw SQL p95 | HTTP ≤ 1.5 × raw + 10 ms | target (1M) |",
@@ -212,11 +217,11 @@ def report(results: dict, args) -> None:
         ratio_ok = "yes" if h["p95"] <= 1.5 * r["p95"] + 10 else "no"
         lines.append(f"| {case['label']} | {case['shown']} | {h['p50']:.1f} ms | **{h['p95']:.1f} ms** | {r['p50']:.2f} ms | "
                      f"{r['p95']:.2f} ms | {ratio_ok} | ≤ {TARGETS[case['target']]:.0f} ms |")
-    lines += ["", "HTTP = the whole page through the Flask test client. Raw SQL = the same count and page query run "
-              "directly (the count: the planner's estimate for a whole list, a count capped past the page for a "
-              "search).", ""]
+    lines += ["", "HTTP = the whole page through the Flask test client. Raw SQL = every statement that request sent "
+              "(the signed-in user, the count or the capped ids, the page, …), replayed directly with the same "
+              "parameters.", ""]
     for case in results["cases"]:
-        sql = (case["count_sql"].strip() + ";\n\n" + case["sql"].strip() + ";").replace("%%", "%")
+        sql = ((case["count_sql"].strip() + ";\n\n" if case["count_sql"] else "") + case["sql"].strip() + ";").replace("%%", "%")
         lines += [f"#### {case['label']}", "", "```sql", sql, "```", ""]
         if case["plan"]:
             lines += ["<details><summary>EXPLAIN ANALYZE</summary>", "", "```", case["plan"], "```", "", "</details>", ""]
@@ -228,6 +233,11 @@ def report(results: dict, args) -> None:
         return
     from bench.run import write_readme_block
 
+    if args.reuse:  # (make bench-data's data: a block of its own, beside the generated sizes' block)
+        begin, end = MARK_BEGIN.replace(" -->", ":bench-data -->"), MARK_END.replace(" -->", ":bench-data -->")
+        block = block.replace(MARK_BEGIN, begin, 1).replace(MARK_END, end, 1)
+        write_readme_block(block, begin, end)
+        return
     write_readme_block(block, MARK_BEGIN, MARK_END)
 
 

@@ -242,6 +242,8 @@ def arguments(argv=None):
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--keep", action="store_true", help="keep the bench schema afterwards")
     parser.add_argument("--smoke", action="store_true", help="CI: 10,000 customers, 5 users, 5 s, nothing timed")
+    parser.add_argument("--reuse", action="store_true",
+                        help="run against the data make bench-data left (schema bench_customers), adding the editors")
     args = parser.parse_args(argv)
     args.customers = args.customers or (10_000 if args.smoke else int(os.environ.get("BENCH_CUSTOMERS", 100_000)))
     args.users = args.users or (5 if args.smoke else 50)
@@ -249,8 +251,9 @@ def arguments(argv=None):
     return args
 
 
-def fill(url: str, customers: int, users: int) -> dict:
-    """Migrate the schema, generate the customers, add the editors; each editor's own customer."""
+def fill(url: str, customers: int, users: int, reuse: bool = False) -> dict:
+    """Migrate the schema, generate the customers (``reuse``: those make bench-data left), add the editors
+    (those missing); each editor's own customer."""
     from flask_migrate import upgrade
     from sqlalchemy import insert, select, text
     from werkzeug.security import generate_password_hash
@@ -267,18 +270,23 @@ def fill(url: str, customers: int, users: int) -> dict:
     with app.app_context():
         upgrade()
         start = time.perf_counter()
-        generate.load(db.engine, customers)
+        if reuse:
+            customers = db.session.scalar(text("SELECT count(*) FROM customer"))
+        else:
+            generate.load(db.engine, customers)
         generated = time.perf_counter() - start
         # The edits change the cost center: shown on the form (a register setting).
         settings.update(db.session, None, show_cost_center=True)
         password_hash = generate_password_hash(PASSWORD, method="scrypt")  # once, the production method
         now = utcnow()
+        present = set(db.session.scalars(select(User.email).where(User.email.like("load%@bench.example.com"))))
+        missing = [i for i in range(1, users + 1) if f"load{i}@bench.example.com" not in present]
         db.session.execute(insert(User), [
             dict(email=f"load{i}@bench.example.com", first_name="Load", last_name=f"Editor {i:02d}", role="editor",
                  language="en", timezone="Europe/Stockholm", active=True, must_change_password=False,
                  password_hash=password_hash, created_at=now, updated_at=now)
-            for i in range(1, users + 1)
-        ])
+            for i in missing
+        ]) if missing else None
         editors = db.session.execute(
             select(User.id, User.email).where(User.email.like("load%@bench.example.com")).order_by(User.id)).all()
         own = db.session.scalars(
@@ -288,7 +296,7 @@ def fill(url: str, customers: int, users: int) -> dict:
         db.session.execute(text("ANALYZE"))
         db.session.remove()
         db.engine.dispose()
-    return {"generate_s": generated,
+    return {"generate_s": generated, "customers": customers,
             "editors": [{"user_id": u.id, "email": u.email, "customer_id": c} for u, c in zip(editors, own)]}
 
 
@@ -379,9 +387,13 @@ def main(argv=None) -> int:
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     prefix = f"bench-load-{uuid.uuid4().hex[:12]}"
     base = f"http://127.0.0.1:{args.port}"
-    with bench_database(SCHEMA, keep=args.keep) as url, tempfile.TemporaryDirectory() as tmp:
+    from bench.run import SCHEMA as DATA_SCHEMA
+
+    schema = DATA_SCHEMA if args.reuse else SCHEMA
+    with bench_database(schema, keep=args.keep, reuse=args.reuse) as url, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        filled = fill(url, args.customers, args.users)
+        filled = fill(url, args.customers, args.users, reuse=args.reuse)
+        args.customers = filled["customers"]
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32), "REDIS_URL": redis_url,
                "RATELIMIT_KEY_PREFIX": prefix, "HOST": "127.0.0.1", "PORT": str(args.port),
                "WORKERS": str(args.workers), "BASE_URL": base}

@@ -227,6 +227,10 @@ def run(url: str, args) -> dict:
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         }
     )
+    import logging
+
+    logging.getLogger("backoffice.request").setLevel(logging.WARNING)  # (one line per request: the figures drown)
+    app.logger.setLevel(logging.WARNING)
     results = {"engine": "", "customers": args.customers, "runs": args.runs, "cases": [], "load": os.getloadavg()}
     with app.app_context():
         upgrade()

@@ -76,7 +76,7 @@ def test_few_matches_are_read_by_their_ids_and_counted_exactly(session, small_li
     shown, sql = statements(session, lambda: customer_list.list_page(session, None, search="solo"))
     assert [c.display_name for c in shown.rows] == ["K05 Solo AB", "K11 Solo AB"]
     assert (int(shown.count), shown.count.kind) == (2, "exact")
-    assert "coalesce" not in sql.lower()
+    assert "coalesce" in sql.lower()  # (those rows sorted, not looked for along the sort's index)
 
 
 @pytest.mark.parametrize("sort, desc", [(None, False), ("status", False), ("allow_shared_billing", False)])
@@ -121,3 +121,40 @@ def test_the_pickers_find_few_and_many_matches(session, small_limits, register):
     assert zeta == expected(session, "zeta")
     mberg = [c.id for c in customer_links.eligible(session, me, "mberg")]
     assert mberg == [i for i in expected(session, "mberg") if i != me.id]
+
+
+def test_a_short_word_that_many_names_start_with_is_read_by_its_index(session, small_limits, register):
+    want = expected(session, "ze")
+    assert len(want) == 8  # the "Zeta" names; "aa.zeta@…" has "ze" inside, not at its start
+    shown, sql = statements(session, lambda: customer_list.list_page(session, None, search="ze", page_size=3))
+    assert [c.id for c in shown.rows] == want[:3] and shown.count.kind == "more_than"
+    assert "coalesce" in sql.lower()
+    assert pages(session, "ze") == want
+
+
+# --- the organizations and users lists (admin/listing.py) ----------------------------------------
+
+
+def listed_names(client, path) -> list[str]:
+    import re
+
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return re.findall(r'<td class="col-name">(.*?)</td>', response.get_data(as_text=True))
+
+
+def test_the_organizations_list_pages_few_and_many_matches_in_name_order(session, client, admin, small_limits,
+                                                                          register):
+    from tests.conftest import login
+
+    login(client, admin)
+    org_names = lambda search: sorted(  # noqa: E731 (what the search defines, in name order)
+        n for n in session.scalars(select(Customer.display_name).where(Customer.type == "business"))
+        if search.lower() in n.lower())
+    assert listed_names(client, "/admin/organizations/?search=solo") == org_names("solo")
+    # many matches (more than CAP), together at the end of the name order: pages 1 and 2 of 20 rows
+    assert listed_names(client, "/admin/organizations/?search=zeta") == org_names("zeta")
+    # a short word: the names starting with it
+    assert listed_names(client, "/admin/organizations/?search=ze") == org_names("zeta")
+    # descending too
+    assert listed_names(client, "/admin/organizations/?search=mberg&sort=0&desc=1") == org_names("mberg")[::-1]

@@ -69,6 +69,16 @@ def capped(session, statement, *, cap: int | None = None, offset: int = 0) -> Co
     return Count(limit, MORE_THAN) if found > limit else Count(found)
 
 
+def capped_ids(session, statement, column, *, cap: int | None = None, offset: int = 0) -> tuple[Count, list | None]:
+    """Like ``capped``, but collecting ``column`` (the rows' ids) instead of counting: the count, and the ids
+    when there are no more than ``offset + cap`` — a list that few rows match is then read by its ids (and
+    sorted: at most that many), whatever its order's index would make of the condition."""
+    limit = cap_of(cap, offset)
+    ids = list(session.scalars(statement.with_only_columns(column, maintain_column_froms=True)
+                               .order_by(None).limit(limit + 1)))
+    return (Count(limit, MORE_THAN), None) if len(ids) > limit else (Count(len(ids)), ids)
+
+
 def cap_of(cap: int | None = None, offset: int = 0) -> int:
     return max(0, offset) + (CAP if cap is None else cap)
 

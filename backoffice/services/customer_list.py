@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, tuple_, union
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.sql.util import ClauseAdapter
 
 from backoffice.models import Contact, Customer, CustomerGroup, CustomerGroupMember, LocationGroup, Organization
 from backoffice.models.customer import PAYMENT_METHODS
@@ -382,7 +383,9 @@ def _exact(count) -> bool:
 
 def _paged(session, filters, *, sort, desc, page, page_size, after, before, last, count) -> Page:
     keys = sort_keys(sort)
-    rows_of = lambda reverse: list_statement(sort=sort, desc=desc != reverse, **filters)  # noqa: E731
+    # (rows read by their ids are at most IDS_UP_TO: sorted as rows, never looked for along the sort's index)
+    indexed = "ids" not in filters
+    rows_of = lambda reverse: list_statement(sort=sort, desc=desc != reverse, indexed=indexed, **filters)  # noqa: E731
     cursor = after if after is not None else before
     if cursor is not None:
         values = _cursor_values(session, filters, sort, cursor)
@@ -438,8 +441,8 @@ def _paged(session, filters, *, sort, desc, page, page_size, after, before, last
 
 
 # A search that many rows match (more than list_count's CAP) first looks for its page among this many rows of
-# the list's order.
-WALK = 20_000
+# the list's order: a page is there when one row in 500 or more matches, spread over the list.
+WALK = 10_000
 
 
 def _searched_page(session, filters: dict, *, sort, desc, offset: int, size: int) -> list[Customer]:
@@ -448,19 +451,23 @@ def _searched_page(session, filters: dict, *, sort, desc, offset: int, size: int
     Walking the sort's index and keeping the matches finds a page at once when the matches are spread
     over the list ("berg": in one name in twenty), but reads most of the index when they sit together in
     its order ("Sjödes…", or "ek": the names starting with it) — and the planner, which takes matches to be
-    spread, can't tell. So the walk is bounded: first among the first ``WALK`` rows of the whole list's
-    order (its edge row read from the sort's index); when those hold no full page, every match is found by
-    the indexes of the search's branches (a BitmapOr) and sorted (``indexed=False``)."""
-    keys, order = sort_keys(sort), _order(sort, desc)
-    # (the edge of the whole list, filters and all left out: an index-only scan of the sort's index, and a
-    # walk that reads at most WALK rows whatever the filters)
-    edge = session.execute(select(*keys).order_by(*order).offset(WALK + offset).limit(1)).first()
-    page = list_statement(sort=sort, desc=desc, **filters).limit(size + 1).offset(offset)
-    if edge is None:  # the whole list is within the walk
-        return _rows(session, page)
-    within = tuple_(*keys) <= tuple_(*edge) if not desc else tuple_(*keys) >= tuple_(*edge)
-    rows = _rows(session, page.where(within))
-    if len(rows) > size:
-        return rows
-    found = list_statement(sort=sort, desc=desc, indexed=False, bitmap=True, **filters)
-    return _rows(session, found.limit(size + 1).offset(offset))
+    spread, can't tell. So the walk is bounded: the matches among the first ``WALK`` rows of the whole list's
+    order (a subquery with its own LIMIT, read in order and left as soon as the page is full); when those
+    hold no full page, every match is found by the indexes of the search's branches (a BitmapOr) and sorted
+    (``indexed=False``). Words of one or two letters match names that START with them, which sit together
+    in every order's name keys: those go straight to the indexes."""
+    everywhere = list_statement(sort=sort, desc=desc, indexed=False, bitmap=True, **filters).limit(size + 1).offset(offset)
+    if not any(anywhere(word) for word in words(filters.get("search"))):
+        return _rows(session, everywhere)
+    order = _order(sort, desc)
+    head = select(Customer).order_by(*order).limit(WALK + offset).subquery()
+    walked, adapt = aliased(Customer, head), ClauseAdapter(head).traverse
+    rows = _rows(session, (
+        select(walked)
+        .outerjoin(Organization, Organization.id == walked.organization_id)
+        .options(contains_eager(walked.organization), selectinload(walked.admin))
+        .where(*(adapt(c) for c in conditions(**filters)))
+        .order_by(*(adapt(o) for o in order))
+        .limit(size + 1).offset(offset)
+    ))
+    return rows if len(rows) > size else _rows(session, everywhere)
