@@ -124,6 +124,7 @@ ACCESS: dict[str, tuple[set, set]] = {
     "customer_links.remove": (EDITORS, EDITORS),
     "customer_export.index": (EDITORS, set()),
     "customer_export.download": (EDITORS, set()),
+    "customer_paste.index": (EDITORS, EDITORS),  # (issue 13) GET the page, POST preview or add
     # Notifications: staff in the admin, customer admins in the portal
     "notifications.index": (STAFF, set()),
     "notifications.read": (set(), STAFF),

@@ -29,6 +29,7 @@ PERMISSIONS = {
     "customers.purge": _l("Permanently delete customers"),
     "customers.change_number": _l("Change a customer's customer number after creation"),
     "customers.export": _l("Download customers as CSV"),
+    "customers.upload": _l("Add many customers at once and import registers"),  # (issue 13)
     "customers.share_views": _l("Share saved views of the customers list with everyone"),  # (issue 11, views)
     "groups.view": _l("View customer groups"),  # (issue 11, groups)
     "groups.edit": _l("Create, edit, order and delete customer groups and change their members"),
@@ -50,6 +51,7 @@ _EDIT = {
     "customers.create",
     "customers.edit",
     "customers.export",
+    "customers.upload",  # (issue 13) seed 001's Upload
     "groups.edit",
     "customers.share_views",  # (issue 11, views) editors curate the views everyone sees
 }

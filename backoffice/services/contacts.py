@@ -125,26 +125,44 @@ def _email_taken(session, key: str, own: Contact | None) -> bool:
 
 def clean_person(session, values: dict, own: Contact | None = None) -> dict:
     """First name, last name and e-mail required; the phone in international form; the e-mail free among
-    the persons of private customers (case-insensitive)."""
+    the persons of private customers (case-insensitive). Raises the first of ``person_problems``."""
+    cleaned, problems = person_problems(session, values, own)
+    if problems:
+        raise problems[0]
+    return cleaned
+
+
+_PERSON_REQUIRED = (("email", _l("Enter the e-mail address.")), ("first_name", _l("Enter the first name.")),
+                    ("last_name", _l("Enter the last name.")))
+
+
+def person_problems(session, values: dict, own: Contact | None = None) -> tuple[dict, list[ServiceError]]:
+    """A person's values cleaned, and every problem with them — one per field, each a ServiceError naming
+    its field (a form shows the first beside its field; a pasted line lists them all)."""
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"not a person field: {sorted(unknown)}")
-    cleaned = _clean(session, values)
-    if own is None or "email" in cleaned:
-        if not cleaned.get("email"):
-            raise ServiceError(_l("Enter the e-mail address."), "email")
-    if own is None or "first_name" in cleaned:
-        if not cleaned.get("first_name"):
-            raise ServiceError(_l("Enter the first name."), "first_name")
-    if own is None or "last_name" in cleaned:
-        if not cleaned.get("last_name"):
-            raise ServiceError(_l("Enter the last name."), "last_name")
-    if "email" in cleaned:
+    cleaned: dict = {}
+    problems: dict[str, ServiceError] = {}
+    for name, value in values.items():
+        try:
+            cleaned.update(_clean(session, {name: value}))
+        except ServiceError as error:
+            problems.setdefault(error.field or name, error)
+    for name, message in _PERSON_REQUIRED:
+        if (own is None or name in cleaned) and not cleaned.get(name) and name not in problems:
+            problems[name] = ServiceError(message, name)
+    if cleaned.get("email") and "email" not in problems:
         cleaned["email_key"] = email_key(cleaned["email"])
         if _email_taken(session, cleaned["email_key"], own):
-            raise ServiceError(_PERSON_EMAIL_TAKEN, "email")
-    _check_phone(session, own, cleaned)
-    return cleaned
+            problems["email"] = ServiceError(_PERSON_EMAIL_TAKEN, "email")
+    if "phone" not in problems:
+        try:
+            _check_phone(session, own, cleaned)
+        except ServiceError as error:
+            problems["phone"] = error
+    order = [name for name in ("first_name", "last_name", "email", "phone") if name in problems]
+    return cleaned, [problems[name] for name in order]
 
 
 def add_person(session, actor: User | None, customer: Customer, cleaned: dict) -> Contact:
