@@ -166,3 +166,19 @@ def test_only_those_who_may_upload_may_paste(session, make_user):
     with pytest.raises(ServiceError):
         customer_paste.preview(session, staff, "a@example.com, A, B")
     assert [line.number for line in customer_paste.preview(session, editor, "a@example.com, A, B").new] == [1]
+
+
+def test_the_paste_is_one_history_entry_with_its_counts_beside_each_customers_own(session, make_user):
+    from backoffice.models import HistoryEntry
+
+    editor = make_user(role="editor")
+    added = customer_paste.add(session, editor, "h1@example.com, H, One\nbad, H, Two\nh3@example.com, H, Three\n")
+    session.commit()
+    entry = session.scalars(select(HistoryEntry).where(HistoryEntry.kind == "import")).one()
+    assert (entry.record_type, entry.actor_id) == ("customer_import", editor.id)
+    assert {c["field"]: c["new"] for c in entry.changes} == {
+        "customers_added": 2, "customers_updated": 0, "lines_not_added": 1}
+    created = session.scalars(select(HistoryEntry).where(
+        HistoryEntry.kind == "create", HistoryEntry.record_type == "customer",
+        HistoryEntry.record_id.in_([c.id for c in added.created]))).all()
+    assert len(created) == 2

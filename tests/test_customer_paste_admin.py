@@ -72,6 +72,17 @@ def test_add_stores_the_valid_lines_and_leaves_the_others_to_fix(client, session
     assert count(session) == before + 5
 
 
+def test_each_paste_is_in_the_audit_log_with_its_counts(client, session, make_user):
+    login(client, make_user(role="editor"))
+    client.post(PAGE, data={"lines": FIVE, "add": "Add"})
+    admin_client = client.application.test_client()
+    login(admin_client, make_user(role="system-admin", email="audit@example.com"))
+    html = text_of(admin_client.get("/admin/audit-log/"))
+    assert "Imported" in html and "Customers added at once" in html
+    shown = re.sub(r"<[^>]+>", "", html)  # (the text as read: "Customers added: 3")
+    assert re.search(r"Customers added:\s*3\b", shown) and re.search(r"Lines not added:\s*2\b", shown), shown[:3000]
+
+
 def test_an_existing_customers_line_is_offered_as_an_update(client, session, make_user):
     from tests import factories
 

@@ -121,6 +121,9 @@ def test_the_pickers_find_few_and_many_matches(session, small_limits, register):
     assert zeta == expected(session, "zeta")
     mberg = [c.id for c in customer_links.eligible(session, me, "mberg")]
     assert mberg == [i for i in expected(session, "mberg") if i != me.id]
+    # two spread matches within the list's first WALK rows: found by the bounded walk, the same two
+    assert [c.id for c in customer_links.eligible(session, me, "mberg", limit=2)] == mberg[:2]
+    assert [c.id for c in customer_links.eligible(session, me, "zeta", limit=2)] == zeta[:2]
 
 
 def test_a_short_word_that_many_names_start_with_is_read_by_its_index(session, small_limits, register):

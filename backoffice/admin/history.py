@@ -76,7 +76,7 @@ def change_lines(entry: HistoryEntry) -> list[dict]:
                 "label": label,
                 "old": _show(change.get("old"), change.get("old_label") or labels.value_label(field, change.get("old"))),
                 "new": _show(change.get("new"), change.get("new_label") or labels.value_label(field, change.get("new"))),
-                "created": entry.kind == "create",
+                "created": entry.kind in ("create", "import"),  # (a value set, nothing before it)
                 "restorable": history.restorable(entry, change),
             }
         )

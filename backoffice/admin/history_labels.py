@@ -31,6 +31,7 @@ KIND_LABELS = {
     "unshare": _l("Sharing removed"),
     "group_add": _l("Added to group"),  # (issue 11, groups)
     "group_remove": _l("Removed from group"),
+    "import": _l("Imported"),  # (issue 13)
     "link": _l("Linked"),
     "unlink": _l("Link removed"),
     "note": _l("Note"),
@@ -61,6 +62,7 @@ RECORD_TYPE_LABELS = {
     "custom_field": _l("Custom field"),
     "customer_group": _l("Customer group"),  # (issue 11, groups)
     "saved_view": _l("Saved view"),  # (issue 11, views)
+    "customer_import": _l("Customers added at once"),  # (issue 13)
 }
 # The labels of fields as the timeline shows them ("Name: old → new").
 FIELD_LABELS = {
@@ -108,6 +110,10 @@ FIELD_LABELS = {
     "cost_center": _l("Cost center"),
     "payment_method": _l("Payment method"),  # (issue 11, fields)
     "location_group_id": _l("Location group"),
+    # (issue 13) an import's counts
+    "customers_added": _l("Customers added"),
+    "customers_updated": _l("Customers updated"),
+    "lines_not_added": _l("Lines not added"),
     "discount_letter": _l("Discount letter"),
     "kind": _l("Kind"),
     "street": _l("Street address"),

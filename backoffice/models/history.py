@@ -35,6 +35,7 @@ KINDS = (
     "unshare",
     "group_add",  # a customer joined a customer group (issue 11) …
     "group_remove",  # … and left it
+    "import",  # many customers added at once (issue 13): one entry with the counts
     "note",
     "note_deleted",
     "sign_in",

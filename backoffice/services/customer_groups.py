@@ -413,13 +413,14 @@ def candidates(session, group: CustomerGroup, search: str | None, limit: int) ->
     from backoffice.models import Organization
     from backoffice.services.customer_list import searched
 
+    limit = max(1, min(int(limit), 50))
     stmt = (
         select(Customer).outerjoin(Customer.organization).options(contains_eager(Customer.organization))
         .where(Customer.deleted_at.is_(None),
                Customer.id.not_in(select(CustomerGroupMember.customer_id).where(CustomerGroupMember.group_id == group.id)))
-        .order_by(Customer.display_name, Customer.id).limit(max(1, min(int(limit), 50)))  # (issue 11, private)
+        .order_by(Customer.display_name, Customer.id).limit(limit)  # (issue 11, private)
     )
-    return list(session.scalars(searched(session, stmt, search_text(search, 100))))
+    return list(session.scalars(searched(session, stmt, search_text(search, 100), limit)))
 
 
 def group_search(session, search: str | None, limit: int) -> list[CustomerGroup]:

@@ -78,6 +78,7 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
     linked = select(CustomerLink.high_customer_id).where(CustomerLink.low_customer_id == customer.id).union(
         select(CustomerLink.low_customer_id).where(CustomerLink.high_customer_id == customer.id)
     )
+    limit = max(1, min(int(limit), LOOKUP_LIMIT))
     query = (
         select(Customer)
         .outerjoin(Customer.organization)  # (issue 11, private: private customers have none)
@@ -85,9 +86,9 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
         .where(Customer.deleted_at.is_(None), Customer.status == "ACTIVE", Customer.id != customer.id,
                Customer.id.not_in(linked))
         .order_by(Customer.display_name, Customer.id)  # (issue 11, private: the stored display name)
-        .limit(max(1, min(int(limit), LOOKUP_LIMIT)))
+        .limit(limit)
     )
-    return list(session.scalars(searched(session, query, search_text(search, 100))))
+    return list(session.scalars(searched(session, query, search_text(search, 100), limit)))
 
 
 def refusal(customer: Customer):

@@ -158,22 +158,33 @@ def few_ids_statement(search: str | None, among: list, limit: int):
     return select(ids.c.id).limit(limit)
 
 
-def few_ids(session, search: str | None, among: list, limit: int = counting.CAP) -> list[int] | None:
-    """Every id ``few_ids_statement`` finds when there are at most ``limit``, else None (many match: walk the
-    sort's index with ``search_condition`` instead)."""
+def few_ids(session, search: str | None, among: list, limit: int | None = None) -> list[int] | None:
+    """Every id ``few_ids_statement`` finds when there are at most ``limit`` (counting.CAP), else None (many
+    match: read as ``_searched_page`` says)."""
+    limit = counting.CAP if limit is None else limit
     ids = list(session.scalars(few_ids_statement(search, among, limit + 1)))
     return ids if len(ids) <= limit else None
 
 
-def searched(session, query, search: str | None):
-    """``query`` (customers in some order, a page of them: a picker's) narrowed to the list's search:
-    to the ids ``few_ids`` finds among the query's own conditions when they are few, else by
-    ``search_condition`` (many match: the query's order walks its index and stops after the page)."""
+def searched(session, query, search: str | None, limit: int):
+    """``query`` (a picker's: customers in the list's default order, display name and id, at most ``limit``)
+    narrowed to the list's search the way the list reads a searched page (``_searched_page``): the ids
+    ``few_ids`` finds among the query's own conditions when they are few; else the first ``limit`` matches
+    among the list's first WALK rows; else every match by the search's indexes (``bitmap``), sorted."""
     if not words(search):
         return query
     among = [query.whereclause] if query.whereclause is not None else []
+    by_rows = _order(None, False, indexed=False)
     ids = few_ids(session, search, among)
-    return query.where(Customer.id.in_(ids) if ids is not None else search_condition(search))
+    if ids is None and any(anywhere(word) for word in words(search)):
+        head = select(Customer).order_by(*_order(None, False)).limit(WALK).subquery()
+        adapt = ClauseAdapter(head).traverse
+        walked = list(session.scalars(
+            select(head.c.id).where(*(adapt(c) for c in [*among, search_condition(search)]))
+            .order_by(head.c.display_name, head.c.id).limit(limit)))
+        ids = walked if len(walked) >= limit else None
+    narrowed = query.where(Customer.id.in_(ids) if ids is not None else search_condition(search, bitmap=True))
+    return narrowed.order_by(None).order_by(*by_rows)
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -300,8 +311,7 @@ def list_count(session, *, offset: int = 0, search: str | None = None,
     counted by finding its ids (``few_ids``: each search branch on its own index) up to ``CAP`` rows past
     the page's first row ``offset``: exact when fewer — and then its pages are read by those ids (at most
     ``IDS_UP_TO``), sorting a few rows instead of walking an index past a million that don't match — else
-    "more than …", and the page is found by walking the sort's index (at least one row in a thousand
-    matches there)."""
+    "more than …", and the page is found as ``_searched_page`` says."""
     among = conditions(**filters)
     if not among and not words(search):
         return counting.total(session, Customer), None

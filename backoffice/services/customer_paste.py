@@ -29,6 +29,7 @@ from backoffice.models.roles import can
 from backoffice.services import contacts as contact_service
 from backoffice.services import customer_groups
 from backoffice.services import customers as customer_service
+from backoffice.services import history
 from backoffice.services.errors import ServiceError
 
 COLUMNS = ("email", "first_name", "last_name", "phone")
@@ -184,6 +185,12 @@ def add(session, actor: User | None, text: str | None, group_ids=(), update_exis
         else:
             not_added.append(line)
     session.flush()
+    # One entry for the paste as a whole, beside each customer's own "created" / "changed" entries.
+    history.record(session, "import", "customer_import", None, "", actor=actor, changes=[
+        {"field": "customers_added", "old": None, "new": len(created)},
+        {"field": "customers_updated", "old": None, "new": len(updated)},
+        {"field": "lines_not_added", "old": None, "new": len(not_added)},
+    ])
     return Added(created=created, updated=updated, not_added=sorted(not_added, key=lambda line: line.number))
 
 

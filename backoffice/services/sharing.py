@@ -80,15 +80,16 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
     Ordered by the indexed organization name; the search is the customers list's own.
     """
     already = select(SharedAccount.shared_customer_id).where(SharedAccount.customer_id == customer.id)
+    limit = max(1, min(int(limit), LOOKUP_LIMIT))
     query = (
         select(Customer)
         .outerjoin(Customer.organization)  # (issue 11, private: private customers have none)
         .options(contains_eager(Customer.organization))
         .where(*_eligible_filter(), Customer.id != customer.id, Customer.id.not_in(already))
         .order_by(Customer.display_name, Customer.id)  # (issue 11, private: the stored display name)
-        .limit(max(1, min(int(limit), LOOKUP_LIMIT)))
+        .limit(limit)
     )
-    return list(session.scalars(searched(session, query, search_text(search, 100))))
+    return list(session.scalars(searched(session, query, search_text(search, 100), limit)))
 
 
 def _check_can_change(customer: Customer) -> None:
