@@ -260,6 +260,7 @@ def seed(session, actor=None) -> dict:
     added["custom fields"] = seed_custom_fields(session, actor)
     added["customer groups"] = seed_customer_groups(session, actor)  # (issue 11, groups)
     added["private customers"] = seed_private_customers(session, actor)  # (issue 11, private)
+    added["customers added at once"] = seed_pasted_customers(session, actor)  # (issue 13)
     added["saved views"] = seed_saved_views(session)  # (issue 11, views)
     added["location groups"] = seed_customer_fields(session, actor)  # (issue 11, fields)
     added["history notes"] = _seed_history(session)
@@ -500,6 +501,28 @@ def seed_private_customers(session, actor=None) -> int:
     session.flush()
     return len(DEMO_PRIVATE)
 # --- end (issue 11, private)
+
+
+# --- (issue 13) a few private customers added at once, as seed 003's "Add multiple customers" pastes them: the
+# audit log shows the paste ("Imported", with its counts) and each customer its own History
+DEMO_PASTE = """e-post;förnamn;efternamn;telefon
+david.holm@example.com;David;Holm;070-333 44 55
+eva.sand@example.com;Eva;Sand;
+fredrik.alm@example.com;Fredrik;Alm;08-123 456 78
+"""
+
+
+def seed_pasted_customers(session, actor=None) -> int:
+    """The paste above, by the editor, into the group "Seasonal"; once. Returns how many it added."""
+    from backoffice.models import HistoryEntry
+    from backoffice.services import customer_groups, customer_paste
+
+    if session.scalar(select(HistoryEntry.id).where(HistoryEntry.kind == "import").limit(1)) is not None:
+        return 0
+    editor = user_service.get_by_email(session, "editor@example.com") or actor
+    groups = [g.id for g in customer_groups.all_groups(session) if g.name == "Seasonal"]
+    added = customer_paste.add(session, editor, DEMO_PASTE, group_ids=groups)
+    return len(added.created)
 
 
 def _enrol_demo_admin(session) -> None:
