@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, tuple_, union
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.sql.util import ClauseAdapter
 
 from backoffice.models import Contact, Customer, CustomerGroup, CustomerGroupMember, LocationGroup, Organization
@@ -170,21 +170,16 @@ def searched(session, query, search: str | None, limit: int):
     """``query`` (a picker's: customers in the list's default order, display name and id, at most ``limit``)
     narrowed to the list's search the way the list reads a searched page (``_searched_page``): the ids
     ``few_ids`` finds among the query's own conditions when they are few; else the first ``limit`` matches
-    among the list's first WALK rows; else every match by the search's indexes (``bitmap``), sorted."""
+    among the list's first rows (``walked_ids``); else every match by the search's indexes, sorted."""
     if not words(search):
         return query
     among = [query.whereclause] if query.whereclause is not None else []
-    by_rows = _order(None, False, indexed=False)
     ids = few_ids(session, search, among)
-    if ids is None and any(anywhere(word) for word in words(search)):
-        head = select(Customer).order_by(*_order(None, False)).limit(WALK).subquery()
-        adapt = ClauseAdapter(head).traverse
-        walked = list(session.scalars(
-            select(head.c.id).where(*(adapt(c) for c in [*among, search_condition(search)]))
-            .order_by(head.c.display_name, head.c.id).limit(limit)))
-        ids = walked if len(walked) >= limit else None
-    narrowed = query.where(Customer.id.in_(ids) if ids is not None else search_condition(search, bitmap=True))
-    return narrowed.order_by(None).order_by(*by_rows)
+    if ids is None:
+        ids = walked_ids(session, [*among, search_condition(search)], search, size=limit)
+    if ids is None:
+        ids = sorted_ids(session, [*among, search_condition(search, bitmap=True)], size=limit)
+    return query.where(Customer.id.in_(ids)).order_by(None).order_by(*_order(None, False, indexed=False))
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -456,28 +451,43 @@ WALK = 10_000
 
 
 def _searched_page(session, filters: dict, *, sort, desc, offset: int, size: int) -> list[Customer]:
-    """The rows ``offset`` to ``offset + size`` (and one more, for "Next") of a search many rows match.
+    """The rows ``offset`` to ``offset + size`` (and one more, for "Next") of a search many rows match: those
+    ``walked_ids`` finds among the list's first rows, else every match by the indexes of the search's
+    branches (a BitmapOr) and sorted (``indexed=False``)."""
+    ids = walked_ids(session, conditions(**filters), filters.get("search"), sort=sort, desc=desc, offset=offset,
+                     size=size + 1)
+    if ids is None:
+        ids = sorted_ids(session, conditions(bitmap=True, **filters), sort=sort, desc=desc, offset=offset, size=size + 1)
+    # (a page's ids, no LIMIT: read by their keys and sorted, whatever the order's index)
+    return _rows(session, list_statement(sort=sort, desc=desc, ids=ids))
 
-    Walking the sort's index and keeping the matches finds a page at once when the matches are spread
-    over the list ("berg": in one name in twenty), but reads most of the index when they sit together in
-    its order ("Sjödes…", or "ek": the names starting with it) — and the planner, which takes matches to be
-    spread, can't tell. So the walk is bounded: the matches among the first ``WALK`` rows of the whole list's
-    order (a subquery with its own LIMIT, read in order and left as soon as the page is full); when those
-    hold no full page, every match is found by the indexes of the search's branches (a BitmapOr) and sorted
-    (``indexed=False``). Words of one or two letters match names that START with them, which sit together
-    in every order's name keys: those go straight to the indexes."""
-    everywhere = list_statement(sort=sort, desc=desc, indexed=False, bitmap=True, **filters).limit(size + 1).offset(offset)
-    if not any(anywhere(word) for word in words(filters.get("search"))):
-        return _rows(session, everywhere)
+
+def sorted_ids(session, where: list, *, sort=None, desc=False, offset: int = 0, size: int) -> list[int]:
+    """The ids of the rows ``offset`` to ``offset + size`` of the list's order that meet ``where``, found by
+    their conditions' indexes (``bitmap``) and sorted, the order's first key written so that no index serves
+    it (``indexed=False``); the rows' organizations are joined afterwards, to the page's ids only."""
+    return list(session.scalars(select(Customer.id).where(*where).order_by(*_order(sort, desc, indexed=False))
+                                .limit(size).offset(offset)))
+
+
+def walked_ids(session, where: list, search: str | None, *, sort=None, desc=False, offset: int = 0,
+               size: int) -> list[int] | None:
+    """The ids of the rows ``offset`` to ``offset + size`` of the list's order that meet ``where`` (a search
+    many rows match, and any filters), looked for among the first ``WALK`` rows of the whole list's order;
+    None when those don't hold them.
+
+    Walking the sort's index and keeping the matches finds a page at once when the matches are spread over
+    the list ("berg": in one name in twenty), but reads most of the index when they sit together in its
+    order ("Sjödes…", or "ek": the names starting with it) — and the planner, which takes matches to be
+    spread, can't tell. So the walk is bounded: a subquery with its own LIMIT, read in order and left as soon
+    as the page is full. Words of one or two letters match names that START with them, which sit together
+    in every order's name keys: for those, None at once."""
+    if not any(anywhere(word) for word in words(search)):
+        return None
     order = _order(sort, desc)
     head = select(Customer).order_by(*order).limit(WALK + offset).subquery()
-    walked, adapt = aliased(Customer, head), ClauseAdapter(head).traverse
-    rows = _rows(session, (
-        select(walked)
-        .outerjoin(Organization, Organization.id == walked.organization_id)
-        .options(contains_eager(walked.organization), selectinload(walked.admin))
-        .where(*(adapt(c) for c in conditions(**filters)))
-        .order_by(*(adapt(o) for o in order))
-        .limit(size + 1).offset(offset)
-    ))
-    return rows if len(rows) > size else _rows(session, everywhere)
+    adapt = ClauseAdapter(head).traverse
+    ids = list(session.scalars(
+        select(head.c.id).where(*(adapt(c) for c in where)).order_by(*(adapt(o) for o in order))
+        .limit(size).offset(offset)))
+    return ids if len(ids) >= size else None
