@@ -93,6 +93,56 @@ def register(app: Flask) -> None:
         )
 
     register_send_mail(app)
+    register_import(app)
+
+
+def register_import(app: Flask) -> None:
+    @app.cli.command("import-customers")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check every row and report; store nothing.")
+    @click.option("--valid-only", is_flag=True, help="Import the valid rows even when others are rejected.")
+    @click.option("--create-missing", is_flag=True, help="Create the customer groups and location groups the file "
+                                                        "names that don't exist yet.")
+    @click.option("--timezone", default="Europe/Stockholm", show_default=True,
+                  help="The time zone of the file's times (the Deleted column).")
+    def import_customers(path, dry_run, valid_only, create_missing, timezone):
+        """Import a register file (CSV or XLSX, the customers' CSV download's columns) as the system.
+
+        Exits with 1 when any row was rejected (and 2 when the file can't be read)."""
+        from backoffice.services import customer_import
+
+        with open(path, "rb") as file:
+            data = file.read()
+        with click.progressbar(length=1, label="Rows", show_pos=True) as bar:
+            def progress(done, total):
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            try:
+                report = customer_import.run(db.session, None, data, path, dry_run=dry_run, valid_only=valid_only,
+                                             create_missing=create_missing, timezone=timezone, progress=progress)
+            except ServiceError as error:
+                db.session.rollback()
+                raise click.ClickException(str(error.message)) from None
+        db.session.commit()
+        if report.unknown:
+            click.echo("Unknown columns (rename them to a column of the customers' CSV download): "
+                       + ", ".join(report.unknown), err=True)
+            raise SystemExit(2)
+        for row in report.rejected:
+            for problem in row.problems:
+                where = f" ({problem.column})" if problem.column else ""
+                click.echo(f"line {row.line}{where}: {problem.message}", err=True)
+        counts = report.counts
+        state = "Dry run" if dry_run else ("Imported" if report.stored else "Nothing imported")
+        click.echo(f"{state}: {counts['create']} new, {counts['update']} updated, {counts['unchanged']} unchanged, "
+                   f"{counts['rejected']} rejected.")
+        if any(report.missing.values()):
+            click.echo("Groups the file names that don't exist yet: "
+                       + "; ".join(", ".join(names) for names in report.missing.values() if names)
+                       + ("" if create_missing else " (--create-missing creates them)"))
+        if counts["rejected"]:
+            raise SystemExit(1)
 
 
 def register_send_mail(app: Flask) -> None:

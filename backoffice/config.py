@@ -96,4 +96,6 @@ def from_environment(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "PHOTO_MAX_BYTES": 2 * 1024 * 1024,
+        # (issue 13) the largest register file an import takes (the one request allowed above 8 MB)
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_MB") or 50) * 1024 * 1024,
     }

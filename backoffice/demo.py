@@ -261,6 +261,7 @@ def seed(session, actor=None) -> dict:
     added["customer groups"] = seed_customer_groups(session, actor)  # (issue 11, groups)
     added["private customers"] = seed_private_customers(session, actor)  # (issue 11, private)
     added["customers added at once"] = seed_pasted_customers(session, actor)  # (issue 13)
+    added["customers imported from a file"] = seed_imported_register(session, actor)
     added["saved views"] = seed_saved_views(session)  # (issue 11, views)
     added["location groups"] = seed_customer_fields(session, actor)  # (issue 11, fields)
     added["history notes"] = _seed_history(session)
@@ -523,6 +524,30 @@ def seed_pasted_customers(session, actor=None) -> int:
     groups = [g.id for g in customer_groups.all_groups(session) if g.name == "Seasonal"]
     added = customer_paste.add(session, editor, DEMO_PASTE, group_ids=groups)
     return len(added.created)
+
+
+# --- (issue 13) a register moved in from another installation, uploaded by the system administrator: its file
+# is kept on the import's job ("Your recent imports"), the audit log shows the import with its counts, and the
+# file's group "Flyttade kunder" was created by it. Swedish headers, as our own Swedish export writes them.
+DEMO_REGISTER = """\ufeffNamn;Kundtyp;Organisation;Organisationsnummer;Land;Kommun;Kundnummer;Status;Kundadministratör;Kundadministratörens e-post;Kundgrupper
+Fjällbacka Fisk AB;Företag;Fjällbacka Fisk AB;559001-0376;SE;Fjällbacka;;AKTIV;Sara Fjäll;sara@fjallbackafisk.example;Flyttade kunder
+Ljusnan Kraft AB;Företag;Ljusnan Kraft AB;559002-0748;SE;Bollnäs;;AKTIV;Leo Ljus;leo@ljusnankraft.example;Flyttade kunder
+Vättern Båt HB;Företag;Vättern Båt HB;559003-1117;SE;Hjo;;INAKTIV;Mona Vätter;mona@vatternbat.example;Flyttade kunder
+"""
+
+
+def seed_imported_register(session, actor=None) -> int:
+    """DEMO_REGISTER imported by the system administrator, once. Returns how many customers it added."""
+    from backoffice.models import ImportJob
+    from backoffice.services import import_jobs
+
+    if session.scalar(select(ImportJob.id).limit(1)) is not None:
+        return 0
+    admin = user_service.get_by_email(session, DEMO_ADMIN_EMAIL) or actor
+    job = import_jobs.upload(session, admin, DEMO_REGISTER.encode("utf-8"), "flyttat-register.csv",
+                             max_bytes=1024 * 1024)
+    report = import_jobs.execute(session, admin, job, create_missing=True)
+    return report.counts["create"]
 
 
 def _enrol_demo_admin(session) -> None:

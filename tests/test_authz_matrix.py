@@ -125,6 +125,8 @@ ACCESS: dict[str, tuple[set, set]] = {
     "customer_export.index": (EDITORS, set()),
     "customer_export.download": (EDITORS, set()),
     "customer_paste.index": (EDITORS, EDITORS),  # (issue 13) GET the page, POST preview or add
+    "customer_import.index": (EDITORS, EDITORS),  # (issue 13) the upload page; POST checks a file
+    "customer_import.job": (EDITORS, EDITORS),  # an upload's dry run and import (one's own: 404 otherwise)
     # Notifications: staff in the admin, customer admins in the portal
     "notifications.index": (STAFF, set()),
     "notifications.read": (set(), STAFF),

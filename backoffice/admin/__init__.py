@@ -15,6 +15,7 @@ from backoffice.admin.location_groups import LocationGroupsView  # (issue 11, fi
 from backoffice.admin.customer_groups import CustomerGroupsView, customer_card as customer_groups_card
 from backoffice.admin.custom_fields import CustomFieldsView, card as custom_field_card
 from backoffice.admin.customer_export import CustomerExportView
+from backoffice.admin.customer_import import CustomerImportView
 from backoffice.admin.customer_paste import CustomerPasteView
 from backoffice.admin.customer_links import CustomerLinksView, section as customer_links_section
 from backoffice.admin.notifications import NotificationsView
@@ -102,6 +103,10 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(  # (issue 13) seed 003's "Add multiple customers", in the side menu under Customers
         CustomerPasteView(name=_l("Add multiple customers"), category="CUSTOMERS", endpoint="customer_paste",
                           url="/admin/customers/add-many")
+    )
+    admin.add_view(  # (issue 13) seed 001's "Upload registers"
+        CustomerImportView(name=_l("Import customers"), category="CUSTOMERS", endpoint="customer_import",
+                           url="/admin/customers/upload")
     )
     admin.add_view(
         CustomerContactsView(name=_l("Contacts"), endpoint="customer_contacts", url="/admin/customers/contacts")

@@ -114,6 +114,8 @@ FIELD_LABELS = {
     "customers_added": _l("Customers added"),
     "customers_updated": _l("Customers updated"),
     "lines_not_added": _l("Lines not added"),
+    "customers_unchanged": _l("Customers unchanged"),  # (a register upload's)
+    "rows_rejected": _l("Rows rejected"),
     "discount_letter": _l("Discount letter"),
     "kind": _l("Kind"),
     "street": _l("Street address"),

@@ -26,6 +26,11 @@ def neutralise(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def unneutralise(text: str) -> str:
+    """What ``neutralise`` wrote, read back: a leading apostrophe is dropped only before a formula start."""
+    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS else text
+
+
 def stream_csv(header: Iterable, rows: Iterable[Iterable], *, language: str | None) -> Iterator[bytes]:
     """Yield UTF-8 chunks: BOM and header first, then the rows as they come."""
     buffer = io.StringIO()

@@ -9,6 +9,7 @@ from backoffice.models.customer_group import CustomerGroup, CustomerGroupMember
 from backoffice.models.customer_link import CustomerLink
 from backoffice.models.discount_letter import DiscountLetter
 from backoffice.models.history import HistoryEntry
+from backoffice.models.import_job import ImportJob
 from backoffice.models.location_group import LocationGroup
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
@@ -19,6 +20,6 @@ from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
 __all__ = [
-    "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerGroup", "CustomerGroupMember", "CustomerLink", "CustomFieldDefinition", "DiscountLetter", "HistoryEntry", "LocationGroup", "Notification", "Organization", "OutboxMessage",
+    "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerGroup", "CustomerGroupMember", "CustomerLink", "CustomFieldDefinition", "DiscountLetter", "HistoryEntry", "ImportJob", "LocationGroup", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SavedView", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]

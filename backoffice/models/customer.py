@@ -96,6 +96,9 @@ class Customer(Versioned, Timestamps, SoftDelete, Base):
     display_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # --- end (issue 11, private)
 
+    # (issue 13) True only while services/customers.create_customer writes the parts (billing, groups) of a
+    # customer that arrives deleted from an imported register; not a column.
+    arriving_deleted = False
     organization: Mapped[Organization | None] = relationship(lazy="joined", innerjoin=False)
     admin: Mapped[User | None] = relationship(foreign_keys=[admin_user_id])
     location_group: Mapped[LocationGroup | None] = relationship()  # (issue 11, fields)

@@ -6,8 +6,8 @@ formula are neutralised.
 
 Every cell is formatted in SQL (``cells_query``): the translated labels of status, type and payment method
 as ``CASE … WHEN 'ACTIVE' THEN 'AKTIV'`` with bound literals, the deletion time in the reader's time zone,
-the formula guard, an empty text as NULL. The columns are defined once, in ``COLUMNS`` (key, header, SQL
-expression). Two ways out, byte for byte the same file:
+the formula guard, an empty text as NULL. The columns are defined once, in services/customer_columns.py, which
+the register upload reads too (issue 13). Two ways out, byte for byte the same file:
 
 - PostgreSQL (psycopg 3): ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` on the session's connection; Python
   only forwards the bytes (each row's ``\\n`` becomes ``\\r\\n``, as csv.writer ends rows).
@@ -27,89 +27,16 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, case, func, literal, select, type_coerce
-from sqlalchemy.orm import aliased
 
 from backoffice.infra.spreadsheet import BOM, CHUNK_BYTES, FORMULA_STARTS, SEPARATORS, language_of, neutralise
-from backoffice.models import BillingInfo, Contact, Customer, LocationGroup, Organization, User
-from backoffice.models.customer import PAYMENT_METHODS
+from backoffice.models import BillingInfo, Customer, LocationGroup, Organization, User
 from backoffice.services import custom_fields
+from backoffice.services.customer_columns import COLUMNS, Person, headers
 from backoffice.services.customer_list import STATUSES, conditions
 from backoffice.services.validation import parse_id
 
 BATCH = 1000  # rows per fetch on the generic path (about 2 MB of Python strings)
-
-TYPE_LABELS = {"business": _l("Business"), "private": _l("Private")}  # (issue 11, private)
-STATUS_LABELS = {"ACTIVE": _l("ACTIVE"), "INACTIVE": _l("INACTIVE"), "DELETED": _l("DELETED")}
-
-# A private customer's person (at most one: uq_contact_one_person), for the e-mail and phone columns.
-Person = aliased(Contact, name="person")
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the file: its ``key`` (stable, not translated), its ``header`` (translated when the file
-    is written) and ``sql``, the value as the database has it. ``labels`` translates codes (code -> label; an
-    unknown code stays as it is); a ``datetime`` column is written as "YYYY-MM-DD HH:MM" in the reader's time
-    zone."""
-
-    key: str
-    header: object
-    sql: object
-    labels: dict | None = None
-    kind: str = "text"
-
-
-def _admin_name():
-    """"First Last"; either part alone when the other is empty; empty when both are."""
-    first, last = func.coalesce(User.first_name, ""), func.coalesce(User.last_name, "")
-    return case((first == "", last), (last == "", first), else_=first.concat(" ").concat(last))
-
-
-# The file's columns, in order (then one per active custom field). One row per customer: every join is an
-# outer join to at most one row (see ``_from``).
-COLUMNS = [
-    Column("display_name", _l("Name"), Customer.display_name),  # (issue 11, private) organization or person
-    Column("customer_type", _l("Customer type"), Customer.type, labels=TYPE_LABELS),  # (issue 11, private)
-    Column("org_name", _l("Organization"), Organization.name),
-    Column("org_number", _l("Organization number"), Organization.org_number),
-    Column("legal_form", _l("Legal form"), Organization.legal_form),
-    Column("digital_address", _l("Digital address"), Organization.digital_address),
-    Column("address", _l("Address"), Organization.address),
-    Column("post_number", _l("Post number"), Organization.post_number),
-    Column("region", _l("Region"), Organization.region),
-    Column("municipality", _l("Municipality"), Organization.municipality),
-    Column("country", _l("Country"), Organization.country),
-    # a private customer: its person's phone and e-mail
-    Column("phone", _l("Phone"), func.coalesce(Organization.phone, Person.phone)),
-    Column("email", _l("E-mail"), func.coalesce(Organization.email, Person.email)),
-    Column("website", _l("Website"), Organization.website),
-    Column("customer_number", _l("Customer number"), Customer.customer_number),
-    Column("status", _l("Status"), case((Customer.deleted_at.is_not(None), "DELETED"), else_=Customer.status),
-           labels=STATUS_LABELS),
-    Column("admin_name", _l("Customer admin"), _admin_name()),
-    Column("admin_email", _l("Customer admin e-mail"), User.email),
-    Column("billing_digital_address", _l("Billing digital address"), BillingInfo.digital_address),
-    Column("billing_address", _l("Billing address"), BillingInfo.address),
-    Column("billing_post_number", _l("Billing post number"), BillingInfo.post_number),
-    Column("billing_municipality", _l("Billing municipality"), BillingInfo.municipality),
-    Column("billing_phone", _l("Billing phone"), BillingInfo.phone),
-    Column("billing_email", _l("Billing e-mail"), BillingInfo.email),
-    Column("billing_responsible", _l("Billing responsible person"), BillingInfo.responsible_person),
-    # --- (issue 11, fields)
-    Column("payment_method", _l("Payment method"), Customer.payment_method, labels=PAYMENT_METHODS),
-    Column("location_group", _l("Location group"), LocationGroup.name),
-    # --- end (issue 11, fields)
-    Column("deleted_at", _l("Deleted"), Customer.deleted_at, kind="datetime"),
-]
-
-
-def headers(language: str, definitions=()) -> list[str]:
-    """The columns' headers; then one per active custom field (its label, as the administrator wrote it)."""
-    with force_locale(language_of(language)):
-        return [str(column.header) for column in COLUMNS] + [d.label for d in definitions]
-
 
 # --- the query ---------------------------------------------------------------------------------------
 def _from(query):
@@ -266,7 +193,9 @@ def _batched_rows(session, query, separator: str):
             _SQLITE_LOCAL_TIME, 2, _sqlite_local_minute, deterministic=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
-    result = connection.execution_options(yield_per=BATCH).execute(query)
+    # (for this statement only: Connection.execution_options would change the session's connection for good, and
+    # every later statement on it — a SAVEPOINT too — would be sent as a server-side cursor)
+    result = connection.execute(query, execution_options={"yield_per": BATCH})
     try:
         for rows in result.partitions():
             writer.writerows(rows)

@@ -333,7 +333,7 @@ def _groups(session, group_ids, field: str = "group_ids") -> list[CustomerGroup]
 
 
 def _refuse_deleted(customer: Customer, field: str) -> None:
-    if customer.is_deleted:
+    if customer.is_deleted and not customer.arriving_deleted:
         raise ServiceError(
             _l("%(name)s is deleted and can't be added to a group.", name=customer.display_name), field)
 

@@ -182,7 +182,7 @@ def _lock_organization_alive(session, org_id: int | None) -> None:
 
 
 def _refuse_if_deleted(customer: Customer) -> None:
-    if customer.is_deleted:
+    if customer.is_deleted and not customer.arriving_deleted:
         raise ServiceError(_l("A deleted customer can't be changed. Recover it first."))
 
 
@@ -257,8 +257,10 @@ def create_customer(
     group_ids=None,  # (issue 11, groups) its customer groups
     automatic_settlement=None,
     payment_terms_days=None,
+    deleted_at=None,  # (issue 13) it arrives deleted, as the register it is imported from had it
 ) -> Customer:
-    """A business customer has ``organization_id`` and ``admin_user_id``; a private one (``customer_type``
+    """A business customer has ``organization_id`` and ``admin_user_id`` (none when it arrives deleted,
+    ``deleted_at``: a deleted customer has no admin); a private one (``customer_type``
     "private") has neither, its ``person`` ({first_name, last_name, email, phone}) becomes its primary contact.
     ``custom_values``: {custom field id -> typed value} (services/custom_fields.clean_values);
     ``group_ids`` its customer groups; ``automatic_settlement`` / ``payment_terms_days`` its own settings
@@ -282,7 +284,7 @@ def create_customer(
         org = admin = None
     else:
         org = _organization_for(session, organization_id)
-        admin = _admin_for(session, admin_user_id)
+        admin = _admin_for(session, admin_user_id) if deleted_at is None else None
     # --- end (issue 11, private)
     if number is None:
         number = numbering.for_new_customer(session, None)  # the next one when numbering is automatic
@@ -301,6 +303,7 @@ def create_customer(
         payment_method=payment_method,  # (issue 11, fields)
         location_group_id=location_group_id,
         custom_values=custom,
+        deleted_at=deleted_at,
         **own_settings,  # (issue 11, groups)
     )
     with locking.stale_guard(session, actor, None, _STALE_ADMIN), unique_guard(session, _GUARD):
@@ -311,11 +314,13 @@ def create_customer(
         contact_service.add_person(session, actor, customer, person_values)
     else:
         _lock_organization_alive(session, org.id)
+    customer.arriving_deleted = deleted_at is not None  # its parts below are written with it, not after
     if billing:
         set_billing(session, actor, customer, **billing)
     _save_card_parts(session, actor, customer, addresses, discount_letters)
     if groups:  # (issue 11, groups)
         customer_groups.set_memberships(session, actor, customer, groups)
+    customer.arriving_deleted = False
     return customer
 
 

@@ -22,6 +22,7 @@ from backoffice.services.history.notes import add_note, can_delete_note, delete_
 from backoffice.services.history.recorder import (
     OFF_KEY,
     disabled,
+    entries_written,
     install,
     record,
     record_bulk,
@@ -44,6 +45,6 @@ from backoffice.services.history.timeline import PAGE_SIZE, timeline
 __all__ = [
     "ANONYMOUS", "BOOKKEEPING", "KIND_GROUPS", "OFF_KEY", "PAGE_SIZE", "REMOVED", "RESTORABLE", "SYSTEM",
     "TIMELINE_TYPES", "TRACKED", "Tracked", "acting_as", "add_note", "anonymise_record", "can_delete_note",
-    "clear_actor", "current_actor", "delete_note", "disabled", "install", "record", "record_bulk",
+    "clear_actor", "current_actor", "delete_note", "disabled", "entries_written", "install", "record", "record_bulk",
     "record_security", "restorable", "set_actor", "timeline", "timeline_types", "track", "with_note",
 ]

@@ -251,6 +251,7 @@ def _insert(session, actor: tuple[int | None, str], rows: list[dict], *, note=No
         row.setdefault("note", note)
         row.setdefault("note_deleted_at", None)
         row["record_name"] = (row.get("record_name") or "")[:300]
+    session.info[WRITTEN_KEY] = session.info.get(WRITTEN_KEY, 0) + len(rows)
     # One row (the usual edit) goes as a plain execute, which is cheaper than the executemany path.
     session.connection().execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
@@ -259,6 +260,15 @@ _INSERT = insert(HistoryEntry.__table__)
 
 
 _installed = False
+
+
+WRITTEN_KEY = "history_entries_written"
+
+
+def entries_written(session) -> int:
+    """How many entries the recorder has written on this session so far: an import compares it before and
+    after a row to tell a row that changed something from one that changed nothing."""
+    return session.info.get(WRITTEN_KEY, 0)
 
 
 def install() -> None:

@@ -1,0 +1,43 @@
+"""An import's job record (issue 13): the uploaded file, kept in the database so every app server and worker
+can read it, and where the import stands.
+
+``state``: "checked" (read and dry-run: ``report`` holds what would happen), "done" (imported: ``counts``), or
+"failed" (nothing was stored: ``error`` or the rejected rows in ``report``). ``options`` are the choices the
+import runs with (the column mapping, valid rows only, create missing groups). It has no edit form; the
+import's History entry records what it did.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from backoffice.models.base import Base, utcnow
+from backoffice.models.user import User
+
+STATES = ("checked", "done", "failed")
+
+
+class ImportJob(Base):
+    __tablename__ = "import_job"
+    __table_args__ = (
+        CheckConstraint("state IN ('checked', 'done', 'failed')", name="state_known"),
+        CheckConstraint("size >= 0", name="size_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    state: Mapped[str] = mapped_column(String(16), default="checked")
+    options: Mapped[dict | None] = mapped_column(JSON)
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    report: Mapped[dict | None] = deferred(mapped_column(JSON))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    created_by: Mapped[User | None] = relationship()
