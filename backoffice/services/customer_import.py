@@ -28,9 +28,10 @@ import codecs
 import csv
 import io
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import UTC, date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -38,18 +39,17 @@ from sqlalchemy import func, select
 
 from backoffice.infra.spreadsheet import unneutralise
 from backoffice.models import Contact, Customer, CustomerGroup, LocationGroup, Organization, User
+from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
 from backoffice.models.roles import GUEST_ROLE, can
 from backoffice.services import contacts as contact_service
-from backoffice.services import countries, custom_fields, customer_groups, history, location_groups
+from backoffice.services import custom_fields, customer_groups, history, location_groups
 from backoffice.services import customers as customer_service
 from backoffice.services import organizations as organization_service
 from backoffice.services import users as user_service
-from backoffice.services.customer_columns import (ADMIN, BILLING, BY_KEY, COLUMNS, CONTACT, CUSTOMER, DERIVED,
+from backoffice.services.customer_columns import (ADMIN, BY_KEY, COLUMNS, CONTACT, CUSTOMER, DERIVED,
                                                   GROUP_SEPARATOR, ORGANIZATION, PERSON, STATUS_LABELS,
                                                   TYPE_LABELS, YES_NO, fold, header_keys, label_codes)
-from backoffice.services.customer_export import export_query
-from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.services.errors import ServiceError
 
 MAX_ROWS = 200_000
@@ -456,28 +456,20 @@ def _admin(ctx: _Context, row: _Row, current: Customer | None) -> int | None:
     return user.id
 
 
-class _fields:
-    """Turn a service's ServiceError into a rejection naming the file's column."""
-
-    def __init__(self, part: str):
-        self.part = part
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if isinstance(error, ServiceError):
-            name = error.field or ""
-            key = _SERVICE_FIELDS.get((self.part, name))
-            if key is None and name.startswith("custom_"):
-                key = "custom:" + name.removeprefix("custom_")
-            if key is None:
-                for column in COLUMNS:
-                    if (column.field == name and column.part in (self.part, CONTACT)) or column.key == name:
-                        key = column.key
-                        break
-            raise _Rejected(key, error.message) from None
-        return False
+@contextmanager
+def _fields(part: str):
+    """Turn a service's ServiceError into a rejection naming the file's column (``part``: whose fields)."""
+    try:
+        yield
+    except ServiceError as error:
+        name = error.field or ""
+        key = _SERVICE_FIELDS.get((part, name))
+        if key is None and name.startswith("custom_"):
+            key = "custom:" + name.removeprefix("custom_")
+        if key is None:
+            key = next((column.key for column in COLUMNS if column.key == name
+                        or (column.field == name and column.part in (part, CONTACT))), None)
+        raise _Rejected(key, error.message) from None
 
 
 def _need(ctx: _Context, permission: str, message) -> None:
@@ -522,11 +514,6 @@ def _update_organization(ctx: _Context, org: Organization, row: _Row) -> None:
         organization_service.update_organization(ctx.session, ctx.actor, org, **changes)
 
 
-def _current(session, customer: Customer) -> dict:
-    """The customer as the export reads it (each column by key, and its custom values)."""
-    return dict(session.execute(export_query(ids=[customer.id])).mappings().one())
-
-
 def _update(ctx: _Context, row: _Row, customer: Customer) -> None:
     session, actor = ctx.session, ctx.actor
     if customer.is_deleted:
@@ -539,8 +526,7 @@ def _update(ctx: _Context, row: _Row, customer: Customer) -> None:
         return
     if row.organization and customer.organization is not None:
         _update_organization(ctx, customer.organization, row)
-    changes = {name: value for name, value in row.customer.items()
-               if name not in ("group_ids",)}
+    changes = {name: value for name, value in row.customer.items() if name != "group_ids"}
     admin_id = _admin(ctx, row, customer) if row.type == "business" else None
     if admin_id is not None:
         changes["admin_user_id"] = admin_id

@@ -315,12 +315,14 @@ def create_customer(
     else:
         _lock_organization_alive(session, org.id)
     customer.arriving_deleted = deleted_at is not None  # its parts below are written with it, not after
-    if billing:
-        set_billing(session, actor, customer, **billing)
-    _save_card_parts(session, actor, customer, addresses, discount_letters)
-    if groups:  # (issue 11, groups)
-        customer_groups.set_memberships(session, actor, customer, groups)
-    customer.arriving_deleted = False
+    try:
+        if billing:
+            set_billing(session, actor, customer, **billing)
+        _save_card_parts(session, actor, customer, addresses, discount_letters)
+        if groups:  # (issue 11, groups)
+            customer_groups.set_memberships(session, actor, customer, groups)
+    finally:
+        customer.arriving_deleted = False
     return customer
 
 
