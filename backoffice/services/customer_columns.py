@@ -57,13 +57,19 @@ def _admin_name():
 
 
 def _group_names():
-    """The customer's groups by priority, their names joined by GROUP_SEPARATOR (NULL: none)."""
-    ordered = (select(CustomerGroup.name.label("name"))
-               .join(CustomerGroupMember, CustomerGroupMember.group_id == CustomerGroup.id)
-               .where(CustomerGroupMember.customer_id == Customer.id)
-               .order_by(CustomerGroup.priority)
-               .correlate(Customer).subquery())
-    return select(func.aggregate_strings(ordered.c.name, GROUP_SEPARATOR)).scalar_subquery()
+    """(customer_id, names): each customer's groups by priority, their names joined by GROUP_SEPARATOR; joined
+    to the customers (an outer join: none, NULL), aggregated once for all of them — a subquery per row made a
+    million-row export ten times slower. The members come sorted by priority into the aggregate (SQLite before
+    3.44 has no ORDER BY inside one)."""
+    ordered = (select(CustomerGroupMember.customer_id.label("customer_id"), CustomerGroup.name.label("name"))
+               .join(CustomerGroup, CustomerGroupMember.group_id == CustomerGroup.id)
+               .order_by(CustomerGroupMember.customer_id, CustomerGroup.priority).subquery("member_names"))
+    return (select(ordered.c.customer_id, func.aggregate_strings(ordered.c.name, GROUP_SEPARATOR).label("names"))
+            .group_by(ordered.c.customer_id).subquery("group_names"))
+
+
+# Outer-joined on customer_id by the export (services/customer_export._from).
+GROUP_NAMES = _group_names()
 
 
 # The columns, in the file's order. One row per customer: every join of the export is an outer join to at
@@ -104,7 +110,7 @@ COLUMNS = [
     Column("allow_shared_billing", _l("Allow shared billing accounts"),
            case((Customer.allow_shared_billing.is_(True), "yes"), else_="no"), CUSTOMER, "allow_shared_billing",
            labels=YES_NO, kind="yesno"),
-    Column("groups", _l("Customer groups"), _group_names(), CUSTOMER, "groups", kind="groups"),
+    Column("groups", _l("Customer groups"), GROUP_NAMES.c.names, CUSTOMER, "groups", kind="groups"),
     Column("first_name", _l("First name"), Person.first_name, PERSON, "first_name"),
     Column("last_name", _l("Last name"), Person.last_name, PERSON, "last_name"),
     Column("deleted_at", _l("Deleted"), Customer.deleted_at, CUSTOMER, "deleted_at", kind="datetime"),

@@ -32,7 +32,7 @@ from sqlalchemy import String, and_, case, func, literal, select, type_coerce
 from backoffice.infra.spreadsheet import BOM, CHUNK_BYTES, FORMULA_STARTS, SEPARATORS, language_of, neutralise
 from backoffice.models import BillingInfo, Customer, LocationGroup, Organization, User
 from backoffice.services import custom_fields
-from backoffice.services.customer_columns import COLUMNS, Person, headers
+from backoffice.services.customer_columns import COLUMNS, GROUP_NAMES, Person, headers
 from backoffice.services.customer_list import STATUSES, conditions
 from backoffice.services.validation import parse_id
 
@@ -47,6 +47,7 @@ def _from(query):
         .outerjoin(BillingInfo, BillingInfo.customer_id == Customer.id)
         .outerjoin(LocationGroup, Customer.location_group_id == LocationGroup.id)  # (issue 11, fields)
         .outerjoin(Person, and_(Person.customer_id == Customer.id, Person.is_person.is_(True)))
+        .outerjoin(GROUP_NAMES, GROUP_NAMES.c.customer_id == Customer.id)  # (issue 13) its groups' names
     )
 
 
