@@ -309,11 +309,7 @@ class _Context:
 
 
 def _values(ctx: _Context, cells: list[str]) -> dict[str, str]:
-    values = {}
-    for index, key in enumerate(ctx.columns.keys):
-        if key is not None:
-            values[key] = unneutralise(cells[index]) if index < len(cells) else ""
-    return values
+    return {key: _cell(cells, index) for index, key in enumerate(ctx.columns.keys) if key is not None}
 
 
 def _group_names(text: str) -> list[str]:
