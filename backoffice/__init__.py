@@ -29,12 +29,20 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite enforces foreign keys only when asked, per connection."""
+    """SQLite enforces foreign keys only when asked, per connection. Write-ahead logging lets every reader go on
+    while one connection writes (an import holds the one write lock until it commits: issue 13), and a save
+    waits for that lock up to a minute (SQLITE_BUSY_TIMEOUT_MS) rather than failing after pysqlite's 5 s."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file (an in-memory database has no WAL)
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 

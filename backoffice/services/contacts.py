@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from backoffice.infra import bulk  # (issue 13) the persons of many new customers at once
 from backoffice.models import Contact, ContactRole, Customer, User
 from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.services import display_names, locking, phones
@@ -136,25 +137,30 @@ _PERSON_REQUIRED = (("email", _l("Enter the e-mail address.")), ("first_name", _
                     ("last_name", _l("Enter the last name.")))
 
 
-def person_problems(session, values: dict, own: Contact | None = None) -> tuple[dict, list[ServiceError]]:
+def person_problems(session, values: dict, own: Contact | None = None, *,
+                    taken: set[str] | None = None) -> tuple[dict, list[ServiceError]]:
     """A person's values cleaned, and every problem with them — one per field, each a ServiceError naming
-    its field (a form shows the first beside its field; a pasted line lists them all)."""
+    its field (a form shows the first beside its field; a pasted line lists them all). ``taken``: the
+    e-mail keys already in use, when the caller looked them up for many persons at once (a new person only)."""
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"not a person field: {sorted(unknown)}")
-    cleaned: dict = {}
     problems: dict[str, ServiceError] = {}
-    for name, value in values.items():
-        try:
-            cleaned.update(_clean(session, {name: value}))
-        except ServiceError as error:
-            problems.setdefault(error.field or name, error)
+    try:
+        cleaned = _clean(session, values)  # the usual case at once (an import checks a million of them)
+    except ServiceError:
+        cleaned = {}
+        for name, value in values.items():  # each field on its own, to name every problem
+            try:
+                cleaned.update(_clean(session, {name: value}))
+            except ServiceError as error:
+                problems.setdefault(error.field or name, error)
     for name, message in _PERSON_REQUIRED:
         if (own is None or name in cleaned) and not cleaned.get(name) and name not in problems:
             problems[name] = ServiceError(message, name)
     if cleaned.get("email") and "email" not in problems:
         cleaned["email_key"] = email_key(cleaned["email"])
-        if _email_taken(session, cleaned["email_key"], own):
+        if (cleaned["email_key"] in taken) if taken is not None else _email_taken(session, cleaned["email_key"], own):
             problems["email"] = ServiceError(_PERSON_EMAIL_TAKEN, "email")
     if "phone" not in problems:
         try:
@@ -163,6 +169,21 @@ def person_problems(session, values: dict, own: Contact | None = None) -> tuple[
             problems["phone"] = error
     order = [name for name in ("first_name", "last_name", "email", "phone") if name in problems]
     return cleaned, [problems[name] for name in order]
+
+
+def new_person(customer: Customer, cleaned: dict) -> Contact:
+    """A private customer's person (``cleaned`` from clean_person), not yet in any session: its primary
+    contact. Linked to ``customer`` without the session's cascades, so an import writing many at once
+    (services/customers.create_private_customers, infra/bulk.py) adds nothing by the way."""
+    return bulk.new(Contact, customer_id=customer.id, customer=customer, is_person=True, is_primary=True, **cleaned)
+
+
+def taken_email_keys(session, keys: set[str]) -> set[str]:
+    """Which of these e-mail keys a private customer's person has already (one query for many)."""
+    if not keys:
+        return set()
+    return set(session.scalars(select(Contact.email_key).where(Contact.is_person.is_(True),
+                                                                Contact.email_key.in_(sorted(keys)))))
 
 
 def add_person(session, actor: User | None, customer: Customer, cleaned: dict) -> Contact:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from backoffice.infra import bulk  # (issue 13) memberships of many new customers at once
 from backoffice.models import Customer, User
 from backoffice.models.customer_group import (
     DESCRIPTION_LENGTH, INHERITED_SETTINGS, CustomerGroup, CustomerGroupMember,
@@ -393,6 +394,12 @@ def set_memberships(session, actor: User | None, customer: Customer, group_ids, 
             changed = True
     session.flush()
     return changed
+
+
+def new_member(customer: Customer, group: CustomerGroup) -> CustomerGroupMember:
+    """A membership not yet in any session (an import writing many customers at once), linked to both
+    ends without the session's cascades, so History names them without loading either."""
+    return bulk.new(CustomerGroupMember, customer_id=customer.id, group_id=group.id, customer=customer, group=group)
 
 
 def leave_groups(session, actor: User | None, customer: Customer, group_ids) -> int:

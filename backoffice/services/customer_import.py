@@ -20,6 +20,12 @@ row (unless ``valid_only``) rolls them all back, so the register is as before: a
 Groups and location groups that the file names and the register lacks are listed (``Report.missing``); they
 are created only when ``create_missing`` says so (a dry run assumes it, to show what would happen).
 The import itself is one History entry with its counts, besides each record's own entries.
+
+Rows go a batch at a time (``BATCH``, ``_run_batch``): the batch's new private customers whose columns the
+bulk write takes are checked and written together (customers.create_private_customers); every other row —
+one that matches a customer, or repeats an e-mail or number of an earlier row of the batch, or brings a
+business customer, billing or custom fields — goes on its own (``_write_one``), in the file's order. Both give
+the same results and History (tests/test_customer_import_bulk.py).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from backoffice.infra.spreadsheet import unneutralise
 from backoffice.models import Contact, Customer, CustomerGroup, LocationGroup, Organization, User
@@ -43,7 +50,7 @@ from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
 from backoffice.models.roles import GUEST_ROLE, can
 from backoffice.services import contacts as contact_service
-from backoffice.services import custom_fields, customer_groups, history, location_groups
+from backoffice.services import custom_fields, customer_groups, history, location_groups, numbering
 from backoffice.services import customers as customer_service
 from backoffice.services import organizations as organization_service
 from backoffice.services import users as user_service
@@ -301,6 +308,7 @@ class _Context:
     groups: dict[str, CustomerGroup]  # folded name -> group
     location_groups: dict[str, LocationGroup]
     definitions: dict[str, object]  # definition key -> definition
+    bulk: bool = True  # new private customers written a batch at a time (False: every row on its own)
 
     def header(self, key: str | None) -> str:
         if key and key in self.columns.keys:
@@ -452,20 +460,25 @@ def _admin(ctx: _Context, row: _Row, current: Customer | None) -> int | None:
     return user.id
 
 
+def _column_for(part: str, name: str | None) -> str | None:
+    """The file's column a service's field came from (``part``: whose fields), or None."""
+    name = name or ""
+    key = _SERVICE_FIELDS.get((part, name))
+    if key is None and name.startswith("custom_"):
+        key = "custom:" + name.removeprefix("custom_")
+    if key is None:
+        key = next((column.key for column in COLUMNS if column.key == name
+                    or (column.field == name and column.part in (part, CONTACT))), None)
+    return key
+
+
 @contextmanager
 def _fields(part: str):
     """Turn a service's ServiceError into a rejection naming the file's column (``part``: whose fields)."""
     try:
         yield
     except ServiceError as error:
-        name = error.field or ""
-        key = _SERVICE_FIELDS.get((part, name))
-        if key is None and name.startswith("custom_"):
-            key = "custom:" + name.removeprefix("custom_")
-        if key is None:
-            key = next((column.key for column in COLUMNS if column.key == name
-                        or (column.field == name and column.part in (part, CONTACT))), None)
-        raise _Rejected(key, error.message) from None
+        raise _Rejected(_column_for(part, error.field), error.message) from None
 
 
 def _need(ctx: _Context, permission: str, message) -> None:
@@ -548,8 +561,7 @@ def _differs(customer: Customer, changes: dict) -> bool:
                for name, value in changes.items())
 
 
-def _apply(ctx: _Context, values: dict[str, str]) -> tuple[str, Customer]:
-    row = _parse(ctx, values)
+def _apply(ctx: _Context, row: _Row) -> tuple[str, Customer]:
     customer, org = _find(ctx.session, row)
     before = history.entries_written(ctx.session)
     if customer is None:
@@ -562,6 +574,119 @@ def _apply(ctx: _Context, values: dict[str, str]) -> tuple[str, Customer]:
     if action == UPDATE and history.entries_written(ctx.session) == before:
         action = UNCHANGED
     return action, customer
+
+
+# --- a batch of rows ---------------------------------------------------------------------------------------
+BATCH = 1000  # rows read, matched and written together
+BULK = True  # False: every row on its own (the tests compare the two)
+# The customer's own columns a new private customer may bring and still be written in bulk (the rest: one
+# row at a time through create_customer, as any row that matches an existing customer is).
+_BULK_FIELDS = frozenset({"customer_number", "status", "payment_method", "location_group_id", "group_ids",
+                          "allow_shared_billing"})
+
+
+@dataclass
+class _Pending:
+    result: RowResult
+    values: dict[str, str]
+    row: _Row
+
+
+def _run_batch(ctx: _Context, report: Report, lines: list[tuple[int, list[str]]]) -> None:
+    """Read a batch's rows; write its new private customers together (``_bulk_rows``) and every other row
+    on its own, in the file's order."""
+    pending: list[_Pending] = []
+    for line, cells in lines:
+        result = RowResult(line=line, action=REJECTED)
+        report.rows.append(result)
+        values = _values(ctx, cells)
+        result.name = _row_name(values)
+        try:
+            pending.append(_Pending(result, values, _parse(ctx, values)))
+        except _Rejected as rejected:
+            result.problems.append(Problem(ctx.header(rejected.key), str(rejected.message)))
+    in_bulk = _bulk_rows(ctx, pending)
+    run: list[_Pending] = []
+    for item in pending:
+        if id(item) in in_bulk:
+            run.append(item)
+            continue
+        _write_bulk(ctx, run)
+        run = []
+        _write_one(ctx, item)
+    _write_bulk(ctx, run)
+
+
+def _keys(row: _Row) -> set[tuple[str, str]]:
+    """What a row is matched by: its customer number and its person's e-mail."""
+    keys = set()
+    if (row.customer.get("customer_number") or "").strip():
+        keys.add(("number", row.customer["customer_number"].strip()))
+    email = contact_service.email_key(row.person.get("email"))
+    if email:
+        keys.add(("email", email))
+    return keys
+
+
+def _bulk_rows(ctx: _Context, pending: list[_Pending]) -> set[int]:
+    """The rows that are new private customers of the columns the bulk write takes, and share their number
+    and e-mail with no customer and no earlier row of the batch (those go one at a time, matched as usual)."""
+    if not ctx.bulk:
+        return set()
+    emails = {key for item in pending for kind, key in _keys(item.row) if kind == "email"}
+    numbers = {key for item in pending for kind, key in _keys(item.row) if kind == "number"}
+    known = ({("email", key) for key in contact_service.taken_email_keys(ctx.session, emails)}
+             | {("number", key) for key in numbering.taken(ctx.session, numbers)})
+    chosen, seen = set(), set()
+    for item in pending:
+        row, keys = item.row, _keys(item.row)
+        if (row.type == "private" and not row.deleted and not row.billing and not row.custom
+                and set(row.customer) <= _BULK_FIELDS and not keys & (known | seen)):
+            chosen.add(id(item))
+        seen |= keys
+    return chosen
+
+
+def _write_bulk(ctx: _Context, items: list[_Pending]) -> None:
+    if not items:
+        return
+    session = ctx.session
+    try:
+        _need(ctx, "customers.create", _l("You may not create customers."))
+    except _Rejected as rejected:
+        for item in items:
+            item.result.problems.append(Problem(ctx.header(rejected.key), str(rejected.message)))
+        return
+    savepoint = session.begin_nested()
+    try:
+        outcomes = customer_service.create_private_customers(
+            session, ctx.actor, [dict(item.row.customer, person=item.row.person) for item in items])
+    except DBAPIError:  # another user took a number or an e-mail meanwhile: each row on its own says which
+        savepoint.rollback()
+        for item in items:
+            _write_one(ctx, item)
+        return
+    savepoint.commit()
+    for item, outcome in zip(items, outcomes, strict=True):
+        if isinstance(outcome, ServiceError):
+            part = PERSON if outcome.field in contact_service.PERSON_FIELDS else CUSTOMER
+            item.result.problems.append(Problem(ctx.header(_column_for(part, outcome.field)), str(outcome.message)))
+        else:
+            item.result.action, item.result.customer_id = CREATE, outcome.id
+            item.result.name = item.result.name or outcome.display_name
+
+
+def _write_one(ctx: _Context, item: _Pending) -> None:
+    savepoint = ctx.session.begin_nested()
+    try:
+        action, customer = _apply(ctx, item.row)
+    except _Rejected as rejected:
+        savepoint.rollback()
+        item.result.problems.append(Problem(ctx.header(rejected.key), str(rejected.message)))
+    else:
+        savepoint.commit()
+        item.result.action, item.result.customer_id = action, customer.id
+        item.result.name = item.result.name or customer.display_name
 
 
 # --- the run -----------------------------------------------------------------------------------------------
@@ -634,7 +759,7 @@ def run(session, actor: User | None, data: bytes | None, filename: str | None = 
         session=session, actor=actor, zone=ZoneInfo(timezone), columns=columns, headers=table.headers,
         groups={fold(g.name): g for g in session.scalars(select(CustomerGroup))},
         location_groups={fold(g.name): g for g in session.scalars(select(LocationGroup))},
-        definitions={d.key: d for d in custom_fields.active_definitions(session)},
+        definitions={d.key: d for d in custom_fields.active_definitions(session)}, bulk=BULK,
     )
     report = Report(dry_run=dry_run, missing=_missing(ctx, table))
     outer = session.begin_nested()
@@ -643,27 +768,11 @@ def run(session, actor: User | None, data: bytes | None, filename: str | None = 
             if not (dry_run or create_missing):
                 _refuse_missing(report.missing)
             _create_missing(ctx, report.missing)
-        total = len(table.rows)
-        for index, cells in enumerate(table.rows):
-            line = index + 2
-            if not any(cells):
-                continue
-            result = RowResult(line=line, action=REJECTED)
-            savepoint = session.begin_nested()
-            try:
-                values = _values(ctx, cells)
-                result.name = _row_name(values)
-                action, customer = _apply(ctx, values)
-            except _Rejected as rejected:
-                savepoint.rollback()
-                result.problems.append(Problem(ctx.header(rejected.key), str(rejected.message)))
-            else:
-                savepoint.commit()
-                result.action, result.customer_id = action, customer.id
-                result.name = result.name or customer.display_name
-            report.rows.append(result)
+        lines = [(index + 2, cells) for index, cells in enumerate(table.rows) if any(cells)]
+        for start in range(0, len(lines), BATCH):
+            _run_batch(ctx, report, lines[start:start + BATCH])
             if progress is not None:
-                progress(index + 1, total)
+                progress(min(start + BATCH, len(lines)), len(lines))
         keep = not dry_run and (valid_only or not report.rejected)
         if keep:
             counts = report.counts

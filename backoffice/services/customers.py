@@ -16,10 +16,12 @@ from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
 from backoffice.models import roles
 from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS, STATUSES, TYPES
+from backoffice.infra import bulk  # (issue 13, large imports)
 from backoffice.models.organization import lock_organization
 from backoffice.services import addresses as address_service
 from backoffice.services import contacts as contact_service  # (issue 11, private) a private customer's person
 from backoffice.services import discount_letters
+from backoffice.services import history  # (issue 13) entries of the customers written in bulk
 from backoffice.services import display_names  # (issue 11, private)
 from backoffice.services import custom_fields
 from backoffice.services import customer_groups  # (issue 11, groups)
@@ -324,6 +326,73 @@ def create_customer(
     finally:
         customer.arriving_deleted = False
     return customer
+
+
+# --- (issue 13, large imports) many new private customers at once
+def create_private_customers(session, actor: User | None, items: list[dict]) -> list[Customer | ServiceError]:
+    """Many new private customers in one write (an import's batch): each item ({person, customer_number,
+    status, allow_shared_billing, payment_method, location_group_id, group_ids}) is checked by the rules
+    create_customer applies, in its order, with the e-mails and numbers looked up for the whole batch at
+    once; the valid ones are written together with their persons and group memberships (infra/bulk.py), and
+    History records each as a flush would. Returns, per item, its new Customer (not in the session; it has
+    its id) or the first ServiceError that refused it. The caller's savepoint takes the batch back if the
+    database refuses it (another user took an e-mail or a number meanwhile)."""
+    locking.remember_actor(session, actor)
+    emails = {contact_service.email_key((item.get("person") or {}).get("email")) for item in items} - {None}
+    taken_emails = contact_service.taken_email_keys(session, emails)
+    numbers = {str(item.get("customer_number") or "").strip() for item in items} - {""}
+    taken_numbers = numbering.taken(session, numbers)
+    outcomes: list = []
+    accepted: list[tuple[dict, dict]] = []
+    for item in items:
+        try:
+            groups = customer_groups._groups(session, item.get("group_ids"))
+            values = dict(
+                status=_check_status(item.get("status") or "ACTIVE"),
+                payment_method=_check_payment_method(item.get("payment_method")),
+                location_group_id=_check_location_group(session, item.get("location_group_id")),
+                customer_number=_clean_number(session, item.get("customer_number")),
+            )
+            person, problems = contact_service.person_problems(session, dict(item.get("person") or {}),
+                                                               taken=taken_emails)
+            if problems:
+                raise problems[0]
+            if values["customer_number"] in taken_numbers:
+                raise ServiceError(_NUMBER_TAKEN, "customer_number")
+        except ServiceError as error:
+            outcomes.append(error)
+            continue
+        taken_emails.add(person["email_key"])
+        if values["customer_number"]:
+            taken_numbers.add(values["customer_number"])
+        outcomes.append(None)
+        accepted.append((dict(values, allow_shared_billing=bool(item.get("allow_shared_billing")),
+                              groups=groups), person))
+    unnumbered = [values for values, _person in accepted if values["customer_number"] is None]
+    if unnumbered and numbering.is_automatic(session):
+        typed = [values["customer_number"] for values, _person in accepted if values["customer_number"]]
+        for values, number in zip(unnumbered, numbering.next_numbers(session, len(unnumbered), typed=typed)):
+            values["customer_number"] = number
+    customers, persons, members = [], [], []
+    for values, person in accepted:
+        groups = values.pop("groups")
+        customer = bulk.new(Customer, type="private", updated_by_id=getattr(actor, "id", None),
+                            display_name=display_names.person_name(person.get("first_name"), person.get("last_name")),
+                            **values)
+        customers.append(customer)
+        persons.append(contact_service.new_person(customer, person))
+        members.extend(customer_groups.new_member(customer, group) for group in groups)
+    bulk.insert_objects(session, customers)
+    for contact in persons:
+        contact.customer_id = contact.customer.id
+    bulk.insert_objects(session, persons)
+    for member in members:
+        member.customer_id = member.customer.id
+    bulk.insert_objects(session, members)
+    history.record_created(session, actor, [*customers, *persons, *members])
+    made = iter(customers)
+    return [outcome if outcome is not None else next(made) for outcome in outcomes]
+# --- end (issue 13)
 
 
 def update_customer(

@@ -68,6 +68,13 @@ def check_free(session, number: str | None, own_id: int | None) -> None:
         raise ServiceError(NUMBER_TAKEN, FIELD)
 
 
+def taken(session, numbers: set[str]) -> set[str]:
+    """Which of these customer numbers are in use (one query for many: an import's batch)."""
+    if not numbers:
+        return set()
+    return set(session.scalars(select(Customer.customer_number).where(Customer.customer_number.in_(sorted(numbers)))))
+
+
 def highest_in_use(session) -> int:
     """The numerically highest customer number stored (0 when none): the longest without leading zeros,
     then the greatest of those as text (digits only, so text order is number order)."""
@@ -95,22 +102,28 @@ def _lock_counter(session) -> int:
 
 def next_number(session) -> str:
     """Take the next automatic number (the caller's transaction keeps the lock until it commits)."""
-    last = max(_lock_counter(session), highest_in_use(session))
-    value = last + 1
+    return next_numbers(session, 1)[0]
+
+
+def next_numbers(session, count: int, *, typed=()) -> list[str]:
+    """Take the next ``count`` automatic numbers at once (an import's batch), above the ``typed`` numbers the
+    same batch brings, which are not stored yet."""
+    last = max(_lock_counter(session), highest_in_use(session),
+               *(int(number) for number in typed if number and number.isdigit()))
     low, high = bounds(session)
-    number = str(value).zfill(low)
-    if value >= COUNTER_LIMIT or len(number) > high:
+    numbers = [str(value).zfill(low) for value in range(last + 1, last + count + 1)]
+    if numbers and (last + count >= COUNTER_LIMIT or len(numbers[-1]) > high):
         raise ServiceError(
             _l("There is no next customer number within %(high)d digits. Type one, or raise the maximum length in Settings.",
                high=high),
             FIELD,
         )
     table = RegisterSettings.__table__
-    session.execute(update(table).where(table.c.id == SETTINGS_ID).values(last_customer_number=value))
+    session.execute(update(table).where(table.c.id == SETTINGS_ID).values(last_customer_number=last + count))
     row = session.get(RegisterSettings, SETTINGS_ID)
     if row is not None:
         session.expire(row, ["last_customer_number"])
-    return number
+    return numbers
 
 
 def for_new_customer(session, value) -> str | None:

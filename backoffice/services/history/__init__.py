@@ -26,6 +26,7 @@ from backoffice.services.history.recorder import (
     install,
     record,
     record_bulk,
+    record_created,
     record_security,
     with_note,
 )
@@ -46,5 +47,5 @@ __all__ = [
     "ANONYMOUS", "BOOKKEEPING", "KIND_GROUPS", "OFF_KEY", "PAGE_SIZE", "REMOVED", "RESTORABLE", "SYSTEM",
     "TIMELINE_TYPES", "TRACKED", "Tracked", "acting_as", "add_note", "anonymise_record", "can_delete_note",
     "clear_actor", "current_actor", "delete_note", "disabled", "entries_written", "install", "record", "record_bulk",
-    "record_security", "restorable", "set_actor", "timeline", "timeline_types", "track", "with_note",
+    "record_created", "record_security", "restorable", "set_actor", "timeline", "timeline_types", "track", "with_note",
 ]

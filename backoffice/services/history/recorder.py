@@ -23,6 +23,7 @@ from enum import Enum
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
+from backoffice.infra import bulk
 from backoffice.models import HistoryEntry, User
 from backoffice.models.base import utcnow
 from backoffice.services.history.actor import ANONYMOUS, actor_tuple, current_actor
@@ -182,6 +183,29 @@ def _before_flush(session, flush_context, instances):
     session.info[DELETED_KEY] = names
 
 
+def _created_rows(session, obj) -> list[dict]:
+    """The entries that say ``obj`` was created (none for a model History does not track)."""
+    spec = TRACKED.get(type(obj))
+    if spec is None:
+        return []
+    if spec.custom is not None:
+        return list(spec.custom(session, obj, "create"))
+    record_type, record_id = _where(obj, spec)
+    return [dict(kind="create", record_type=record_type, record_id=record_id, record_name=spec.name(obj),
+                 changes=_changes(session, obj, spec, created=True) or None)]
+
+
+def record_created(session, actor, objects: Iterable) -> int:
+    """The entries of objects written without the unit of work (infra/bulk.py), as a flush would have
+    recorded them: one create entry each, described by the same rules, in one write."""
+    if session.info.get(OFF_KEY):
+        return 0
+    rows = [row for obj in objects for row in _created_rows(session, obj)]
+    if rows:
+        _insert(session, actor_tuple(actor), rows)
+    return len(rows)
+
+
 def _after_flush(session, flush_context):
     if session.info.get(OFF_KEY):
         return
@@ -190,17 +214,7 @@ def _after_flush(session, flush_context):
     anonymise: list[tuple[str, int, bool]] = []
     deleted_keys = {(type(o), inspect(o).identity) for o in session.deleted}
     for obj in session.new:
-        spec = TRACKED.get(type(obj))
-        if spec is None:
-            continue
-        if spec.custom is not None:
-            rows.extend(spec.custom(session, obj, "create"))
-            continue
-        record_type, record_id = _where(obj, spec)
-        rows.append(
-            dict(kind="create", record_type=record_type, record_id=record_id, record_name=spec.name(obj),
-                 changes=_changes(session, obj, spec, created=True) or None)
-        )
+        rows.extend(_created_rows(session, obj))
     for obj in session.dirty:
         spec = TRACKED.get(type(obj))
         if spec is None or spec.custom is not None or obj in session.deleted:
@@ -252,8 +266,14 @@ def _insert(session, actor: tuple[int | None, str], rows: list[dict], *, note=No
         row.setdefault("note_deleted_at", None)
         row["record_name"] = (row.get("record_name") or "")[:300]
     session.info[WRITTEN_KEY] = session.info.get(WRITTEN_KEY, 0) + len(rows)
+    if len(rows) >= _BULK:  # an import's batch: COPY on PostgreSQL (infra/bulk.py)
+        bulk.insert_rows(session, HistoryEntry.__table__, rows)
+        return
     # One row (the usual edit) goes as a plain execute, which is cheaper than the executemany path.
     session.connection().execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+
+
+_BULK = 100
 
 
 _INSERT = insert(HistoryEntry.__table__)
