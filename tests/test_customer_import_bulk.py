@@ -1,14 +1,14 @@
-"""Large imports (issue 13): new private customers are written a batch at a time (customers.
-create_private_customers, infra/bulk.py), with the same rules, results and History as one at a time."""
+"""Large imports (issue 13): new customers are written a batch at a time (services/customer_batches.py,
+infra/bulk.py), with the same rules, results and History as one at a time."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 
-from backoffice.models import Contact, Customer, CustomerGroupMember, HistoryEntry
+from backoffice.models import BillingInfo, Contact, Customer, CustomerGroupMember, HistoryEntry, Organization, User
 from backoffice.services import contacts as contact_service
-from backoffice.services import customer_groups, numbering
+from backoffice.services import customer_batches, customer_groups, numbering
 from backoffice.services import customer_import as service
 from backoffice.services import customers as customer_service
 from backoffice.services import settings as settings_service
@@ -45,7 +45,7 @@ def test_a_batch_is_checked_by_the_forms_rules_and_written_with_its_history(sess
     vip = customer_groups.create_group(session, admin, name="VIP")
     factories.private_customer(session, first_name="Pia", last_name="Lind", email="pia@example.com")
     session.commit()
-    outcomes = customer_service.create_private_customers(session, admin, [
+    outcomes = customer_batches.create_many(session, admin, [
         {"person": {"first_name": "Ola", "last_name": "Nord", "email": "Ola@Example.com", "phone": "070-111 22 33"},
          "group_ids": [vip.id]},
         {"person": {"first_name": "Taken", "last_name": "Mail", "email": "PIA@example.com"}},
@@ -86,7 +86,7 @@ def test_automatic_numbers_follow_the_typed_ones_of_the_same_batch(session):
     session.commit()
     factories.private_customer(session, first_name="Old", last_name="One", email="old@example.com",
                                customer_number="100")
-    outcomes = customer_service.create_private_customers(session, None, [
+    outcomes = customer_batches.create_many(session, None, [
         {"person": {"first_name": "A", "last_name": "A", "email": "a@example.com"}},
         {"person": {"first_name": "B", "last_name": "B", "email": "b@example.com"}, "customer_number": "205"},
         {"person": {"first_name": "C", "last_name": "C", "email": "c@example.com"}, "customer_number": "100"},
@@ -115,13 +115,13 @@ MIXED = (
 @pytest.mark.parametrize("batch", [1000, 2])
 def test_batched_and_one_at_a_time_give_the_same_report_and_register(app, session, monkeypatch, batch):
     written_in_bulk = []
-    real = customer_service.create_private_customers
+    real = customer_batches.create_many
 
     def spy(session, actor, items):
-        written_in_bulk.extend(item["person"]["email"] for item in items)
+        written_in_bulk.extend(item["person"].get("email") or item["admin"]["email"] for item in items)
         return real(session, actor, items)
 
-    monkeypatch.setattr(customer_service, "create_private_customers", spy)
+    monkeypatch.setattr(customer_batches, "create_many", spy)
 
     def run(bulk: bool):
         monkeypatch.setattr(service, "BULK", bulk)
@@ -173,3 +173,72 @@ def test_a_dry_run_of_a_batch_leaves_nothing(session):
     assert session.scalar(select(func.count()).select_from(Customer)) == 0
     assert session.scalar(select(func.count()).select_from(HistoryEntry)) == 0
 
+
+
+BUSINESS_HEADER = ["Organization", "Organization number", "Country", "Customer admin", "Customer admin e-mail",
+                   "Billing e-mail", "Customer groups", "Payment method"]
+
+
+def _business_rows():
+    from backoffice.services.org_numbers import swedish_number
+
+    n = [swedish_number(f"55{k:07d}") for k in range(6)]
+    return (
+        ["Ny AB", n[0], "SE", "Nils Ny", "nils@ny.example", "faktura@ny.example", "VIP", ""],
+        ["Acme AB", "556677-8899", "SE", "", "", "", "", ""],  # Acme's own number: it matches Acme, unchanged
+        ["Dubbel AB", n[1], "SE", "Nils Ny", "nils@ny.example", "", "", ""],  # line 2's admin: on its own, refused
+        ["Fel AB", "556677-8890", "SE", "Fel Person", "fel@ny.example", "", "", ""],  # a wrong check digit
+        ["Bill AB", n[2], "SE", "Bo Bill", "bo@ny.example", "not-an-email", "", ""],  # a billing e-mail that isn't one
+        ["Ettnamn AB", n[3], "SE", "Ensam", "ensam@ny.example", "", "", ""],  # the admin's last name missing
+        ["Sist AB", n[4], "SE", "Sara Sist", "sara@ny.example", "", "", "invoice"],
+    )
+
+
+@pytest.mark.parametrize("batch", [1000, 3])
+def test_business_rows_batched_and_one_at_a_time_give_the_same_result(app, session, monkeypatch, batch):
+    in_bulk = []
+    real = customer_batches.create_many
+    monkeypatch.setattr(customer_batches, "create_many", lambda session, actor, items: (
+        in_bulk.extend(item["organization"].get("name") for item in items), real(session, actor, items))[1])
+
+    def run(bulk: bool):
+        monkeypatch.setattr(service, "BULK", bulk)
+        monkeypatch.setattr(service, "BATCH", batch)
+        vip = customer_groups.create_group(session, None, name="VIP")
+        org = factories.organization(session, name="Acme AB", org_number="556677-8899")
+        acme = factories.customer(session, organization=org)
+        session.commit()
+        before = session.scalar(select(func.max(HistoryEntry.id)))
+        report = service.run(session, None, csv_bytes(BUSINESS_HEADER, *_business_rows()), "f.csv", dry_run=False,
+                             valid_only=True)
+        session.commit()
+        rows = [(r.line, r.action, r.name, [(p.column, p.message) for p in r.problems]) for r in report.rows]
+        made = session.execute(
+            select(Customer.display_name, Customer.payment_method, Customer.status, User.email, User.role,
+                   User.first_name, User.last_name, BillingInfo.email)
+            .join(User, User.id == Customer.admin_user_id).outerjoin(BillingInfo)
+            .where(Customer.id != acme.id).order_by(Customer.display_name)).all()
+        groups = sorted(g.name for c in session.scalars(select(Customer)) for g in customer_groups.groups_of(session, c))
+        # the admin's user: one create entry in a batch, a guest's create and its change to admin one at a time
+        entries = sorted((e.kind, e.record_type, e.record_name, str(e.changes)) for e in session.scalars(
+            select(HistoryEntry).where(HistoryEntry.id > before, HistoryEntry.record_type != "user")))
+        users = session.scalar(select(func.count()).select_from(HistoryEntry).where(
+            HistoryEntry.id > before, HistoryEntry.record_type == "user", HistoryEntry.kind == "create"))
+        result = (rows, [tuple(r) for r in made], groups, entries, users)
+        session.delete(vip)
+        session.flush()
+        for table in (CustomerGroupMember, BillingInfo, Contact, HistoryEntry, Customer, Organization):
+            session.query(table).delete()
+        session.query(User).delete()
+        session.commit()
+        return result
+
+    batched, single = run(True), run(False)
+    assert batched[:3] == single[:3]
+    assert batched[3] == single[3]
+    assert in_bulk == ["Ny AB", "Fel AB", "Bill AB", "Ettnamn AB", "Sist AB"]  # the batched run only
+    assert batched[4] == single[4] == 2  # Nils Ny and Sara Sist (Bo Bill's row was refused with its user)
+    assert [action for _line, action, _name, _problems in batched[0]] == [
+        "create", "unchanged", "rejected", "rejected", "rejected", "rejected", "create"]
+    assert [(name, role) for name, _pay, _status, _email, role, *_rest in batched[1]] == [
+        ("Ny AB", "customer-admin"), ("Sist AB", "customer-admin")]

@@ -22,6 +22,8 @@ from sqlalchemy import JSON, func, insert, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.schema import ColumnDefault
 
+from backoffice.models.history import WRITTEN_KEY
+
 
 def new(model: type, **values):
     """A transient ``model`` object holding ``values`` (relationships too), made without attribute events:
@@ -68,8 +70,15 @@ def insert_objects(session, objects: list) -> None:
     ids = _insert(session, table, pk, keys, rows)
     if pk is not None:
         pk_attr = mapper.get_property_by_column(pk).key
+        written = session.info.setdefault(WRITTEN_KEY, {})
         for obj, new_id in zip(objects, ids, strict=True):
             setattr(obj, pk_attr, new_id)
+            written[(mapper.class_, new_id)] = obj
+
+
+def forget(session) -> None:
+    """Drop the written objects the session remembered for History's labels (models/history.py)."""
+    session.info.pop(WRITTEN_KEY, None)
 
 
 def insert_rows(session, table, rows: list[dict]) -> None:
@@ -85,10 +94,8 @@ def insert_rows(session, table, rows: list[dict]) -> None:
 
 
 def _generated_key(table):
-    columns = list(table.primary_key.columns)
-    if len(columns) == 1 and columns[0].autoincrement in (True, "auto") and columns[0].type.python_type is int:
-        return columns[0]
-    return None
+    """The primary key the database numbers (None for one given, such as billing information's customer_id)."""
+    return table.autoincrement_column
 
 
 def _insert(session, table, pk, keys: list[str], rows: list[dict]) -> list[int]:

@@ -81,6 +81,11 @@ class Tracked:
 TRACKED: dict[type, Tracked] = {}
 
 
+# Records written in bulk (infra/bulk.py), outside the session, by (class, id), until History has described
+# them: a label finds them here instead of loading each one again.
+WRITTEN_KEY = "bulk_written"
+
+
 def record_label(model) -> Callable:
     """A value label for a foreign key (``Tracked.value_labels``): the record it names as people read it
     (its ``str``), or "#id" once that record is gone."""
@@ -88,7 +93,7 @@ def record_label(model) -> Callable:
     def label(session, record_id):
         if record_id is None:
             return None
-        record = session.get(model, record_id)
+        record = session.info.get(WRITTEN_KEY, {}).get((model, record_id)) or session.get(model, record_id)
         return str(record) if record is not None else f"#{record_id}"
 
     return label

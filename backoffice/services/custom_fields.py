@@ -90,7 +90,7 @@ def _has_value(session, key: str):
 
 
 def clean_values(session, raw: dict | None, *, existing: dict | None = None, creating: bool | None = None,
-                 changed_only: bool = True) -> dict | None:
+                 changed_only: bool = True, definitions: list | None = None) -> dict | None:
     """The custom values to store, from ``raw`` ({definition id (int or str) -> typed value}) and the
     ``existing`` stored ones.
 
@@ -99,12 +99,14 @@ def clean_values(session, raw: dict | None, *, existing: dict | None = None, cre
     Archived definitions' values are kept untouched whatever ``raw`` says. With ``changed_only`` (the
     default), a value equal to the stored one is kept without checking it again, so an old value that
     today's options no longer offer doesn't block editing the rest of the customer. A refusal is a
-    ServiceError beside the field ``custom_<id>``. Returns None when nothing is stored.
+    ServiceError beside the field ``custom_<id>``. Returns None when nothing is stored. ``definitions``: every
+    definition, when the caller read them once for many customers (an import's batch).
     """
     creating = existing is None if creating is None else creating
     existing = dict(existing or {})
     raw = {str(key): value for key, value in (raw or {}).items()}
-    definitions = {d.key: d for d in session.scalars(select(CustomFieldDefinition))}
+    definitions = {d.key: d for d in (definitions if definitions is not None
+                                      else session.scalars(select(CustomFieldDefinition)))}
     unknown = set(raw) - set(definitions)
     if unknown:
         raise ValueError(f"not a custom field: {sorted(unknown)}")

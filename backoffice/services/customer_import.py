@@ -21,11 +21,11 @@ Groups and location groups that the file names and the register lacks are listed
 are created only when ``create_missing`` says so (a dry run assumes it, to show what would happen).
 The import itself is one History entry with its counts, besides each record's own entries.
 
-Rows go a batch at a time (``BATCH``, ``_run_batch``): the batch's new private customers whose columns the
-bulk write takes are checked and written together (customers.create_private_customers); every other row —
-one that matches a customer, or repeats an e-mail or number of an earlier row of the batch, or brings a
-business customer, billing or custom fields — goes on its own (``_write_one``), in the file's order. Both give
-the same results and History (tests/test_customer_import_bulk.py).
+Rows go a batch at a time (``BATCH``, ``_run_batch``): the batch's new customers (a private one, or a business
+one with a new organization and customer admin) are checked and written together first
+(services/customer_batches.py); then every other row — one that matches a customer, organization or user, or
+shares a number or an e-mail with an earlier row of the batch — on its own (``_write_one``), in the file's
+order. Both give the same results (tests/test_customer_import_bulk.py).
 """
 
 from __future__ import annotations
@@ -50,11 +50,12 @@ from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
 from backoffice.models.roles import GUEST_ROLE, can
 from backoffice.services import contacts as contact_service
-from backoffice.services import custom_fields, customer_groups, history, location_groups, numbering
+from backoffice.services import custom_fields, customer_batches, customer_groups, history, location_groups
+from backoffice.services import numbering
 from backoffice.services import customers as customer_service
 from backoffice.services import organizations as organization_service
 from backoffice.services import users as user_service
-from backoffice.services.customer_columns import (ADMIN, BY_KEY, COLUMNS, CONTACT, CUSTOMER, DERIVED,
+from backoffice.services.customer_columns import (ADMIN, BILLING, BY_KEY, COLUMNS, CONTACT, CUSTOMER, DERIVED,
                                                   GROUP_SEPARATOR, ORGANIZATION, PERSON, STATUS_LABELS,
                                                   TYPE_LABELS, YES_NO, fold, header_keys, label_codes)
 from backoffice.services.errors import ServiceError
@@ -579,10 +580,9 @@ def _apply(ctx: _Context, row: _Row) -> tuple[str, Customer]:
 # --- a batch of rows ---------------------------------------------------------------------------------------
 BATCH = 1000  # rows read, matched and written together
 BULK = True  # False: every row on its own (the tests compare the two)
-# The customer's own columns a new private customer may bring and still be written in bulk (the rest: one
-# row at a time through create_customer, as any row that matches an existing customer is).
-_BULK_FIELDS = frozenset({"customer_number", "status", "payment_method", "location_group_id", "group_ids",
-                          "allow_shared_billing"})
+# The customer's own columns a new customer may bring and still be written in bulk (the rest: one row at a
+# time through the services, as any row that matches an existing customer is).
+_BULK_FIELDS = frozenset(customer_batches.CUSTOMER_FIELDS)
 
 
 @dataclass
@@ -593,8 +593,8 @@ class _Pending:
 
 
 def _run_batch(ctx: _Context, report: Report, lines: list[tuple[int, list[str]]]) -> None:
-    """Read a batch's rows; write its new private customers together (``_bulk_rows``) and every other row
-    on its own, in the file's order."""
+    """Read a batch's rows; write its new customers together (``_bulk_rows``), then every other row on its own,
+    in the file's order."""
     pending: list[_Pending] = []
     for line, cells in lines:
         result = RowResult(line=line, action=REJECTED)
@@ -606,45 +606,76 @@ def _run_batch(ctx: _Context, report: Report, lines: list[tuple[int, list[str]]]
         except _Rejected as rejected:
             result.problems.append(Problem(ctx.header(rejected.key), str(rejected.message)))
     in_bulk = _bulk_rows(ctx, pending)
-    run: list[_Pending] = []
+    # The new customers first, together; then the others in the file's order. No row written in bulk shares a
+    # number or an e-mail with an earlier row of the batch (``_bulk_rows``), so a later row that does sees it
+    # stored, as one at a time.
+    _write_bulk(ctx, [item for item in pending if id(item) in in_bulk])
     for item in pending:
-        if id(item) in in_bulk:
-            run.append(item)
-            continue
-        _write_bulk(ctx, run)
-        run = []
-        _write_one(ctx, item)
-    _write_bulk(ctx, run)
+        if id(item) not in in_bulk:
+            _write_one(ctx, item)
 
 
-def _keys(row: _Row) -> set[tuple[str, str]]:
-    """What a row is matched by: its customer number and its person's e-mail."""
+def _keys(row: _Row) -> set[tuple]:
+    """What a row is matched by, or takes: its customer number, its person's e-mail, its organization's
+    number, its customer admin's e-mail."""
     keys = set()
     if (row.customer.get("customer_number") or "").strip():
         keys.add(("number", row.customer["customer_number"].strip()))
     email = contact_service.email_key(row.person.get("email"))
     if email:
-        keys.add(("email", email))
+        keys.add(("person", email))
+    if row.organization.get("org_number"):
+        keys.add(("org", customer_batches.organization_key(row.organization)))
+    if (row.admin.get("email") or "").strip():
+        keys.add(("user", user_service.normalize_email(row.admin["email"])))
     return keys
 
 
+def _bulk_shaped(ctx: _Context, row: _Row) -> bool:
+    """A new customer whose columns the bulk write takes: a private one, or a business one with a new
+    organization and a new customer admin (named), when the actor may create those."""
+    if not set(row.customer) <= _BULK_FIELDS:
+        return False
+    if row.type == "private":
+        return True
+    may = ctx.actor is None or (can(ctx.actor, "organizations.create") and can(ctx.actor, "users.create"))
+    first, _last = _split_name(row.admin.get("name", ""))
+    named = row.deleted or (first and (row.admin.get("email") or "").strip())  # (a deleted one has no admin)
+    return bool(may and named and row.organization.get("name") and row.organization.get("org_number"))
+
+
 def _bulk_rows(ctx: _Context, pending: list[_Pending]) -> set[int]:
-    """The rows that are new private customers of the columns the bulk write takes, and share their number
-    and e-mail with no customer and no earlier row of the batch (those go one at a time, matched as usual)."""
+    """The rows that are new customers of the bulk write's shape and share no number or e-mail with the
+    register or an earlier row of the batch (those go one at a time, matched as usual)."""
     if not ctx.bulk:
         return set()
-    emails = {key for item in pending for kind, key in _keys(item.row) if kind == "email"}
-    numbers = {key for item in pending for kind, key in _keys(item.row) if kind == "number"}
-    known = ({("email", key) for key in contact_service.taken_email_keys(ctx.session, emails)}
-             | {("number", key) for key in numbering.taken(ctx.session, numbers)})
+    wanted: dict[str, set] = {"number": set(), "person": set(), "org": set(), "user": set()}
+    for item in pending:
+        for kind, key in _keys(item.row):
+            wanted[kind].add(key)
+    session = ctx.session
+    known = ({("number", key) for key in numbering.taken(session, wanted["number"])}
+             | {("person", key) for key in contact_service.taken_email_keys(session, wanted["person"])}
+             | {("org", key) for key in organization_service.taken_numbers(session, wanted["org"] - {None})}
+             | {("user", key) for key in user_service.taken_emails(session, wanted["user"])})
     chosen, seen = set(), set()
     for item in pending:
-        row, keys = item.row, _keys(item.row)
-        if (row.type == "private" and not row.deleted and not row.billing and not row.custom
-                and set(row.customer) <= _BULK_FIELDS and not keys & (known | seen)):
+        keys = _keys(item.row)
+        if ("org", None) not in keys and _bulk_shaped(ctx, item.row) and not keys & (known | seen):
             chosen.add(id(item))
         seen |= keys
     return chosen
+
+
+_PARTS = {"organization": ORGANIZATION, "admin": ADMIN, "customer": CUSTOMER, "person": PERSON,
+          "billing": BILLING}
+
+
+def _item(row: _Row) -> dict:
+    first, last = _split_name(row.admin.get("name", ""))
+    return dict(row.customer, type=row.type, person=row.person, organization=row.organization,
+                admin={"email": row.admin.get("email"), "first_name": first, "last_name": last},
+                billing=row.billing, custom_values=row.custom or None, deleted_at=row.deleted_at)
 
 
 def _write_bulk(ctx: _Context, items: list[_Pending]) -> None:
@@ -659,8 +690,7 @@ def _write_bulk(ctx: _Context, items: list[_Pending]) -> None:
         return
     savepoint = session.begin_nested()
     try:
-        outcomes = customer_service.create_private_customers(
-            session, ctx.actor, [dict(item.row.customer, person=item.row.person) for item in items])
+        outcomes = customer_batches.create_many(session, ctx.actor, [_item(item.row) for item in items])
     except DBAPIError:  # another user took a number or an e-mail meanwhile: each row on its own says which
         savepoint.rollback()
         for item in items:
@@ -669,8 +699,8 @@ def _write_bulk(ctx: _Context, items: list[_Pending]) -> None:
     savepoint.commit()
     for item, outcome in zip(items, outcomes, strict=True):
         if isinstance(outcome, ServiceError):
-            part = PERSON if outcome.field in contact_service.PERSON_FIELDS else CUSTOMER
-            item.result.problems.append(Problem(ctx.header(_column_for(part, outcome.field)), str(outcome.message)))
+            column = _column_for(_PARTS[outcome.part], outcome.field)
+            item.result.problems.append(Problem(ctx.header(column), str(outcome.message)))
         else:
             item.result.action, item.result.customer_id = CREATE, outcome.id
             item.result.name = item.result.name or outcome.display_name

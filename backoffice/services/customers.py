@@ -16,12 +16,10 @@ from backoffice.models import BillingInfo, Customer, Organization, User
 from backoffice.models.base import utcnow
 from backoffice.models import roles
 from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS, STATUSES, TYPES
-from backoffice.infra import bulk  # (issue 13, large imports)
 from backoffice.models.organization import lock_organization
 from backoffice.services import addresses as address_service
 from backoffice.services import contacts as contact_service  # (issue 11, private) a private customer's person
 from backoffice.services import discount_letters
-from backoffice.services import history  # (issue 13) entries of the customers written in bulk
 from backoffice.services import display_names  # (issue 11, private)
 from backoffice.services import custom_fields
 from backoffice.services import customer_groups  # (issue 11, groups)
@@ -237,6 +235,29 @@ def numbering_is_automatic(session) -> bool:
 
 
 # --- transitions -------------------------------------------------------------------------------
+def checked_new_fields(session, *, status="ACTIVE", language=None, cost_center=None, payment_method=None,
+                       location_group_id=None, custom_values=None, customer_number=None, group_ids=None,
+                       automatic_settlement=None, payment_terms_days=None, definitions=None) -> tuple[dict, list]:
+    """A new customer's own fields as stored, and its groups, checked in the one order create_customer and an
+    import's batch (services/customer_batches.py) share; the ServiceError of the first that is wrong. The
+    number's uniqueness is the caller's (one lookup per customer, or one per batch); ``definitions``: the
+    custom fields' definitions, read once for a batch."""
+    own_settings = customer_groups.clean_settings(  # (issue 11, groups)
+        {"automatic_settlement": automatic_settlement, "payment_terms_days": payment_terms_days})
+    groups = customer_groups._groups(session, group_ids)
+    checked = dict(
+        status=_check_status(status or "ACTIVE"),
+        language=_check_language(language),
+        cost_center=_check_cost_center(cost_center),
+        payment_method=_check_payment_method(payment_method),  # (issue 11, fields)
+        location_group_id=_check_location_group(session, location_group_id),
+        custom_values=custom_fields.clean_values(session, custom_values, existing=None, definitions=definitions),
+        customer_number=_clean_number(session, customer_number),
+        **own_settings,
+    )
+    return checked, groups
+
+
 def create_customer(
     session,
     actor: User | None,
@@ -268,16 +289,15 @@ def create_customer(
     ``group_ids`` its customer groups; ``automatic_settlement`` / ``payment_terms_days`` its own settings
     (None: inherited, services/customer_groups.py)."""
     locking.remember_actor(session, actor)
-    own_settings = customer_groups.clean_settings(  # (issue 11, groups)
-        {"automatic_settlement": automatic_settlement, "payment_terms_days": payment_terms_days})
-    groups = customer_groups._groups(session, group_ids)
-    status = _check_status(status or "ACTIVE")
-    language = _check_language(language)
-    cost_center = _check_cost_center(cost_center)
-    payment_method = _check_payment_method(payment_method)  # (issue 11, fields)
-    location_group_id = _check_location_group(session, location_group_id)
-    custom = custom_fields.clean_values(session, custom_values, existing=None)
-    number = _clean_number(session, customer_number)
+    checked, groups = checked_new_fields(
+        session, status=status, language=language, cost_center=cost_center, payment_method=payment_method,
+        location_group_id=location_group_id, custom_values=custom_values, customer_number=customer_number,
+        group_ids=group_ids, automatic_settlement=automatic_settlement, payment_terms_days=payment_terms_days)
+    own_settings = {name: checked.pop(name) for name in ("automatic_settlement", "payment_terms_days")
+                    if name in checked}
+    status, language, cost_center = checked["status"], checked["language"], checked["cost_center"]
+    payment_method, location_group_id = checked["payment_method"], checked["location_group_id"]
+    custom, number = checked["custom_values"], checked["customer_number"]
     # --- (issue 11, private)
     if customer_type not in TYPES:
         raise ServiceError(_l("Choose business or private."), "type")
@@ -326,73 +346,6 @@ def create_customer(
     finally:
         customer.arriving_deleted = False
     return customer
-
-
-# --- (issue 13, large imports) many new private customers at once
-def create_private_customers(session, actor: User | None, items: list[dict]) -> list[Customer | ServiceError]:
-    """Many new private customers in one write (an import's batch): each item ({person, customer_number,
-    status, allow_shared_billing, payment_method, location_group_id, group_ids}) is checked by the rules
-    create_customer applies, in its order, with the e-mails and numbers looked up for the whole batch at
-    once; the valid ones are written together with their persons and group memberships (infra/bulk.py), and
-    History records each as a flush would. Returns, per item, its new Customer (not in the session; it has
-    its id) or the first ServiceError that refused it. The caller's savepoint takes the batch back if the
-    database refuses it (another user took an e-mail or a number meanwhile)."""
-    locking.remember_actor(session, actor)
-    emails = {contact_service.email_key((item.get("person") or {}).get("email")) for item in items} - {None}
-    taken_emails = contact_service.taken_email_keys(session, emails)
-    numbers = {str(item.get("customer_number") or "").strip() for item in items} - {""}
-    taken_numbers = numbering.taken(session, numbers)
-    outcomes: list = []
-    accepted: list[tuple[dict, dict]] = []
-    for item in items:
-        try:
-            groups = customer_groups._groups(session, item.get("group_ids"))
-            values = dict(
-                status=_check_status(item.get("status") or "ACTIVE"),
-                payment_method=_check_payment_method(item.get("payment_method")),
-                location_group_id=_check_location_group(session, item.get("location_group_id")),
-                customer_number=_clean_number(session, item.get("customer_number")),
-            )
-            person, problems = contact_service.person_problems(session, dict(item.get("person") or {}),
-                                                               taken=taken_emails)
-            if problems:
-                raise problems[0]
-            if values["customer_number"] in taken_numbers:
-                raise ServiceError(_NUMBER_TAKEN, "customer_number")
-        except ServiceError as error:
-            outcomes.append(error)
-            continue
-        taken_emails.add(person["email_key"])
-        if values["customer_number"]:
-            taken_numbers.add(values["customer_number"])
-        outcomes.append(None)
-        accepted.append((dict(values, allow_shared_billing=bool(item.get("allow_shared_billing")),
-                              groups=groups), person))
-    unnumbered = [values for values, _person in accepted if values["customer_number"] is None]
-    if unnumbered and numbering.is_automatic(session):
-        typed = [values["customer_number"] for values, _person in accepted if values["customer_number"]]
-        for values, number in zip(unnumbered, numbering.next_numbers(session, len(unnumbered), typed=typed)):
-            values["customer_number"] = number
-    customers, persons, members = [], [], []
-    for values, person in accepted:
-        groups = values.pop("groups")
-        customer = bulk.new(Customer, type="private", updated_by_id=getattr(actor, "id", None),
-                            display_name=display_names.person_name(person.get("first_name"), person.get("last_name")),
-                            **values)
-        customers.append(customer)
-        persons.append(contact_service.new_person(customer, person))
-        members.extend(customer_groups.new_member(customer, group) for group in groups)
-    bulk.insert_objects(session, customers)
-    for contact in persons:
-        contact.customer_id = contact.customer.id
-    bulk.insert_objects(session, persons)
-    for member in members:
-        member.customer_id = member.customer.id
-    bulk.insert_objects(session, members)
-    history.record_created(session, actor, [*customers, *persons, *members])
-    made = iter(customers)
-    return [outcome if outcome is not None else next(made) for outcome in outcomes]
-# --- end (issue 13)
 
 
 def update_customer(
@@ -596,13 +549,8 @@ def purge_customer(session, actor: User | None, customer: Customer) -> None:
 
 
 # --- billing information -----------------------------------------------------------------------
-def set_billing(session, actor: User | None, customer: Customer, **values) -> BillingInfo | None:
-    """Create or update the billing information; all fields empty removes it."""
-    locking.remember_actor(session, actor)
-    unknown = set(values) - set(BILLING_FIELDS)
-    if unknown:
-        raise ValueError(f"not a billing field: {sorted(unknown)}")
-    _refuse_if_deleted(customer)
+def _clean_billing(session, values: dict, current: BillingInfo | None) -> dict:
+    """The billing fields given, as stored (None for empty), or the ServiceError of the first that is wrong."""
     cleaned = {}
     for name in BILLING_FIELDS:
         if name not in values:
@@ -618,8 +566,19 @@ def set_billing(session, actor: User | None, customer: Customer, **values) -> Bi
         cleaned[name] = value or None
     if cleaned.get("email") and not _EMAIL_RE.match(cleaned["email"]):
         raise ServiceError(_l("Enter a valid e-mail address."), "billing_email")
-    if cleaned.get("phone") and cleaned["phone"] != getattr(customer.billing, "phone", None):  # (checked when changed)
+    if cleaned.get("phone") and cleaned["phone"] != getattr(current, "phone", None):  # (checked when changed)
         cleaned["phone"] = phones.normalise(cleaned["phone"], settings_service.default_region(session), "billing_phone")
+    return cleaned
+
+
+def set_billing(session, actor: User | None, customer: Customer, **values) -> BillingInfo | None:
+    """Create or update the billing information; all fields empty removes it."""
+    locking.remember_actor(session, actor)
+    unknown = set(values) - set(BILLING_FIELDS)
+    if unknown:
+        raise ValueError(f"not a billing field: {sorted(unknown)}")
+    _refuse_if_deleted(customer)
+    cleaned = _clean_billing(session, values, customer.billing)
     billing = customer.billing
     merged = {name: getattr(billing, name, None) for name in BILLING_FIELDS} | cleaned
     if not any(merged.values()):

@@ -70,7 +70,7 @@ def _changed(org: Organization | None, changes: dict) -> dict:
     return {name: value for name, value in changes.items() if getattr(org, name) != value}
 
 
-def _check_new_values(session, org: Organization | None, changes: dict) -> dict:
+def _check_new_values(session, org: Organization | None, changes: dict, *, taken: set | None = None) -> dict:
     """Check what is set or changed: the phone (normalised to E.164 with the register's default region)
     and, when the number or the country changes, the number for its country (the check digit too), its
     uniqueness in that country and its derived validity."""
@@ -84,7 +84,11 @@ def _check_new_values(session, org: Organization | None, changes: dict) -> dict:
             changes["org_number"] = checked.number
         changes["org_number_key"] = checked.key
         changes["org_number_valid"] = checked.valid
-        _check_number_free(session, country, checked.key, org.id if org is not None else None)
+        if taken is not None:
+            if (country, checked.key) in taken:
+                raise ServiceError(_taken_message(country), "org_number")
+        else:
+            _check_number_free(session, country, checked.key, org.id if org is not None else None)
     return changes
 
 
@@ -105,13 +109,29 @@ def _guard(session, country: str | None):
     return unique_guard(session, {"org_number_key": ("org_number", _taken_message(country))})
 
 
-def create_organization(session, actor: User | None, **values) -> Organization:
-    locking.remember_actor(session, actor)
+def clean_new(session, values: dict, *, taken: set | None = None) -> dict:
+    """A new organization's values as stored, or the ServiceError of the first that is wrong. ``taken``: the
+    (country, number key) pairs in use, when the caller looked them up for many at once (``taken_numbers``)."""
     values = _clean(values)
     for required in ("name", "org_number"):
         if not values.get(required):
             raise ServiceError(_l("This field is required."), required)
-    values = _check_new_values(session, None, values)
+    return _check_new_values(session, None, values, taken=taken)
+
+
+def taken_numbers(session, pairs: set[tuple[str | None, str]]) -> set[tuple[str | None, str]]:
+    """Which of these (country, organization number key) pairs an organization has already (one query)."""
+    keys = {key for _country, key in pairs if key}
+    if not keys:
+        return set()
+    found = session.execute(select(Organization.country, Organization.org_number_key)
+                            .where(Organization.org_number_key.in_(sorted(keys))))
+    return {(country, key) for country, key in found} & pairs
+
+
+def create_organization(session, actor: User | None, **values) -> Organization:
+    locking.remember_actor(session, actor)
+    values = clean_new(session, values)
     org = Organization(**values)
     with _guard(session, values.get("country")):
         session.add(org)

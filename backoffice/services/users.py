@@ -102,6 +102,28 @@ def _guard_admin_rules(session, actor: User | None, user: User, *, role: str, ac
         raise ServiceError(_l("This is the last active system administrator and must stay one."), field)
 
 
+def clean_new_user(session, *, email, first_name, last_name, role: str, language: str | None = "en") -> dict:
+    """A new user's values as stored, or the ServiceError of the first that is wrong (the e-mail's uniqueness
+    is the caller's: create_user looks it up, an import's batch has looked them all up at once)."""
+    values = {
+        "email": normalize_email(email),
+        "first_name": (first_name or "").strip(),
+        "last_name": (last_name or "").strip(),
+        "role": role,
+        "language": language or "en",
+    }
+    _check_fields(values)
+    _guard_customer_admin_role(session, None, values["role"])
+    return values
+
+
+def taken_emails(session, emails: set[str]) -> set[str]:
+    """Which of these (normalised) e-mail addresses a user has already (one query for many)."""
+    if not emails:
+        return set()
+    return set(session.scalars(select(User.email).where(User.email.in_(sorted(emails)))))
+
+
 def create_user(
     session,
     actor: User | None,
@@ -116,15 +138,8 @@ def create_user(
     must_change_password: bool = False,
 ) -> User:
     locking.remember_actor(session, actor)
-    values = {
-        "email": normalize_email(email),
-        "first_name": (first_name or "").strip(),
-        "last_name": (last_name or "").strip(),
-        "role": role,
-        "language": language or "en",
-    }
-    _check_fields(values)
-    _guard_customer_admin_role(session, None, values["role"])
+    values = clean_new_user(session, email=email, first_name=first_name, last_name=last_name, role=role,
+                            language=language)
     if get_by_email(session, values["email"]):
         raise ServiceError(_EMAIL_TAKEN, "email")
     user = User(**values, active=active, must_change_password=must_change_password)
