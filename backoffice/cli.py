@@ -150,34 +150,14 @@ def register_send_mail(app: Flask) -> None:
     @click.option("--limit", default=100, show_default=True, help="At most this many messages per run.")
     def send_mail(limit):
         """Deliver the outbox: over SMTP when MAIL_SERVER is set, else print the messages."""
-        import smtplib
-
         settings = mail_service.MailSettings.from_config(app.config)
-        messages = mail_service.pending(db.session, limit=limit)
-        if not messages:
-            db.session.rollback()
+        run = mail_service.send_outbox(db.session, settings, limit=limit, echo=click.echo)
+        if run.unreachable:
+            raise click.ClickException(f"Could not reach the mail server {settings.server}:{settings.port}: "
+                                       f"{run.unreachable.split(': ', 1)[-1]}")
+        if not run.tried:
             click.echo("Outbox: nothing to send.")
             return
-        if settings.server:
-            transport = mail_service.SmtpTransport(settings)
-        else:
-            transport = mail_service.PrintTransport(settings, echo=click.echo)
-        sent = failed = 0
-        try:
-            with transport:
-                for message in messages:
-                    if mail_service.deliver(db.session, message, transport):
-                        sent += 1
-                    else:
-                        failed += 1
-                    db.session.commit()  # each message on its own: a crash never sends one twice
-        except (smtplib.SMTPException, OSError) as exc:  # could not connect or sign in
-            db.session.rollback()
-            for message in mail_service.pending(db.session, limit=limit):
-                message.attempts += 1
-                message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            db.session.commit()
-            raise click.ClickException(f"Could not reach the mail server {settings.server}:{settings.port}: {exc}")
-        click.echo(f"Outbox: {sent} sent, {failed} failed.")
-        if failed:
+        click.echo(f"Outbox: {run.sent} sent, {run.failed} failed.")
+        if run.failed:
             raise SystemExit(1)

@@ -1,4 +1,5 @@
-"""Delivering the outbox (services/mail.py queues): SMTP or the console, for `flask send-mail` (cli.py)."""
+"""Delivering the outbox (services/mail.py queues): SMTP or the console. ``send_outbox`` is the one delivery
+run, for `flask send-mail` (cli.py) and the queue's periodic task every minute (backoffice/tasks.py)."""
 
 from __future__ import annotations
 
@@ -129,3 +130,47 @@ def deliver(session, message: OutboxMessage, transport) -> bool:
     message.last_error = None
     session.flush()
     return True
+
+
+@dataclass
+class OutboxRun:
+    """What one delivery run did: ``unreachable`` names the server error when no message could be tried."""
+
+    sent: int = 0
+    failed: int = 0
+    unreachable: str | None = None
+
+    @property
+    def tried(self) -> int:
+        return self.sent + self.failed
+
+
+def send_outbox(session, settings: MailSettings, *, limit: int = 100, echo=print) -> OutboxRun:
+    """Deliver at most ``limit`` pending messages (SMTP when ``settings.server``, else ``echo`` them).
+
+    Unlike a service this commits, once per message: a message is marked sent in the same commit that follows
+    its sending, so a crash between two messages never sends one twice, and on PostgreSQL each run holds only the
+    rows it locked (``pending``: another worker's run skips them). When the server can't be reached or refuses
+    the sign-in, every pending message counts an attempt with that error."""
+    run = OutboxRun()
+    messages = pending(session, limit=limit)
+    if not messages:
+        session.rollback()
+        return run
+    transport = SmtpTransport(settings) if settings.server else PrintTransport(settings, echo=echo)
+    try:
+        with transport:
+            for message in messages:
+                if deliver(session, message, transport):
+                    run.sent += 1
+                else:
+                    run.failed += 1
+                session.commit()  # each message on its own: a crash never sends one twice
+    except (smtplib.SMTPException, OSError) as exc:  # could not connect or sign in
+        session.rollback()
+        run.unreachable = f"{type(exc).__name__}: {exc}"[:500]
+        for message in pending(session, limit=limit):
+            message.attempts += 1
+            message.last_error = run.unreachable
+        session.commit()
+    return run
