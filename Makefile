@@ -10,7 +10,7 @@ WORKERS ?= 4
 SERVE_PORT ?= 8000
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run serve test e2e bench bench-data bench-reuse bench-smoke bench-load translations messages migrate clean
+.PHONY: install run serve worker test e2e bench bench-data bench-reuse bench-smoke bench-load translations messages migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -32,16 +32,24 @@ messages: $(VENV)/.installed
 migrate: install
 	$(FLASK) db upgrade
 
+# The development server with a worker thread beside it consuming the background queue (register imports, the
+# outbox every minute): the SQLite file instance/queue.sqlite3, or the Redis at REDIS_URL when it is set.
 run: migrate
 	$(FLASK) seed-demo --if-empty
-	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Serving http://$(HOST):$(PORT) with a background worker  (Ctrl-C stops)"
+	$(FLASK) run-with-worker --host $(HOST) --port $(PORT)
 
 # Several app servers: gunicorn's workers share the database (DATABASE_URL: PostgreSQL for real use) and
 # the sign-in throttling counters in Redis (REDIS_URL). See README.md, "Production".
 serve: migrate
 	@echo "Serving http://$(HOST):$(SERVE_PORT) with $(WORKERS) gunicorn workers, rate limits in $(REDIS_URL)  (Ctrl-C stops)"
 	HOST=$(HOST) PORT=$(SERVE_PORT) WORKERS=$(WORKERS) REDIS_URL=$(REDIS_URL) $(VENV)/bin/gunicorn --config gunicorn.conf.py
+
+# A worker process consuming the background queue (beside make serve: the Redis at REDIS_URL; run as many as
+# wanted, on any machine that reaches the Redis and the database). See README.md, "Background jobs".
+WORKER_THREADS ?= 2
+worker: migrate
+	REDIS_URL=$(REDIS_URL) $(FLASK) worker --threads $(WORKER_THREADS)
 
 test: install
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/e2e tests

@@ -134,6 +134,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
 
+    from backoffice import tasks
+
+    tasks.init_app(app)  # the background queue (huey) and its tasks
+
     from backoffice.admin import init_admin
 
     init_admin(app)

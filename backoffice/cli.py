@@ -94,6 +94,63 @@ def register(app: Flask) -> None:
 
     register_send_mail(app)
     register_import(app)
+    register_worker(app)
+
+
+def _show_worker_logs() -> None:
+    """The consumer's lines (huey's and the tasks' loggers, INFO and up) on stderr."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("huey", "backoffice.tasks", "backoffice.queue"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
+
+
+def register_worker(app: Flask) -> None:
+    @app.cli.command("worker")
+    @click.option("--threads", default=2, show_default=True, help="Tasks this process runs at once.")
+    @click.option("--no-periodic", is_flag=True, help="Don't enqueue the periodic tasks (the outbox every minute) "
+                                                      "from this process.")
+    def worker(threads, no_periodic):
+        """Consume the background queue (register imports; the outbox every minute) until stopped.
+
+        The queue is the Redis at REDIS_URL (run any number of workers, on any machine), else the SQLite file
+        QUEUE_FILE (one machine). SIGINT or SIGTERM stops it; SIGINT waits for a running task."""
+        from backoffice import tasks
+        from backoffice.infra import queue
+
+        _show_worker_logs()
+        huey = tasks.of(app).huey
+        where = app.config["REDIS_URL"] if app.config.get("REDIS_URL") else app.config["QUEUE_FILE"]
+        click.echo(f"Worker: {threads} thread(s) consuming {where}  (Ctrl-C stops)")
+        huey.create_consumer(**queue.consumer_options(threads, periodic=not no_periodic)).run()
+
+    @app.cli.command("run-with-worker")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    @click.option("--threads", default=2, show_default=True, help="Worker threads beside the server.")
+    def run_with_worker(host, port, threads):
+        """The development server with a worker thread consuming the queue beside it (what `make run` runs).
+
+        One process does everything: the web pages, the register imports, the outbox every minute."""
+        from werkzeug.serving import run_simple
+
+        from backoffice import tasks
+        from backoffice.infra import queue
+
+        _show_worker_logs()
+        consumer = queue.embedded_consumer(tasks.of(app).huey, workers=threads)
+        consumer.start()
+        try:
+            run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+        finally:
+            click.echo("Stopping the worker (it finishes a running task first)...")
+            consumer.stop(graceful=True)
 
 
 def register_import(app: Flask) -> None:

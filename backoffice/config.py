@@ -98,4 +98,11 @@ def from_environment(instance_path: Path) -> dict:
         "PHOTO_MAX_BYTES": 2 * 1024 * 1024,
         # (issue 13) the largest register file an import takes (the one request allowed above 8 MB)
         "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_MB") or 50) * 1024 * 1024,
+        # (issue 13) the background queue (backoffice/infra/queue.py): Redis when REDIS_URL is set, else this
+        # SQLite file; QUEUE_IMMEDIATE runs each task when it is enqueued (the test suite).
+        "QUEUE_FILE": os.environ.get("QUEUE_FILE") or str(instance_path / "queue.sqlite3"),
+        "QUEUE_IMMEDIATE": False,
+        # A running import whose worker has not beaten for this many seconds is shown as failed; a queued one
+        # waiting longer is shown as waiting for a worker.
+        "IMPORT_HEARTBEAT_TIMEOUT": int(os.environ.get("IMPORT_HEARTBEAT_TIMEOUT") or 120),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from contextlib import contextmanager
 
@@ -54,6 +55,10 @@ def test_config(database_url: str, **extra) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         # The suite signs in from 127.0.0.1 many times a minute; tests/test_security_throttle.py turns it on.
         "RATELIMIT_ENABLED": False,
+        # Background tasks run when they are enqueued (huey's immediate mode, in memory); tests/test_tasks.py and
+        # the browser journeys run a real consumer on a SQLite queue file of their own.
+        "QUEUE_IMMEDIATE": True,
+        "QUEUE_FILE": os.path.join(tempfile.gettempdir(), f"backoffice-test-queue-{os.getpid()}.sqlite3"),
         **extra,
     }
 
@@ -120,10 +125,11 @@ def make_app(database_url: str, **extra):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
-    app = make_app(database_url)
+    # (immediate mode; a test that runs a real consumer switches the queue to this file: tests/queue_helpers.py)
+    app = make_app(database_url, QUEUE_FILE=str(tmp_path_factory.mktemp("queue") / "queue.sqlite3"))
     with app.app_context():
         upgrade()
         two_factor_not_required()

@@ -127,6 +127,7 @@ ACCESS: dict[str, tuple[set, set]] = {
     "customer_paste.index": (EDITORS, EDITORS),  # (issue 13) GET the page, POST preview or add
     "customer_import.index": (EDITORS, EDITORS),  # (issue 13) the upload page; POST checks a file
     "customer_import.job": (EDITORS, EDITORS),  # an upload's dry run and import (one's own: 404 otherwise)
+    "customer_import.status": (EDITORS, set()),  # the job page's progress, JSON (one's own: 404 otherwise)
     # Notifications: staff in the admin, customer admins in the portal
     "notifications.index": (STAFF, set()),
     "notifications.read": (set(), STAFF),

@@ -50,7 +50,7 @@ def test_make_run_migrates_seeds_on_first_run_and_serves():
     run, migrate = _target("run"), _target("migrate")
     assert "migrate" in run.split("\n")[0] and "install" in migrate.split("\n")[0]
     assert "db upgrade" in migrate
-    assert "seed-demo --if-empty" in run and "run --host $(HOST) --port $(PORT)" in run
+    assert "seed-demo --if-empty" in run and "run-with-worker --host $(HOST) --port $(PORT)" in run
     assert re.search(r"^PORT \?= 5000$", MAKEFILE, re.M)
 
 

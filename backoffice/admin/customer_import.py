@@ -3,9 +3,14 @@ doesn't know, see the dry run, then import (services/import_jobs.py and services
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
+import logging
+from datetime import UTC, datetime
+
+from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_admin import expose
+from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
@@ -17,7 +22,11 @@ from backoffice.forms import Form
 from backoffice.models.roles import can
 from backoffice.parsers import accepts
 from backoffice.saving import run_service
+from backoffice.infra import queue
 from backoffice.services import customer_import, import_jobs
+from backoffice import tasks
+
+log = logging.getLogger("backoffice.tasks")
 
 
 class UploadForm(Form):
@@ -48,7 +57,7 @@ def mapping_form(session, headers: list[str]):
 
 
 class CustomerImportView(SecureBaseView):
-    endpoint_permissions = {"index": "customers.upload", "job": "customers.upload"}
+    endpoint_permissions = {"index": "customers.upload", "job": "customers.upload", "status": "customers.upload"}
     visible = True
 
     def is_accessible(self) -> bool:
@@ -80,6 +89,7 @@ class CustomerImportView(SecureBaseView):
         job = import_jobs.get(db.session, self.actor, job_id)
         if job is None:
             abort(404)
+        progress = self._progress(job)
         found = import_jobs.report_of(job)
         report, counts = found if found else (None, {})
         mapping = mapping_form(db.session, report.unknown) if report is not None and report.unknown else None
@@ -91,22 +101,64 @@ class CustomerImportView(SecureBaseView):
             if outcome.saved:
                 return redirect(url_for(".job", job_id=job.id))
         elif mapping is None and form.run_import.data:
-            outcome = run_service(form, lambda: import_jobs.execute(
+            outcome = run_service(form, lambda: import_jobs.enqueue(
                 db.session, self.actor, job, valid_only=bool(form.valid_only.data),
-                create_missing=bool(form.create_missing.data), timezone=self._zone()))
+                create_missing=bool(form.create_missing.data)))
             if outcome.saved:
-                self._flash_result(outcome.value)
+                self._enqueue(job)
                 return redirect(url_for(".job", job_id=job.id))
         status = 400 if (form.errors or (mapping is not None and mapping.errors)) else 200
         return self.render("admin/customer_import_job.html", job=job, report=report, counts=counts,
-                           mapping=mapping, form=form, may_audit=can(current_user, "audit.view")), status
+                           mapping=mapping, form=form, may_audit=can(current_user, "audit.view"),
+                           progress=self._status(job, progress)), status
 
-    def _flash_result(self, report) -> None:
-        counts = report.counts
-        if report.stored:
-            flash(_("Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.",
-                    new=counts["create"], updated=counts["update"], unchanged=counts["unchanged"],
-                    rejected=counts["rejected"]), "success")
+    @expose("/<int:job_id>/status")
+    @accepts()
+    def status(self, job_id: int):
+        """Where the job stands, as JSON, for the job page's progress bar (static/js/import_job.js)."""
+        job = import_jobs.get(db.session, self.actor, job_id)
+        if job is None:
+            abort(404)
+        return jsonify(self._status(job, self._progress(job)))
+
+    def _enqueue(self, job) -> None:
+        try:
+            tasks.enqueue_import(job, self.actor, self._zone())
+            db.session.expire(job)  # a worker changes it from now on (at once, in the tests' immediate mode)
+        except Exception:  # the queue (Redis) can't be reached: the job is not left waiting for nothing
+            log.exception("import job %s could not be queued", job.id)
+            run_service(None, lambda: import_jobs.unqueue(
+                db.session, job, _("The import could not be started: the background queue did not answer. "
+                                   "Try again in a moment.")), validate=False)
+
+    def _progress(self, job) -> queue.Progress:
+        """The job's progress and heartbeat from the queue's storage; a running job whose heartbeat stopped is
+        marked failed first (its worker is gone: nothing was stored)."""
+        if job.state not in import_jobs.ACTIVE:
+            return queue.Progress()
+        try:
+            progress = queue.read_progress(tasks.of().huey, job.id)
+        except Exception:
+            log.exception("import job %s: could not read its progress", job.id)
+            return queue.Progress()
+        beat = datetime.fromtimestamp(progress.beat, UTC) if progress.beat is not None else None
+        timeout = current_app.config["IMPORT_HEARTBEAT_TIMEOUT"]
+        if import_jobs.heartbeat_stopped(job, beat, datetime.now(UTC), timeout):
+            run_service(None, lambda: import_jobs.fail_if_stopped(db.session, job, beat, timeout), validate=False)
+        return progress
+
+    def _status(self, job, progress: queue.Progress) -> dict:
+        counts = job.counts or {}
+        done, total = progress.done, progress.total
+        if job.state == "queued":
+            label = _("Waiting for a worker to start the import")
+        elif job.state == "running" and total:
+            label = ngettext("%(done)s of %(total)s row", "%(done)s of %(total)s rows", total,
+                             done=format_number(done), total=format_number(total))
+        elif job.state == "running":
+            label = _("Reading the file")
         else:
-            flash(_("Nothing was imported: %(n)d rows were rejected. Fix the file and upload it again, or choose "
-                    "to import only the valid rows.", n=counts["rejected"]), "error")
+            label = ""
+        waiting = import_jobs.waiting_for_worker(job, datetime.now(UTC), current_app.config["IMPORT_HEARTBEAT_TIMEOUT"])
+        return {"state": job.state, "done": done, "total": total, "counts": counts, "label": label,
+                "percent": int(100 * done / total) if total else 0, "waiting": waiting, "error": job.error}

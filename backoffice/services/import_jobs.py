@@ -2,17 +2,21 @@
 by a dry run, then imported with the choices the user made (services/customer_import.py does the work).
 
 ``upload`` stores the file and checks it; ``check`` runs the dry run again (after the column mapping);
-``execute`` imports. Each keeps a summary of the report on the job (``report_of`` reads it back): the counts,
-the headers to map, the groups to create, every rejected row (at most MAX_KEPT) and the first rows of the
-others, so the page shows what the run found without reading the file again.
+``enqueue`` records the user's Import with its choices ("queued", for the background task of backoffice/tasks.py);
+``start`` marks it "running" when a worker takes it; ``execute`` imports. Each keeps a summary of the report on
+the job (``report_of`` reads it back): the counts, the headers to map, the groups to create, every rejected row
+(at most MAX_KEPT) and the first rows of the others, so the page shows what the run found without reading the
+file again. ``fail`` ends a job that raised or whose worker stopped answering (``heartbeat_stopped``): the
+import is one transaction, so nothing of it was stored.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backoffice.models import ImportJob, User
 from backoffice.models.base import utcnow
@@ -22,6 +26,8 @@ from backoffice.services.errors import ServiceError
 
 MAX_KEPT = 1000  # rejected rows kept on the job
 SAMPLE = 100  # rows of each other kind kept
+ACTIVE = ("queued", "running")  # states of a job the queue has
+STOPPED = _l("The import stopped: its worker stopped answering. Nothing was stored.")
 
 
 def _summary(report: Report) -> dict:
@@ -77,7 +83,7 @@ def upload(session, actor: User | None, data: bytes | None, filename: str | None
 def check(session, actor: User | None, job: ImportJob, mapping: dict | None = None, *,
           timezone: str = "Europe/Stockholm") -> Report:
     """The dry run (with ``mapping`` for the headers it didn't know); kept on the job."""
-    _refuse_finished(job)
+    _refuse_unless_checked(job)
     mapping = {**(job.options or {}).get("mapping", {}), **(mapping or {})}
     report = customer_import.run(session, actor, job.data, job.filename, mapping=mapping, dry_run=True,
                                  timezone=timezone)
@@ -88,10 +94,42 @@ def check(session, actor: User | None, job: ImportJob, mapping: dict | None = No
     return report
 
 
+def enqueue(session, actor: User | None, job: ImportJob, *, valid_only: bool = False,
+            create_missing: bool = False) -> ImportJob:
+    """The user pressed Import: the job is "queued" with the choices it runs with (the caller commits, then
+    puts the task in the queue). Groups the dry run found missing must be chosen to be created first."""
+    customer_import.check_may(actor)
+    _refuse_unless_checked(job)
+    missing = (job.report or {}).get("missing") or {}
+    if any(missing.values()) and not create_missing:
+        customer_import._refuse_missing({"groups": missing.get("groups", []),
+                                         "location_groups": missing.get("location_groups", [])})
+    job.options = {**(job.options or {}), "valid_only": bool(valid_only), "create_missing": bool(create_missing)}
+    job.state, job.queued_at, job.started_at, job.error = "queued", utcnow(), None, None
+    session.flush()
+    return job
+
+
+def unqueue(session, job: ImportJob, message) -> None:
+    """The task could not be put in the queue: the job is "checked" again, with why."""
+    if job.state == "queued":
+        job.state, job.queued_at, job.error = "checked", None, str(message)
+        session.flush()
+
+
+def start(session, job: ImportJob) -> bool:
+    """A worker took the job: "running" (False when it is no longer queued: ended meanwhile, or taken twice)."""
+    if job.state != "queued":
+        return False
+    job.state, job.started_at = "running", utcnow()
+    session.flush()
+    return True
+
+
 def execute(session, actor: User | None, job: ImportJob, *, valid_only: bool = False, create_missing: bool = False,
             timezone: str = "Europe/Stockholm", progress=None) -> Report:
     """Import the file with the job's mapping. Nothing is stored when a row is rejected, unless
-    ``valid_only``; the job is then still "checked", with this run's report, to fix and try again."""
+    ``valid_only``; the job is then "checked" again, with this run's report, to fix and try again."""
     _refuse_finished(job)
     options = {**(job.options or {}), "valid_only": bool(valid_only), "create_missing": bool(create_missing)}
     report = customer_import.run(session, actor, job.data, job.filename, mapping=options.get("mapping"),
@@ -100,14 +138,76 @@ def execute(session, actor: User | None, job: ImportJob, *, valid_only: bool = F
     job.options = options
     job.report = _summary(report)
     job.counts = report.counts
+    job.error = None
     if report.stored:
         job.state, job.finished_at = "done", utcnow()
+    else:
+        job.state = "checked"
     session.flush()
     return report
 
 
-def _refuse_finished(job: ImportJob) -> None:
+def refuse(session, job_id: int, message) -> bool:
+    """The import was refused by a rule (a ServiceError: groups deleted since the dry run, a permission taken
+    away): nothing was stored, the job is "checked" again with the reason, to fix and try again."""
+    return _end(session, job_id, "checked", str(message))
+
+
+def fail(session, job_id: int, message) -> bool:
+    """The job raised or its worker stopped answering: "failed" with ``message`` (nothing was stored: the import
+    is one transaction). Only a queued or running job is changed (a job that got done meanwhile stays done)."""
+    return _end(session, job_id, "failed", str(message), finished=True)
+
+
+def _end(session, job_id: int, state: str, message: str, *, finished: bool = False) -> bool:
+    values = {"state": state, "error": message[:2000]}
+    if finished:
+        values["finished_at"] = utcnow()
+    result = session.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.state.in_(ACTIVE))
+                             .values(**values).execution_options(synchronize_session=False))
+    session.flush()
+    job = session.get(ImportJob, job_id)
+    if job is not None:
+        session.refresh(job)
+    return result.rowcount == 1
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite gives its stored times back naive (they are UTC)."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def heartbeat_stopped(job: ImportJob, beat: datetime | None, now: datetime, timeout: float) -> bool:
+    """A running job whose last heartbeat (else its start) is older than ``timeout`` seconds."""
+    if job.state != "running":
+        return False
+    seen = [t for t in (_aware(beat), _aware(job.started_at)) if t is not None]
+    return not seen or now - max(seen) > timedelta(seconds=timeout)
+
+
+def waiting_for_worker(job: ImportJob, now: datetime, timeout: float) -> bool:
+    """A queued job no worker has taken for longer than ``timeout`` seconds (it stays queued: it runs when a
+    worker starts)."""
+    queued = _aware(job.queued_at)
+    return job.state == "queued" and queued is not None and now - queued > timedelta(seconds=timeout)
+
+
+def fail_if_stopped(session, job: ImportJob, beat: datetime | None, timeout: float, now: datetime | None = None) -> bool:
+    """Mark a running job whose heartbeat stopped as failed (STOPPED); True when it was."""
+    if not heartbeat_stopped(job, beat, now or utcnow(), timeout):
+        return False
+    return fail(session, job.id, STOPPED)
+
+
+def _refuse_unless_checked(job: ImportJob) -> None:
+    if job.state in ACTIVE:
+        raise ServiceError(_l("This file is being imported already."))
     if job.state != "checked":
+        raise ServiceError(_l("This file has been imported already. Upload it again to import it once more."))
+
+
+def _refuse_finished(job: ImportJob) -> None:
+    if job.state not in ("checked", *ACTIVE):
         raise ServiceError(_l("This file has been imported already. Upload it again to import it once more."))
 
 

@@ -11,6 +11,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.queue_helpers import consumer, real_queue
+
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,11 +27,14 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    """The app on a free port, with a background worker beside it as `make run` has: its tasks go to a SQLite
+    queue file that huey's consumer threads take them from (not the rest of the suite's immediate mode)."""
+    with real_queue(app) as huey, consumer(huey, workers=2, periodic=True):
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,20 @@
 """Browser journey (issue 13, seed 001's "Upload registers"): from the side menu to "Import customers", upload
-a CSV with a bad row, see the dry run, import only the valid rows, and see the import done with its counts."""
+a CSV with a bad row, see the dry run, import only the valid rows as a background job (the live server has a
+worker beside it: tests/e2e/conftest.py), see its progress bar, and see the job done with its counts."""
 
 from __future__ import annotations
 
 import re
+import threading
 
+import pytest
 from playwright.sync_api import expect
+
+from backoffice.services import customer_import
 
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import sign_in
+from tests.e2e.test_csp import watched  # noqa: F401  (the page, with its CSP violations collected)
 
 REGISTER = (
     "\ufeffE-post;Förnamn;Efternamn;Kundgrupper\r\n"
@@ -24,7 +30,28 @@ def tick(page, label: str) -> None:
     expect(page.get_by_label(label)).to_be_checked()
 
 
-def test_upload_a_csv_dry_run_then_import_and_see_it_done(page, admin, tmp_path):
+@pytest.fixture
+def held_import(monkeypatch):
+    """The import with "only the valid rows" stops in its worker after its first row until ``release`` is set,
+    so the page is seen while the job runs (whatever the machine's speed)."""
+    release = threading.Event()
+    real_run = customer_import.run
+
+    def run(*args, progress=None, **kwargs):
+        def report(done, total):
+            progress(done, total)
+            if done == 1 and kwargs.get("valid_only"):
+                release.wait(60)
+
+        return real_run(*args, progress=progress and report, **kwargs)
+
+    monkeypatch.setattr(customer_import, "run", run)
+    yield release
+    release.set()
+
+
+def test_upload_a_csv_dry_run_then_import_and_see_it_done(watched, admin, tmp_path, held_import):
+    page = watched
     path = tmp_path / "register.csv"
     path.write_text(REGISTER, encoding="utf-8")
     sign_in(page, admin.email, TEST_PASSWORD)
@@ -47,10 +74,24 @@ def test_upload_a_csv_dry_run_then_import_and_see_it_done(page, admin, tmp_path)
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.get_by_text("Nothing was imported: 1 rows were rejected.", exact=False)).to_be_visible()
 
+    expect(page.get_by_role("heading", name="Not imported")).to_be_visible()
+
     tick(page, "Create the groups listed above")
     tick(page, "Import only the valid rows")
     page.get_by_role("button", name="Import", exact=True).click()
+    # the worker has the job: the page shows its progress while it runs
+    expect(page.get_by_role("heading", name="Importing")).to_be_visible()
+    bar = page.get_by_role("progressbar")
+    expect(bar).to_have_attribute("aria-valuenow", "1")
+    expect(bar).to_have_attribute("aria-valuemax", "3")
+    expect(page.get_by_text("1 of 3 rows")).to_be_visible()
+    expect(page.get_by_role("button", name="Import", exact=True)).to_have_count(0)
+    page.check_csp()  # (the polling script is a static file, as the policy wants)
+    held_import.set()
+    # done: the page turns to the report by itself
     expect(page.get_by_text("Imported: 2 new, 0 updated, 0 unchanged, 1 rejected.")).to_be_visible()
+    expect(page.get_by_role("progressbar")).to_have_count(0)
+    page.check_csp()
     expect(page.get_by_role("heading", name="Imported", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Import", exact=True)).to_have_count(0)
 
