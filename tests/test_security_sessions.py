@@ -13,6 +13,7 @@ from backoffice.auth.sessions import REMEMBER_COOKIE, SESSION_KEY
 from backoffice.models import User, UserSession
 from backoffice.models.base import utcnow
 from backoffice.services import users as user_service
+from tests import factories
 from tests.factories import user_edit_form
 from tests.conftest import TEST_PASSWORD, login
 from tests.security_helpers import fresh_client
@@ -476,3 +477,45 @@ def test_expired_rows_are_cleaned_up_at_sign_in(browser, make_user, session):
     login(browser(), other)
     assert rows(session, user) == []
     assert len(rows(session, other)) == 1
+
+
+
+def test_a_page_opens_while_a_long_write_holds_sqlites_lock(tmp_path):
+    """(issue 13) On SQLite an import holds the one write lock until it commits; noting the session as seen waits
+    a moment for it, then leaves the note for a later request: the page opens, the import goes on. (On an SQLite
+    file of its own, whichever engine the suite runs on: PostgreSQL has no such lock.)"""
+    import sqlite3
+
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_app, two_factor_not_required
+
+    path = tmp_path / "locked.db"
+    app = make_app(f"sqlite:///{path}", QUEUE_FILE=str(tmp_path / "queue.sqlite3"))
+    with app.app_context():
+        from backoffice.extensions import db
+
+        upgrade()
+        two_factor_not_required()
+        user = factories.user(db.session, role="staff")
+        client = app.test_client()
+        login(client, user)
+        idle_for(db.session, user, 5)
+        (before,) = rows(db.session, user)
+        seen = before.last_seen_at
+        db.session.commit()
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another connection writing, as an import does
+        try:
+            response = client.get("/admin/organizations/")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert response.status_code == 200
+        (row,) = rows(db.session, user)
+        assert row.last_seen_at == seen  # not noted this time
+        assert client.get("/admin/organizations/").status_code == 200
+        (row,) = rows(db.session, user)
+        assert row.last_seen_at > seen  # noted by the next request
+        db.session.remove()
+        db.engine.dispose()

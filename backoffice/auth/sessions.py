@@ -32,6 +32,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from backoffice.extensions import db, login_manager
 from backoffice.models.base import utcnow
@@ -130,9 +131,34 @@ def load_user(value: str):
         _drop(row, reason)
         return None
     if (now - _aware(row.last_seen_at)).total_seconds() >= SEEN_RESOLUTION_SECONDS:
-        row.last_seen_at = now
-        db.session.commit()
+        _touch(row, now)
     return user
+
+
+SEEN_WAIT_MS = 200
+
+
+def _touch(row, now) -> None:
+    """Note the session as seen now. On SQLite a long write (an import, issue 13) holds the one write lock; the
+    note is no reason to wait for it (the busy timeout is a minute), so it waits a moment and is otherwise left
+    for the next request."""
+    row.last_seen_at = now
+    connection = db.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    raw = connection.connection.dbapi_connection
+    if sqlite:
+        raw.execute(f"PRAGMA busy_timeout={SEEN_WAIT_MS}")
+    try:
+        db.session.commit()
+    except OperationalError:
+        if not sqlite:
+            raise
+        db.session.rollback()  # "database is locked": seen next time
+    finally:
+        if sqlite:
+            from backoffice import SQLITE_BUSY_TIMEOUT_MS
+
+            raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def load_from_remember(req):

@@ -36,6 +36,7 @@ def held_import(monkeypatch):
     so the page is seen while the job runs (whatever the machine's speed)."""
     release = threading.Event()
     real_run = customer_import.run
+    monkeypatch.setattr(customer_import, "BATCH", 1)  # (progress is told after each batch: here each row)
 
     def run(*args, progress=None, **kwargs):
         def report(done, total):
