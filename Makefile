@@ -10,7 +10,7 @@ WORKERS ?= 4
 SERVE_PORT ?= 8000
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run serve worker test e2e bench bench-data bench-reuse bench-smoke bench-load translations messages migrate clean
+.PHONY: install run serve worker test e2e bench bench-data bench-reuse bench-smoke bench-load bench-import translations messages migrate clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed (found %s); set PYTHON=python3.11" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -81,7 +81,16 @@ CUSTOMERS ?= 100000
 bench-load: install
 	REDIS_URL=$(REDIS_URL) $(PY) -m bench.load --customers $(CUSTOMERS) --users 50 --seconds 60 --workers $(WORKERS)
 
-# CI: every benchmark once at 10,000 rows, one run per case, nothing timed against a target or written to
+# The register import (bench/imports.py, issue 13): 100,000-row files of seed 003's four columns and of our export's
+# columns into an empty register on SQLite and on PostgreSQL (DATABASE_URL), beside django-import-export in a
+# throw-away virtual environment. Long (many minutes per case until the batched path): IMPORT_ARGS adds options,
+# e.g. IMPORT_ARGS='--full-rows 20000 --into-schema bench_customers --into-rows 20000' (make bench-data's million,
+# rolled back).
+IMPORT_ARGS ?=
+bench-import: install
+	$(PY) -m bench.imports --peer $(IMPORT_ARGS)
+
+# CI: every benchmark once at 10,000 rows (the import at 200), one run per case, nothing timed against a target or written to
 # bench/README.md: they keep working (bench.run has no --smoke of its own: its options do the same).
 bench-smoke: install
 	$(PY) -m bench.run --customers 10000 --runs 1 --no-readme >/dev/null
@@ -89,6 +98,7 @@ bench-smoke: install
 	$(PY) -m bench.history --smoke
 	$(PY) -m bench.sharing --smoke
 	$(PY) -m bench.export --smoke
+	$(PY) -m bench.imports --smoke
 	REDIS_URL=$(REDIS_URL) $(PY) -m bench.load --smoke
 
 clean:
