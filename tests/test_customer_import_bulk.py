@@ -194,6 +194,12 @@ def _business_rows():
     )
 
 
+def _without_ids(changes):
+    """A change's ids aside (PostgreSQL's sequences go on between two runs); its labels name the records."""
+    return [{k: v for k, v in c.items() if not (c["field"].endswith("_id") and k in ("old", "new"))}
+            for c in changes or []]
+
+
 @pytest.mark.parametrize("batch", [1000, 3])
 def test_business_rows_batched_and_one_at_a_time_give_the_same_result(app, session, monkeypatch, batch):
     in_bulk = []
@@ -220,7 +226,7 @@ def test_business_rows_batched_and_one_at_a_time_give_the_same_result(app, sessi
             .where(Customer.id != acme.id).order_by(Customer.display_name)).all()
         groups = sorted(g.name for c in session.scalars(select(Customer)) for g in customer_groups.groups_of(session, c))
         # the admin's user: one create entry in a batch, a guest's create and its change to admin one at a time
-        entries = sorted((e.kind, e.record_type, e.record_name, str(e.changes)) for e in session.scalars(
+        entries = sorted((e.kind, e.record_type, e.record_name, str(_without_ids(e.changes))) for e in session.scalars(
             select(HistoryEntry).where(HistoryEntry.id > before, HistoryEntry.record_type != "user")))
         users = session.scalar(select(func.count()).select_from(HistoryEntry).where(
             HistoryEntry.id > before, HistoryEntry.record_type == "user", HistoryEntry.kind == "create"))

@@ -41,13 +41,12 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from backoffice.infra.spreadsheet import unneutralise
 from backoffice.models import Contact, Customer, CustomerGroup, LocationGroup, Organization, User
 from backoffice.models.customer import PAYMENT_METHODS
-from backoffice.models.organization import org_number_key
 from backoffice.models.roles import GUEST_ROLE, can
 from backoffice.services import contacts as contact_service
 from backoffice.services import custom_fields, customer_batches, customer_groups, history, location_groups
@@ -420,12 +419,11 @@ def _find(session, row: _Row) -> tuple[Customer | None, Organization | None]:
             if customer.type != row.type:
                 raise _Rejected("customer_number", _l("This customer number belongs to a customer of the other type."))
             return customer, customer.organization
-    if row.type == "business" and row.organization.get("org_number"):
-        country = row.organization.get("country") or None
-        key = org_number_key(row.organization["org_number"])
+    found = customer_batches.organization_key(row.organization) if row.type == "business" else None
+    if found is not None:
+        country, key = found  # (as stored: the country's code, so the unique index finds it)
         query = select(Organization).where(Organization.org_number_key == key)
-        query = query.where(Organization.country.is_(None) if not country else
-                            func.upper(Organization.country) == country.upper())
+        query = query.where(Organization.country.is_(None) if not country else Organization.country == country)
         org = session.scalar(query)
         if org is not None:
             return customer_service.customer_of_organization(session, org), org

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from backoffice.models import Organization, User
 from backoffice.models.organization import lock_organization, org_number_key
@@ -121,12 +121,17 @@ def clean_new(session, values: dict, *, taken: set | None = None) -> dict:
 
 def taken_numbers(session, pairs: set[tuple[str | None, str]]) -> set[tuple[str | None, str]]:
     """Which of these (country, organization number key) pairs an organization has already (one query)."""
-    keys = {key for _country, key in pairs if key}
-    if not keys:
-        return set()
-    found = session.execute(select(Organization.country, Organization.org_number_key)
-                            .where(Organization.org_number_key.in_(sorted(keys))))
-    return {(country, key) for country, key in found} & pairs
+    with_country = sorted((country, key) for country, key in pairs if country and key)
+    without = sorted(key for country, key in pairs if not country and key)
+    found = set()
+    columns = select(Organization.country, Organization.org_number_key)
+    if with_country:  # on the unique (country, number key) index
+        found |= {tuple(row) for row in session.execute(columns.where(
+            tuple_(Organization.country, Organization.org_number_key).in_(with_country)))}
+    if without:  # on the partial index of numbers without a country
+        found |= {tuple(row) for row in session.execute(columns.where(
+            Organization.country.is_(None), Organization.org_number_key.in_(without)))}
+    return found & pairs
 
 
 def create_organization(session, actor: User | None, **values) -> Organization:
