@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from backoffice import config as config_module
 from backoffice.models.roles import LANGUAGES
-from backoffice.extensions import babel, csrf, db, limiter, login_manager, migrate
+from backoffice.extensions import SQLITE_BUSY_TIMEOUT_MS, babel, csrf, db, limiter, login_manager, migrate
 from backoffice.parsers import accepts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,9 +27,6 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
-
-
-SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
 @event.listens_for(Engine, "connect")

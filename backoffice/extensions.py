@@ -11,6 +11,8 @@ from flask_wtf import CSRFProtect
 from backoffice.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
+# How long a write on SQLite waits for the one write lock (an import holds it until it commits: issue 13).
+SQLITE_BUSY_TIMEOUT_MS = 60_000
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -34,7 +34,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 
-from backoffice.extensions import db, login_manager
+from backoffice.extensions import SQLITE_BUSY_TIMEOUT_MS, db, login_manager
 from backoffice.models.base import utcnow
 from backoffice.services.validation import parse_id
 
@@ -156,8 +156,6 @@ def _touch(row, now) -> None:
         db.session.rollback()  # "database is locked": seen next time
     finally:
         if sqlite:
-            from backoffice import SQLITE_BUSY_TIMEOUT_MS
-
             raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 

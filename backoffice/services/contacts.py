@@ -16,6 +16,7 @@ from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.services import display_names, locking, phones
 from backoffice.services import settings as settings_service
 from backoffice.services.errors import ServiceError, unique_guard
+from backoffice.services.matching import among
 from backoffice.services.validation import check_email, check_lengths
 
 FIELDS = (
@@ -183,7 +184,7 @@ def taken_email_keys(session, keys: set[str]) -> set[str]:
     if not keys:
         return set()
     return set(session.scalars(select(Contact.email_key).where(Contact.is_person.is_(True),
-                                                                Contact.email_key.in_(sorted(keys)))))
+                                                                among(Contact.email_key, keys))))
 
 
 def add_person(session, actor: User | None, customer: Customer, cleaned: dict) -> Contact:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from itertools import product
 
-from sqlalchemy import Boolean, func, literal, or_
+from sqlalchemy import ARRAY, Boolean, bindparam, func, literal, or_, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -132,3 +132,41 @@ def _in_ids_any(element, compiler, **kw):
 def _in_ids_in(element, compiler, **kw):
     column, ids = element.clauses
     return "%s IN %s" % (compiler.process(column, **kw), compiler.process(ids, **kw))
+
+
+class among(FunctionElement):
+    """``column IN (values)`` for a batch's many values (an import's 1,000 customer numbers), or
+    ``(column, column) IN (pairs)`` for a tuple of columns. PostgreSQL: a semi-join against
+    ``unnest(:array, …)``, one array parameter per column, which the planner serves by a B-tree index
+    lookup per value. An ``IN`` list or ``= ANY(:array)`` of 1,000 values is planned on the column's
+    pg_trgm GIN index instead (pg_trgm serves ``=``), which reads the index's pending list of every row
+    inserted since the last vacuum once per value: 5 s a query inside an import (issue 13: 100,000 rows
+    took 253 s instead of 45). SQLite: ``column IN (values)``, by its index."""
+
+    type = Boolean()
+    name = "among"
+    inherit_cache = True
+    _is_implicitly_boolean = True
+
+    def __init__(self, columns, values):
+        columns = tuple(columns) if isinstance(columns, (tuple, list)) else (columns,)
+        rows = sorted(values) if len(columns) > 1 else sorted((value,) for value in values)
+        arrays = [bindparam(None, [row[i] for row in rows], type_=ARRAY(column.type))
+                  for i, column in enumerate(columns)]
+        target = tuple_(*columns) if len(columns) > 1 else columns[0]
+        in_ = target.in_(rows if len(columns) > 1 else [row[0] for row in rows])
+        super().__init__(in_, *columns, *arrays)
+
+
+@compiles(among)
+def _among_unnest(element, compiler, **kw):
+    _in, *rest = element.clauses
+    columns, arrays = rest[:len(rest) // 2], rest[len(rest) // 2:]
+    target = ", ".join(compiler.process(column, **kw) for column in columns)
+    return "(%s) IN (SELECT * FROM unnest(%s))" % (target, ", ".join(compiler.process(a, **kw) for a in arrays))
+
+
+@compiles(among, "sqlite")
+def _among_in(element, compiler, **kw):
+    in_ = element.clauses.clauses[0]
+    return compiler.process(in_, **kw)

@@ -20,6 +20,7 @@ from backoffice.models import Customer, RegisterSettings
 from backoffice.models.settings import NUMBER_LENGTH_LIMIT, SETTINGS_ID
 from backoffice.services import settings as settings_service
 from backoffice.services.errors import ServiceError
+from backoffice.services.matching import among
 
 FIELD = "customer_number"
 # The counter is a BIGINT: automatic numbers stay below this (longer numbers can still be typed).
@@ -72,7 +73,7 @@ def taken(session, numbers: set[str]) -> set[str]:
     """Which of these customer numbers are in use (one query for many: an import's batch)."""
     if not numbers:
         return set()
-    return set(session.scalars(select(Customer.customer_number).where(Customer.customer_number.in_(sorted(numbers)))))
+    return set(session.scalars(select(Customer.customer_number).where(among(Customer.customer_number, numbers))))
 
 
 def highest_in_use(session) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from backoffice.models import Organization, User
 from backoffice.models.organization import lock_organization, org_number_key
@@ -14,6 +14,7 @@ from backoffice.services import countries, display_names, locking, org_numbers, 
 from backoffice.services import customers as customer_service
 from backoffice.services import settings as settings_service
 from backoffice.services.errors import ServiceError, unique_guard
+from backoffice.services.matching import among
 from backoffice.services.validation import check_email, check_lengths
 
 FIELDS = (
@@ -127,11 +128,11 @@ def taken_numbers(session, pairs: set[tuple[str | None, str]]) -> set[tuple[str 
     columns = select(Organization.country, Organization.org_number_key)
     if with_country:  # on the unique (country, number key) index
         found |= {tuple(row) for row in session.execute(columns.where(
-            tuple_(Organization.country, Organization.org_number_key).in_(with_country)))}
+            among((Organization.country, Organization.org_number_key), with_country)))}
     if without:  # on the partial index of numbers without a country
         found |= {tuple(row) for row in session.execute(columns.where(
-            Organization.country.is_(None), Organization.org_number_key.in_(without)))}
-    return found & pairs
+            Organization.country.is_(None), among(Organization.org_number_key, without)))}
+    return found
 
 
 def create_organization(session, actor: User | None, **values) -> Organization:

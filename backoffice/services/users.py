@@ -13,6 +13,7 @@ from backoffice.models import User
 from backoffice.models.roles import ADMIN_ROLE, CUSTOMER_ADMIN_ROLE, LANGUAGES, ROLES, is_customer_admin, is_system_admin
 from backoffice.models.base import utcnow
 from backoffice.services import locking, passwords
+from backoffice.services.matching import among
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
 
@@ -121,7 +122,7 @@ def taken_emails(session, emails: set[str]) -> set[str]:
     """Which of these (normalised) e-mail addresses a user has already (one query for many)."""
     if not emails:
         return set()
-    return set(session.scalars(select(User.email).where(User.email.in_(sorted(emails)))))
+    return set(session.scalars(select(User.email).where(among(User.email, emails))))
 
 
 def create_user(
