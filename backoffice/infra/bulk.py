@@ -47,7 +47,7 @@ def _values(mapper, objects: list, keys: list[str], defaults: dict) -> list[dict
     attributes = [(key, mapper.get_property_by_column(mapper.local_table.c[key]).key) for key in keys]
     rows = []
     for obj in objects:
-        state = inspect(obj).dict
+        state = obj.__dict__  # (the instance's state dict: bulk.new's objects have no events to bypass)
         row = {}
         for key, name in attributes:
             if name not in state:

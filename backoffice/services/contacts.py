@@ -89,11 +89,13 @@ def _clean(session, values: dict) -> dict:
     return cleaned
 
 
-def _check_phone(session, contact: Contact | None, cleaned: dict) -> None:
+def _check_phone(session, contact: Contact | None, cleaned: dict, region: str | None = None) -> None:
     """A phone number set or changed is checked and stored in international form (E.164); one kept from
-    before numbers were checked is not checked again while it is not changed."""
+    before numbers were checked is not checked again while it is not changed. ``region``: the register's
+    default region, when the caller read it once for many (an import's batch)."""
     if cleaned.get("phone") and (contact is None or cleaned["phone"] != contact.phone):
-        cleaned["phone"] = phones.normalise(cleaned["phone"], settings_service.default_region(session), "phone")
+        cleaned["phone"] = phones.normalise(cleaned["phone"], region or settings_service.default_region(session),
+                                            "phone")
 
 
 def _unset_other_primary(session, customer_id: int, keep_id: int | None) -> None:
@@ -139,10 +141,11 @@ _PERSON_REQUIRED = (("email", _l("Enter the e-mail address.")), ("first_name", _
 
 
 def person_problems(session, values: dict, own: Contact | None = None, *,
-                    taken: set[str] | None = None) -> tuple[dict, list[ServiceError]]:
+                    taken: set[str] | None = None, region: str | None = None) -> tuple[dict, list[ServiceError]]:
     """A person's values cleaned, and every problem with them — one per field, each a ServiceError naming
     its field (a form shows the first beside its field; a pasted line lists them all). ``taken``: the
-    e-mail keys already in use, when the caller looked them up for many persons at once (a new person only)."""
+    e-mail keys already in use, when the caller looked them up for many persons at once (a new person only);
+    ``region``: the register's default region for the phone, likewise."""
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"not a person field: {sorted(unknown)}")
@@ -165,7 +168,7 @@ def person_problems(session, values: dict, own: Contact | None = None, *,
             problems["email"] = ServiceError(_PERSON_EMAIL_TAKEN, "email")
     if "phone" not in problems:
         try:
-            _check_phone(session, own, cleaned)
+            _check_phone(session, own, cleaned, region)
         except ServiceError as error:
             problems["phone"] = error
     order = [name for name in ("first_name", "last_name", "email", "phone") if name in problems]

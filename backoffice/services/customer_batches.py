@@ -25,6 +25,7 @@ from backoffice.models.roles import CUSTOMER_ADMIN_ROLE, GUEST_ROLE
 from backoffice.services import contacts as contact_service
 from backoffice.services import countries, custom_fields, customer_groups, display_names, history, locking
 from backoffice.services import numbering
+from backoffice.services import settings as settings_service
 from backoffice.services import customers as customer_service
 from backoffice.services import organizations as organization_service
 from backoffice.services import users as user_service
@@ -60,6 +61,7 @@ def _lookups(session, items: list[dict]) -> dict[str, set]:
         "orgs": organization_service.taken_numbers(session, orgs - {None}),
         "numbers": numbering.taken(session, numbers - {""}),
         "definitions": custom_fields.all_definitions(session),
+        "region": settings_service.default_region(session),
     }
 
 
@@ -98,7 +100,7 @@ def _check(session, item: dict, taken: dict[str, set]) -> dict:
         if checked["organization"] is None:
             part = "person"
             person, problems = contact_service.person_problems(session, dict(item.get("person") or {}),
-                                                               taken=taken["persons"])
+                                                               taken=taken["persons"], region=taken["region"])
             if problems:
                 raise problems[0]
             checked["person"] = person
