@@ -25,10 +25,14 @@ from sqlalchemy.sql.schema import ColumnDefault
 from backoffice.models.history import WRITTEN_KEY
 
 
+_managers: dict = {}  # model -> its class manager
+
+
 def new(model: type, **values):
     """A transient ``model`` object holding ``values`` (relationships too), made without attribute events:
     what ``insert_objects`` writes and History describes, built at a fraction of the constructor's cost."""
-    obj = inspect(model).class_manager.new_instance()
+    manager = _managers.get(model) or _managers.setdefault(model, inspect(model).class_manager)
+    obj = manager.new_instance()
     obj.__dict__.update(values)
     return obj
 

@@ -93,12 +93,14 @@ def _noop(target, value, oldvalue, initiator):
 
 
 def _changes(session, obj, spec: Tracked, *, created: bool) -> list[dict]:
-    state = inspect(obj)
+    # A new object's values are its attribute dict (no history to read: everything set is new).
+    state = None if created else inspect(obj)
+    values = obj.__dict__
     changes = []
     for key in _COLUMNS[type(obj)]:
         if key in spec.secrets:
             if created:
-                if state.dict.get(key) is not None:
+                if values.get(key) is not None:
                     changes.append({"field": spec.secrets[key], "changed": True})
             elif state.attrs[key].history.has_changes():
                 changes.append({"field": spec.secrets[key], "changed": True})
@@ -106,14 +108,14 @@ def _changes(session, obj, spec: Tracked, *, created: bool) -> list[dict]:
         expand = spec.field_changes.get(key)
         if expand is not None:
             if created:
-                changes.extend(expand(session, None, state.dict.get(key)))
+                changes.extend(expand(session, None, values.get(key)))
             elif state.attrs[key].history.has_changes():
                 history = state.attrs[key].history
                 changes.extend(expand(session, history.deleted[0] if history.deleted else None,
                                       history.added[0] if history.added else None))
             continue
         if created:
-            old, new = None, state.dict.get(key)
+            old, new = None, values.get(key)
             if new is None or new == "":
                 continue
         else:
@@ -157,7 +159,18 @@ def _kind_for_update(changes: list[dict]) -> str:
 def _where(obj, spec: Tracked) -> tuple[str, int]:
     if spec.file_under is not None:
         return spec.file_under(obj)
-    return spec.record_type, inspect(type(obj)).primary_key_from_instance(obj)[0]
+    return spec.record_type, getattr(obj, _key_attribute(type(obj)))
+
+
+_KEYS: dict[type, str] = {}
+
+
+def _key_attribute(model: type) -> str:
+    """The attribute of ``model``'s (first) primary key column."""
+    if model not in _KEYS:
+        mapper = inspect(model)
+        _KEYS[model] = mapper.get_property_by_column(mapper.primary_key[0]).key
+    return _KEYS[model]
 
 
 def _parent_key(obj, relationship: str) -> tuple[type, object]:
