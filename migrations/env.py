@@ -93,6 +93,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql" and "version_table_schema" not in conf_args:
+            # The version table lives in the schema the tables are created in (the connection's first on its
+            # search_path): a register in a schema of its own (the benches' bench_*) must not take another
+            # register's public.alembic_version, found through "search_path=<schema>,public", for its own
+            # and so skip its migrations.
+            conf_args["version_table_schema"] = connection.dialect.default_schema_name
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
