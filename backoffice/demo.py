@@ -546,6 +546,7 @@ def seed_imported_register(session, actor=None) -> int:
     admin = user_service.get_by_email(session, DEMO_ADMIN_EMAIL) or actor
     job = import_jobs.upload(session, admin, DEMO_REGISTER.encode("utf-8"), "flyttat-register.csv",
                              max_bytes=1024 * 1024)
+    import_jobs.check(session, admin, job)  # (the dry run at once, as a worker would run it)
     report = import_jobs.execute(session, admin, job, create_missing=True)
     return report.counts["create"]
 

@@ -3,12 +3,16 @@
 ``init_app`` builds the app's huey and registers its tasks on it (each app has its own instance, so the tasks
 close over their app and run in its context, with a session of their own):
 
+* ``check_register(job_id, user_id, timezone)``: the dry run of a file a user uploaded (or mapped the columns
+  of) on the import page, which commits the job as "checking" and enqueues it. The worker records that it took
+  it (``started_at``), runs services/import_jobs.check, which keeps the report and makes the job "checked",
+  and commits. A dry run writes nothing that stays; one that raises, or is refused, is "failed" with why.
 * ``import_register(job_id, user_id, timezone)``: the register import a user started with Import on the job
   page (admin/customer_import.py enqueues it after committing the job as "queued"). It marks the job
   "running", imports (services/import_jobs.execute) in one transaction and commits. It is never retried: a
   task that raises is rolled back — nothing of the import is stored — and its job is "failed" with a short
   message (the traceback goes to the log). Progress and a heartbeat go to the queue's key-value storage, not
-  to the database (``JobProgress``).
+  to the database (``JobProgress``). Both tasks run in ``run_job``.
 * ``deliver_outbox()``: every minute (a periodic task: the consumer's scheduler enqueues it), the same
   delivery run as ``flask send-mail`` (infra/mail.send_outbox). With several workers each run claims its
   messages (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so none is sent twice.
@@ -42,6 +46,7 @@ log = logging.getLogger("backoffice.tasks")
 class Tasks:
     huey: object
     import_register: object
+    check_register: object
     deliver_outbox: object
 
 
@@ -52,11 +57,16 @@ def init_app(app: Flask) -> Tasks:
     def import_register(job_id: int, user_id: int | None, timezone: str = "Europe/Stockholm"):
         run_import(app, job_id, user_id, timezone)
 
+    @huey.task(retries=0, name="check_register")
+    def check_register(job_id: int, user_id: int | None, timezone: str = "Europe/Stockholm"):
+        run_check(app, job_id, user_id, timezone)
+
     @huey.periodic_task(crontab(minute="*"), retries=0, name="deliver_outbox")
     def deliver_outbox():
         return send_outbox(app)
 
-    tasks = Tasks(huey=huey, import_register=import_register, deliver_outbox=deliver_outbox)
+    tasks = Tasks(huey=huey, import_register=import_register, check_register=check_register,
+                  deliver_outbox=deliver_outbox)
     app.extensions["backoffice.tasks"] = tasks
     return tasks
 
@@ -71,7 +81,45 @@ def _short(error: BaseException) -> str:
 
 
 def run_import(app: Flask, job_id: int, user_id: int | None, timezone: str) -> None:
-    """The import task's body (see the module's docstring), in an app context of its own."""
+    """The import task's body (see the module's docstring)."""
+
+    def work(session, actor, job, progress):
+        options = job.options or {}
+        try:
+            import_jobs.execute(session, actor, job, valid_only=bool(options.get("valid_only")),
+                                create_missing=bool(options.get("create_missing")), timezone=timezone,
+                                progress=progress)
+            session.commit()
+        except ServiceError as refused:  # a rule refused it: fix and import again
+            session.rollback()
+            import_jobs.refuse(session, job_id, refused.message)
+            session.commit()
+
+    run_job(app, job_id, user_id, work, _l("The import stopped with an error, and nothing was stored: %(error)s"))
+
+
+def run_check(app: Flask, job_id: int, user_id: int | None, timezone: str) -> None:
+    """The dry run task's body (see the module's docstring). A refusal (the user lost the permission since the
+    upload, say) fails it like an error, with the refusal's own message."""
+
+    def work(session, actor, job, progress):
+        try:
+            import_jobs.check(session, actor, job, timezone=timezone, progress=progress)
+            session.commit()
+        except ServiceError as refused:
+            session.rollback()
+            import_jobs.fail(session, job_id, refused.message)
+            session.commit()
+
+    run_job(app, job_id, user_id, work, _l("The check of the file stopped with an error: %(error)s"))
+
+
+def run_job(app: Flask, job_id: int, user_id: int | None, work, failed) -> None:
+    """A job's task, in an app context and a session of its own: take the job (import_jobs.start, committed),
+    then ``work(session, actor, job, progress)`` with a heartbeat beating and in the language of the user who
+    started it (the report's messages are written now). An exception rolls back whatever ``work`` wrote and
+    marks the job failed with ``failed`` (its ``%(error)s``: the exception, shortened; the traceback is logged).
+    """
     huey = of(app).huey
     with app.app_context():
         session = db.session
@@ -85,28 +133,17 @@ def run_import(app: Flask, job_id: int, user_id: int | None, timezone: str) -> N
             with progress:  # (the heartbeat beats from here on)
                 if not import_jobs.start(session, job):
                     session.rollback()
-                    log.warning("import job %s is %s, not queued: not run", job_id, job.state)
+                    log.warning("import job %s is %s, not waiting for a worker: not run", job_id, job.state)
                     return
                 session.commit()
-                options = job.options or {}
-                # The report's messages are written now: in the language of the user who started the import.
                 with force_locale((actor.language if actor is not None else None) or "en"):
-                    try:
-                        import_jobs.execute(session, actor, job, valid_only=bool(options.get("valid_only")),
-                                            create_missing=bool(options.get("create_missing")),
-                                            timezone=timezone, progress=progress)
-                        session.commit()
-                    except ServiceError as refused:  # a rule refused it: fix and import again
-                        session.rollback()
-                        import_jobs.refuse(session, job_id, refused.message)
-                        session.commit()
+                    work(session, actor, job, progress)
         except Exception as error:
             log.exception("import job %s failed", job_id)
             session.rollback()
             try:
                 with force_locale(_language_of(session, user_id)):
-                    import_jobs.fail(session, job_id, _l("The import stopped with an error, and nothing was stored: "
-                                                         "%(error)s", error=_short(error)))
+                    import_jobs.fail(session, job_id, failed % {"error": _short(error)})
                 session.commit()
             except Exception:
                 session.rollback()
@@ -136,7 +173,8 @@ def send_outbox(app: Flask) -> mail_service.OutboxRun:
             db.session.remove()
 
 
-def enqueue_import(job: ImportJob, actor: User | None, timezone: str) -> None:
-    """Put the import of a job the caller committed as "queued" in the queue (raises when the queue can't be
-    reached)."""
-    of().import_register(job.id, actor.id if actor is not None else None, timezone)
+def enqueue(job: ImportJob, actor: User | None, timezone: str) -> None:
+    """Put the task of a job the caller committed as "checking" (the dry run) or "queued" (the import) in the
+    queue (raises when the queue can't be reached)."""
+    task = of().check_register if job.state == "checking" else of().import_register
+    task(job.id, actor.id if actor is not None else None, timezone)

@@ -77,9 +77,9 @@ def editor(client, make_user):
     return client
 
 
-@pytest.fixture
-def held_import(monkeypatch):
-    """The import stops after its first row until ``release`` is set (``reached`` says it got there)."""
+def _held(monkeypatch, dry_run: bool):
+    """The import (or, with ``dry_run``, the dry run) stops after its first row until ``release`` is set
+    (``reached`` says it got there); the other kind of run goes through."""
     reached, release = threading.Event(), threading.Event()
     real_run = customer_import.run
     monkeypatch.setattr(customer_import, "BATCH", 1)  # (progress is told after each batch: here each row)
@@ -91,18 +91,29 @@ def held_import(monkeypatch):
                 reached.set()
                 release.wait(60)
 
-        return real_run(*args, progress=progress and report, **kwargs)  # (the dry run reports no progress)
+        held = kwargs.get("dry_run") == dry_run
+        return real_run(*args, progress=progress and (report if held else progress), **kwargs)
 
     monkeypatch.setattr(customer_import, "run", run)
     yield reached, release
     release.set()
 
 
+@pytest.fixture
+def held_import(monkeypatch):
+    yield from _held(monkeypatch, dry_run=False)
+
+
+@pytest.fixture
+def held_check(monkeypatch):
+    yield from _held(monkeypatch, dry_run=True)
+
+
 def wait_until_ended(client, location: str, seconds: float = 60) -> dict:
     deadline = time.monotonic() + seconds
     while True:
         now = status(client, location)
-        if now["state"] not in ("queued", "running") or time.monotonic() > deadline:
+        if now["state"] not in ("checking", "queued", "running") or time.monotonic() > deadline:
             return now
         time.sleep(0.1)
 
@@ -141,6 +152,103 @@ def test_a_consumer_thread_takes_the_import_from_queued_to_running_to_done(app, 
     assert customers(session) == 3
     page = page_of(editor, location)
     assert "Imported: 3 new, 0 updated, 0 unchanged, 0 rejected." in page and 'role="progressbar"' not in page
+
+
+def test_the_dry_run_is_a_queued_task_from_checking_to_checked(app, editor, session, held_check):
+    reached, release = held_check
+    with real_queue(app) as huey:
+        location = upload(editor, csv_bytes(*GOOD_ROWS))
+        # the file is kept, the dry run waits in the queue; nothing can be imported yet
+        job = job_of(session, location)
+        assert (job.state, job.started_at, job.report) == ("checking", None, None) and huey.pending_count() == 1
+        now = status(editor, location)
+        assert (now["state"], now["label"]) == ("checking", "Waiting for a worker to check the file")
+        page = page_of(editor, location)
+        assert "Checking the file" in page and 'role="progressbar"' in page
+        assert "nothing is imported until you have seen what it finds" in page and 'name="run_import"' not in page
+        refused = editor.post(location, data={"run_import": "Import"})
+        assert refused.status_code == 400 and "The file is still being checked." in text_of(refused)
+        assert job_of(session, location).state == "checking" and huey.pending_count() == 1
+
+        with consumer(huey):
+            try:
+                assert reached.wait(60), "the worker never reached the first row of the dry run"
+                running = status(editor, location)
+                assert (running["state"], running["done"], running["total"]) == ("checking", 1, 3)
+                assert running["label"] == "Checked 1 of 3 rows"
+                assert job_of(session, location).started_at is not None
+            finally:
+                release.set()
+            checked = wait_until_ended(editor, location)
+        assert checked["state"] == "checked"
+        assert checked["counts"] == {"create": 3, "update": 0, "unchanged": 0, "rejected": 0}
+        assert huey.pending_count() == 0
+    assert customers(session) == 0  # a dry run
+    page = page_of(editor, location)
+    assert "Dry run: nothing has been imported yet" in page and "3 new customers" in page
+    assert 'name="run_import"' in page and 'role="progressbar"' not in page
+
+
+def test_headers_to_map_are_asked_at_once_and_the_mapped_file_is_checked_in_the_queue(app, editor, session):
+    with real_queue(app) as huey:
+        location = upload(editor, csv_bytes(["Mail", "Given", "Family"], ["m@example.com", "Mia", "Ek"]))
+        assert job_of(session, location).state == "checked" and huey.pending_count() == 0
+        assert "Which columns are these?" in page_of(editor, location)
+        editor.post(location, data={"column_0": "email", "column_1": "first_name", "column_2": "last_name",
+                                    "check": "Check again"})
+        job = job_of(session, location)
+        assert job.state == "checking" and huey.pending_count() == 1
+        assert job.options["mapping"] == {"Mail": "email", "Given": "first_name", "Family": "last_name"}
+        with consumer(huey):
+            assert wait_until_ended(editor, location)["counts"]["create"] == 1
+    assert job_of(session, location).state == "checked" and "Which columns are these?" not in page_of(editor, location)
+
+
+def test_a_dry_run_that_raises_fails_the_job_with_its_error(app, editor, session, monkeypatch, caplog):
+    def run(*args, **kwargs):
+        raise RuntimeError("the file server went away")
+
+    monkeypatch.setattr(customer_import, "run", run)
+    with caplog.at_level(logging.ERROR, logger="backoffice.tasks"):
+        location = upload(editor, csv_bytes(*GOOD_ROWS))
+    job = job_of(session, location)
+    assert job.state == "failed" and job.error == "The check of the file stopped with an error: the file server went away"
+    page = page_of(editor, location)
+    assert "the file server went away" in page and "Upload the file again" in page and 'name="run_import"' not in page
+
+
+def test_a_dry_run_the_queue_cannot_take_fails_at_once_with_why(app, editor, session, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(tasks, "enqueue", unreachable)
+    location = upload(editor, csv_bytes(*GOOD_ROWS))
+    job = job_of(session, location)
+    assert job.state == "failed" and "the background queue did not answer" in job.error
+    assert "the background queue did not answer" in page_of(editor, location)
+
+
+def test_a_dry_run_whose_heartbeat_stopped_is_shown_failed(app, editor, session):
+    with real_queue(app):
+        location = upload(editor, csv_bytes(*GOOD_ROWS))
+    job = job_of(session, location)
+    job.started_at = utcnow() - timedelta(minutes=10)  # a worker took it, then went silent
+    session.commit()
+    now = status(editor, location)
+    assert now["state"] == "failed"
+    assert now["error"] == "The check of the file stopped: its worker stopped answering. Upload the file again."
+
+
+def test_a_dry_run_nobody_takes_waits_for_a_worker(app, editor, session):
+    with real_queue(app):
+        location = upload(editor, csv_bytes(*GOOD_ROWS))
+    job = job_of(session, location)
+    job.queued_at = utcnow() - timedelta(hours=1)
+    session.commit()
+    now = status(editor, location)
+    assert now["state"] == "checking" and now["waiting"] is True
+    page = editor.get(location).get_data(as_text=True)
+    assert re.search(r'<p class="alert alert-warning bo-import-waiting">\s*No worker has started checking', page)
 
 
 def test_with_rejected_rows_the_job_is_checked_again_with_that_report(app, editor, session):

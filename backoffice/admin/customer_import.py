@@ -76,9 +76,9 @@ class CustomerImportView(SecureBaseView):
             data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1) if getattr(upload, "filename", "") else b""
             outcome = run_service(form, lambda: import_jobs.upload(
                 db.session, self.actor, data, upload.filename if data else None,
-                max_bytes=current_app.config["IMPORT_MAX_BYTES"], timezone=self._zone()))
+                max_bytes=current_app.config["IMPORT_MAX_BYTES"]))
             if outcome.saved:
-                return redirect(url_for(".job", job_id=outcome.value.id))
+                return self._queued(outcome.value)
         status = 400 if form.errors else 200
         return self.render("admin/customer_import.html", form=form,
                            recent=import_jobs.recent(db.session, self.actor)), status
@@ -94,20 +94,20 @@ class CustomerImportView(SecureBaseView):
         report, counts = found if found else (None, {})
         mapping = mapping_form(db.session, report.unknown) if report is not None and report.unknown else None
         form = ImportForm()
+        outcome = None
         if mapping is not None and mapping.check.data:
             chosen = {header: mapping[f"column_{i}"].data or "" for i, header in enumerate(report.unknown)}
-            outcome = run_service(mapping, lambda: import_jobs.check(db.session, self.actor, job, chosen,
-                                                                     timezone=self._zone()))
+            outcome = run_service(mapping, lambda: import_jobs.remap(db.session, self.actor, job, chosen))
             if outcome.saved:
-                return redirect(url_for(".job", job_id=job.id))
+                return self._queued(job)
         elif mapping is None and form.run_import.data:
             outcome = run_service(form, lambda: import_jobs.enqueue(
                 db.session, self.actor, job, valid_only=bool(form.valid_only.data),
                 create_missing=bool(form.create_missing.data)))
             if outcome.saved:
-                self._enqueue(job)
-                return redirect(url_for(".job", job_id=job.id))
-        status = 400 if (form.errors or (mapping is not None and mapping.errors)) else 200
+                return self._queued(job)
+        refused = outcome is not None and outcome.error is not None
+        status = 400 if (refused or form.errors or (mapping is not None and mapping.errors)) else 200
         return self.render("admin/customer_import_job.html", job=job, report=report, counts=counts,
                            mapping=mapping, form=form, may_audit=can(current_user, "audit.view"),
                            progress=self._status(job, progress)), status
@@ -121,15 +121,19 @@ class CustomerImportView(SecureBaseView):
             abort(404)
         return jsonify(self._status(job, self._progress(job)))
 
-    def _enqueue(self, job) -> None:
-        try:
-            tasks.enqueue_import(job, self.actor, self._zone())
-            db.session.expire(job)  # a worker changes it from now on (at once, in the tests' immediate mode)
-        except Exception:  # the queue (Redis) can't be reached: the job is not left waiting for nothing
-            log.exception("import job %s could not be queued", job.id)
-            run_service(None, lambda: import_jobs.unqueue(
-                db.session, job, _("The import could not be started: the background queue did not answer. "
-                                   "Try again in a moment.")), validate=False)
+    def _queued(self, job):
+        """The job was committed as "checking" or "queued": its task goes in the queue, and the job's page shows
+        where it stands."""
+        if job.state in import_jobs.ACTIVE:
+            try:
+                tasks.enqueue(job, self.actor, self._zone())
+                db.session.expire(job)  # a worker changes it from now on (at once, in the tests' immediate mode)
+            except Exception:  # the queue (Redis) can't be reached: the job is not left waiting for nothing
+                log.exception("import job %s could not be queued", job.id)
+                run_service(None, lambda: import_jobs.unqueue(
+                    db.session, job, _("The import could not be started: the background queue did not answer. "
+                                       "Try again in a moment.")), validate=False)
+        return redirect(url_for(".job", job_id=job.id))
 
     def _progress(self, job) -> queue.Progress:
         """The job's progress and heartbeat from the queue's storage; a running job whose heartbeat stopped is
@@ -150,12 +154,16 @@ class CustomerImportView(SecureBaseView):
     def _status(self, job, progress: queue.Progress) -> dict:
         counts = job.counts or {}
         done, total = progress.done, progress.total
-        if job.state == "queued":
-            label = _("Waiting for a worker to start the import")
+        if job.state in import_jobs.ACTIVE and not import_jobs.taken(job):
+            label = (_("Waiting for a worker to check the file") if job.state == "checking"
+                     else _("Waiting for a worker to start the import"))
+        elif job.state == "checking" and total:
+            label = ngettext("Checked %(done)s of %(total)s row", "Checked %(done)s of %(total)s rows", total,
+                             done=format_number(done), total=format_number(total))
         elif job.state == "running" and total:
             label = ngettext("%(done)s of %(total)s row", "%(done)s of %(total)s rows", total,
                              done=format_number(done), total=format_number(total))
-        elif job.state == "running":
+        elif job.state in import_jobs.ACTIVE:
             label = _("Reading the file")
         else:
             label = ""

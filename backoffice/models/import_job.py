@@ -1,7 +1,8 @@
 """An import's job record (issue 13): the uploaded file, kept in the database so every app server and worker
 can read it, and where the import stands.
 
-``state``: "checked" (read and dry-run: ``report`` holds what would happen; also after an import that stored
+``state``: "checking" (uploaded, or its column mapping changed: the dry run is in the queue, ``queued_at``, or
+a worker runs it since ``started_at``), "checked" (read and dry-run: ``report`` holds what would happen; also after an import that stored
 nothing because rows were rejected, with that run's report, or one refused with ``error``, to fix and try
 again), "queued" (Import was pressed: a background task is in the queue, ``queued_at``), "running" (a worker
 took it, ``started_at``; its progress and heartbeat are in the queue's key-value storage, never in this table,
@@ -21,13 +22,13 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from backoffice.models.base import Base, utcnow
 from backoffice.models.user import User
 
-STATES = ("checked", "queued", "running", "done", "failed")
+STATES = ("checking", "checked", "queued", "running", "done", "failed")
 
 
 class ImportJob(Base):
     __tablename__ = "import_job"
     __table_args__ = (
-        CheckConstraint("state IN ('checked', 'queued', 'running', 'done', 'failed')", name="state_known"),
+        CheckConstraint("state IN ('checking', 'checked', 'queued', 'running', 'done', 'failed')", name="state_known"),
         CheckConstraint("size >= 0", name="size_not_negative"),
     )
 

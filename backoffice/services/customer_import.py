@@ -770,19 +770,28 @@ def check_may(actor: User | None) -> None:
         raise ServiceError(_l("You don't have permission to import customers."))
 
 
+def read_columns(session, actor: User | None, data: bytes | None, filename: str | None = None,
+                 mapping: dict | None = None) -> tuple[Table, Columns]:
+    """Read the file and its header row, refusing what can't be imported at all (a file that can't be read, a
+    header row with none of the register's columns) before any row is looked at: the upload page says so at
+    once, while the dry run of the rows runs in the background."""
+    check_may(actor)
+    table = read_table(data, filename)
+    columns = map_columns(session, table.headers, mapping)
+    if not columns.unknown and not any(key for key in columns.keys if key and key != "display_name"):
+        raise ServiceError(_l("None of the file's columns is one the register has. Check the header row."), "file")
+    return table, columns
+
+
 def run(session, actor: User | None, data: bytes | None, filename: str | None = None, *, mapping: dict | None = None,
         dry_run: bool = True, valid_only: bool = False, create_missing: bool = False,
         timezone: str = "Europe/Stockholm", progress=None) -> Report:
     """Read the file and check or import every row (see the module's docstring). ``progress(done, total)``
     is called as rows are done. The caller commits: on a dry run, or when a row was rejected and not
     ``valid_only``, everything this wrote is already rolled back."""
-    check_may(actor)
-    table = read_table(data, filename)
-    columns = map_columns(session, table.headers, mapping)
+    table, columns = read_columns(session, actor, data, filename, mapping)
     if columns.unknown:
         return Report(unknown=columns.unknown, dry_run=dry_run)
-    if not any(key for key in columns.keys if key and key != "display_name"):
-        raise ServiceError(_l("None of the file's columns is one the register has. Check the header row."), "file")
     ctx = _Context(
         session=session, actor=actor, zone=ZoneInfo(timezone), columns=columns, headers=table.headers,
         groups={fold(g.name): g for g in session.scalars(select(CustomerGroup))},

@@ -1,5 +1,5 @@
 """Browser journey (issue 13, seed 001's "Upload registers"): from the side menu to "Import customers", upload
-a CSV with a bad row, see the dry run, import only the valid rows as a background job (the live server has a
+a CSV with a bad row, see its dry run run as a background job and then its report, import only the valid rows as a background job (the live server has a
 worker beside it: tests/e2e/conftest.py), see its progress bar, and see the job done with its counts."""
 
 from __future__ import annotations
@@ -31,27 +31,31 @@ def tick(page, label: str) -> None:
 
 
 @pytest.fixture
-def held_import(monkeypatch):
-    """The import with "only the valid rows" stops in its worker after its first row until ``release`` is set,
-    so the page is seen while the job runs (whatever the machine's speed)."""
-    release = threading.Event()
+def held(monkeypatch):
+    """The dry run and the import with "only the valid rows" each stop in their worker after the first row until
+    their event (``held["check"]``, ``held["import"]``) is set, so the page is seen while the job runs (whatever
+    the machine's speed)."""
+    held = {"check": threading.Event(), "import": threading.Event()}
     real_run = customer_import.run
     monkeypatch.setattr(customer_import, "BATCH", 1)  # (progress is told after each batch: here each row)
 
     def run(*args, progress=None, **kwargs):
+        release = held["check"] if kwargs.get("dry_run") else held["import"] if kwargs.get("valid_only") else None
+
         def report(done, total):
             progress(done, total)
-            if done == 1 and kwargs.get("valid_only"):
+            if done == 1 and release is not None:
                 release.wait(60)
 
         return real_run(*args, progress=progress and report, **kwargs)
 
     monkeypatch.setattr(customer_import, "run", run)
-    yield release
-    release.set()
+    yield held
+    for event in held.values():
+        event.set()
 
 
-def test_upload_a_csv_dry_run_then_import_and_see_it_done(watched, admin, tmp_path, held_import):
+def test_upload_a_csv_dry_run_then_import_and_see_it_done(watched, admin, tmp_path, held):
     page = watched
     path = tmp_path / "register.csv"
     path.write_text(REGISTER, encoding="utf-8")
@@ -62,7 +66,13 @@ def test_upload_a_csv_dry_run_then_import_and_see_it_done(watched, admin, tmp_pa
     expect(page.get_by_role("heading", name="Import customers")).to_be_visible()
     page.get_by_label("Register file").set_input_files(str(path))
     page.get_by_role("button", name="Check the file").click()
-
+    # the dry run is a job of the worker too: its progress shows while it runs, with nothing to import yet
+    expect(page.get_by_role("heading", name="Checking the file")).to_be_visible()
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "1")
+    expect(page.get_by_text("Checked 1 of 3 rows")).to_be_visible()
+    expect(page.get_by_role("button", name="Import", exact=True)).to_have_count(0)
+    held["check"].set()
+    # checked: the page turns to the dry run's report by itself
     expect(page.get_by_role("heading", name="Dry run: nothing has been imported yet")).to_be_visible()
     expect(page.locator(".bo-import-counts")).to_have_text(re.compile(
         r"3 rows:\s+2 new customers,\s+0 updated,\s+0 unchanged,\s+1 rejected\."))
@@ -88,7 +98,7 @@ def test_upload_a_csv_dry_run_then_import_and_see_it_done(watched, admin, tmp_pa
     expect(page.get_by_text("1 of 3 rows")).to_be_visible()
     expect(page.get_by_role("button", name="Import", exact=True)).to_have_count(0)
     page.check_csp()  # (the polling script is a static file, as the policy wants)
-    held_import.set()
+    held["import"].set()
     # done: the page turns to the report by itself
     expect(page.get_by_text("Imported: 2 new, 0 updated, 0 unchanged, 1 rejected.")).to_be_visible()
     expect(page.get_by_role("progressbar")).to_have_count(0)

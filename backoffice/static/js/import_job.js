@@ -1,4 +1,4 @@
-/* An import job's page while the import is queued or running (admin/customer_import.py): ask the job's status
+/* An import job's page while its dry run or its import is queued or running (admin/customer_import.py): ask the job's status
    every second, move the progress bar, and reload the page for its report when the job has ended. Without this
    file the page still shows where the job stood when it was opened (and a link to look again). */
 (function () {
@@ -27,8 +27,8 @@
       return r.json();
     }).then(function (status) {
       if (status === null) { return; }
-      if (status.state !== "queued" && status.state !== "running") {
-        window.location.reload();  // done, failed, or checked again: the page shows its report
+      if (status.state !== "checking" && status.state !== "queued" && status.state !== "running") {
+        window.location.reload();  // checked, done or failed: the page shows its report
         return;
       }
       show(status);
