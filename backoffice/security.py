@@ -24,6 +24,7 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 from werkzeug.sansio.utils import host_is_trusted
 
 request_log = logging.getLogger("backoffice.request")
@@ -136,7 +137,16 @@ ERROR_TEXTS = {
 }
 
 
-def render_error(code: int, text=None):
+class MissingPermission(Forbidden):
+    """A 403 that knows which permission was missing: the error page names it (issue 14: "a refusal page names
+    the permission that is missing"), so staff can see why and whom to ask."""
+
+    def __init__(self, permission: str | None = None):
+        super().__init__()
+        self.permission = permission
+
+
+def render_error(code: int, text=None, **context):
     return (
         render_template(
             "errors/error.html",
@@ -144,9 +154,24 @@ def render_error(code: int, text=None):
             title=ERROR_TITLES[code],
             text=text or ERROR_TEXTS[code],
             request_id=request_id() if code >= 500 else None,
+            **context,
         ),
         code,
     )
+
+
+def _forbidden(error):
+    """The 403 page: with the permission that was missing, its label, the viewer's role and (for those who may
+    open the users register) a link to what each role may do."""
+    from backoffice.models.roles import BY_CODE, ROLE_LABELS, can
+
+    permission = BY_CODE.get(getattr(error, "permission", None) or "")
+    if permission is None or not current_user.is_authenticated:
+        return render_error(403)
+    role = ROLE_LABELS.get(current_user.role, current_user.role)
+    text = _("This page needs the permission “%(permission)s”, which your role, %(role)s, doesn't have. Ask a "
+             "system administrator if you need it.", permission=permission.label, role=role)
+    return render_error(403, text, missing=permission, show_roles=can(current_user, "users.view"))
 
 
 def _too_large_text():
@@ -160,6 +185,8 @@ def _error_handler(code: int):
             from backoffice.extensions import db
 
             db.session.rollback()
+        if code == 403:
+            return _forbidden(error)
         if code == 413:
             return render_error(413, _too_large_text())
         if code == 429:

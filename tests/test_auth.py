@@ -129,7 +129,7 @@ def test_portal_roles_get_a_clear_403_on_admin(as_user, role):
         response = client.get(url)
         assert response.status_code == 403, url
         html = response.get_data(as_text=True)
-        assert "Access denied" in html and "You do not have permission to open this page." in html
+        assert "Access denied" in html and "This page needs the permission “Open the back office”" in html
 
 
 @pytest.mark.parametrize("role", ["customer-admin", "guest"])

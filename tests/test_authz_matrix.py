@@ -152,6 +152,7 @@ ACCESS: dict[str, tuple[set, set]] = {
     "audit_log.export": (ADMINS, set()),
     # Users
     "users.index_view": (STAFF, set()),
+    "roles.index": (STAFF, set()),  # (issue 14) what each role may do: everyone who may view users
     "users.details_view": (STAFF, set()),
     "users.ajax_lookup": (STAFF, set()),
     "users.create_view": (ADMINS, ADMINS),

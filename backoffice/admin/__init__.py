@@ -25,6 +25,7 @@ from backoffice.admin.customers import CustomerView
 from backoffice.admin.history import AuditLogView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
+from backoffice.admin.roles import RolesView  # (issue 14)
 from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.models.roles import LANGUAGES, ROLE_LABELS, can
 from backoffice.extensions import db
@@ -42,7 +43,7 @@ class HomeView(AdminIndexView):
         return can(current_user, "admin.access")
 
     def inaccessible_callback(self, name, **kwargs):
-        return deny()
+        return deny("admin.access")
 
     @expose("/")
     @accepts()
@@ -87,6 +88,9 @@ def init_admin(app: Flask) -> Admin:
         OrganizationView(Organization, db, name=_l("Organizations"), category="REGISTERS", endpoint="organizations")
     )
     admin.add_view(UserView(User, db, name=_l("Users"), category="REGISTERS", endpoint="users"))
+    admin.add_view(  # (issue 14) what each role may do, beside the users
+        RolesView(name=_l("Roles and permissions"), category="REGISTERS", endpoint="roles", url="roles")
+    )
     # Pages without a sidebar entry: reached from the customers list, the details page and the bell.
     admin.add_view(
         SharedAccountsView(name=_l("Shared accounts"), endpoint="shared_accounts", url="/admin/customers/shared")

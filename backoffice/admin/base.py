@@ -26,6 +26,7 @@ from backoffice.models.roles import PERMISSIONS, can
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
 from backoffice.extensions import db
 from backoffice.forms import PAGE_MAX, AdminForm, Form
+from backoffice.security import MissingPermission
 from backoffice.parsers import DIALOG, Flag, Id, Index, Page, ReturnUrl, Text, accepts, arg, form_text, safe_next
 from backoffice.saving import Outcome, beside_field, run_service, saved_message, submitted, validates
 from backoffice.services.validation import parse_id, search_text
@@ -62,11 +63,14 @@ class PlainConfirmForm(Form):
     pass
 
 
-def deny():
-    """Anonymous users go to sign in; signed-in users without the permission get 403."""
+def deny(permission: str | None = None):
+    """Anonymous users go to sign in; signed-in users without the permission get 403, whose page names
+    ``permission`` (none: the endpoint maps to no permission, fail closed)."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    abort(403)
+    if permission is not None and not can(current_user, "admin.access"):
+        permission = "admin.access"  # (the first thing missing: every back-office page needs it)
+    raise MissingPermission(permission)
 
 
 def redirect_after_post(url: str):
@@ -221,7 +225,7 @@ class SecureModelView(DialogViews, ModelView):
         return self.allowed("view")
 
     def inaccessible_callback(self, name, **kwargs):
-        return deny()
+        return deny(self.perm("view"))
 
     def _run_view(self, fn, *args, **kwargs):
         """A form posted from the side panel is answered like the panel's own forms (redirect_after_post):
@@ -235,7 +239,7 @@ class SecureModelView(DialogViews, ModelView):
     def _handle_view(self, name, **kwargs):
         suffix = self.endpoint_permissions.get(name)
         if suffix is None or not self.allowed(suffix):
-            return deny()
+            return deny(suffix and self.perm(suffix))
         drop_unsafe_return_url()
         return None
 
@@ -601,12 +605,12 @@ class SecureBaseView(DialogViews, BaseView):
         ) and can(current_user, "admin.access")
 
     def inaccessible_callback(self, name, **kwargs):
-        return deny()
+        return deny(self.endpoint_permissions.get(name) or "admin.access")
 
     def _handle_view(self, name, **kwargs):
         permission = self.endpoint_permissions.get(name)
         if permission is None or not can(current_user, permission):
-            return deny()
+            return deny(permission)
         return None
 
     def list_url(self) -> str:

@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, Length
 
 from backoffice.admin.base import PlainConfirmForm, SecureBaseView
 from backoffice.admin import history_labels as labels
+from backoffice.security import MissingPermission
 from backoffice.models.roles import can, roles_with
 from backoffice.extensions import db
 from backoffice.models import HistoryEntry, User
@@ -236,7 +237,7 @@ class HistoryTabMixin:
         if not history.can_delete_note(current_user, entry):
             if entry.note_deleted_at is not None:
                 return self._refuse_history(_("This note is already deleted."))
-            abort(403)
+            raise MissingPermission("history.delete_any_note")
         return self.confirm(
             form=PlainConfirmForm(),
             title=_("Delete note"),
@@ -251,7 +252,7 @@ class HistoryTabMixin:
     @accepts(id=Id(), entry=Id(), field=Text(100), url=ReturnUrl(), modal=Flag(), panel=Flag())
     def history_restore_view(self):
         if not can(current_user, "history.restore"):
-            abort(403)
+            raise MissingPermission("history.restore")
         model = self.get_one_or_404(arg("id"))
         entry = self._entry_of(model)
         field = arg("field")

@@ -103,3 +103,16 @@ def test_staff_sees_no_change_controls_and_gets_403(page, make_user, make_org):
         response = page.goto(url)
         assert response.status == 403, url
         expect(page.get_by_role("heading", name="Access denied")).to_be_visible()
+    # (issue 14) the refusal says which permission is missing and leads to what each role may do
+    page.goto("/admin/users/new/")
+    expect(page.get_by_text("This page needs the permission “Create users”, which your role, Staff, doesn't have.",
+                            exact=False)).to_be_visible()
+    page.get_by_role("link", name="See what each role may do").click()
+    expect(page).to_have_url("/admin/roles/")
+    expect(page.get_by_role("heading", name="Roles and permissions")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile(r"^Create users"))
+    expect(row.get_by_role("cell")).to_have_count(5)
+    expect(row.locator('td[data-role="staff"]')).to_have_accessible_name("No")
+    expect(row.locator('td[data-role="system-admin"]')).to_have_accessible_name("Yes")
+    expect(page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Roles and permissions")
+           ).to_be_visible()
