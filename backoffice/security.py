@@ -163,12 +163,12 @@ def render_error(code: int, text=None, **context):
 def _forbidden(error):
     """The 403 page: with the permission that was missing, its label, the viewer's role and (for those who may
     open the users register) a link to what each role may do."""
-    from backoffice.models.roles import BY_CODE, ROLE_LABELS, can
+    from backoffice.models.roles import BY_CODE, can, role_name
 
     permission = BY_CODE.get(getattr(error, "permission", None) or "")
     if permission is None or not current_user.is_authenticated:
         return render_error(403)
-    role = ROLE_LABELS.get(current_user.role, current_user.role)
+    role = role_name(current_user)
     text = _("This page needs the permission “%(permission)s”, which your role, %(role)s, doesn't have. Ask a "
              "system administrator if you need it.", permission=permission.label, role=role)
     return render_error(403, text, missing=permission, show_roles=can(current_user, "users.view"))

@@ -99,14 +99,32 @@ def run_migrations_online():
             # register's public.alembic_version, found through "search_path=<schema>,public", for its own
             # and so skip its migrations.
             conf_args["version_table_schema"] = connection.dialect.default_schema_name
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # SQLite changes a table by copying it (batch mode): dropping the old copy of a table others refer to
+        # (user, say) would cascade to, or be refused by, their foreign keys. SQLite migrates with them off, as
+        # its manual says to (the pragma has no effect inside a transaction: set before the first), and checks
+        # every foreign key once at the end.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migrated database breaks foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -146,6 +146,15 @@ def two_factor_not_required() -> None:
         db.session.commit()
 
 
+def built_in_roles() -> None:
+    """The built-in roles, as the migration seeded them (truncate_all empties the role table with the others)."""
+    from backoffice.services import history, roles
+
+    with history.disabled(db.session):  # (fixture bookkeeping: no history entry in any test)
+        roles.ensure_built_in(db.session)
+        db.session.commit()
+
+
 def truncate_all(engine) -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with engine.begin() as conn:
@@ -159,6 +168,7 @@ def truncate_all(engine) -> None:
             if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first():
                 conn.execute(text("DELETE FROM sqlite_stat1"))
                 conn.execute(text("ANALYZE sqlite_schema"))
+    built_in_roles()
 
 
 @pytest.fixture(autouse=True)

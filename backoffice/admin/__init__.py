@@ -26,6 +26,7 @@ from backoffice.admin.history import AuditLogView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
 from backoffice.admin.roles import RolesView  # (issue 14)
+from backoffice.services import roles as roles_service
 from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.models.roles import LANGUAGES, ROLE_LABELS, can
 from backoffice.extensions import db
@@ -141,7 +142,7 @@ def init_admin(app: Flask) -> Admin:
         return {
             "visible_children": visible_children,
             "section_name": section_name,
-            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "role_label": lambda role: roles_service.label_of(db.session, role),
             "config_languages": LANGUAGES,
             "customer_languages": CUSTOMER_LANGUAGES,  # (issue 10, card) what customers and contacts receive mail in
             "can": lambda perm, obj=None: can(current_user, perm, obj),

@@ -63,6 +63,7 @@ RECORD_TYPE_LABELS = {
     "customer_group": _l("Customer group"),  # (issue 11, groups)
     "saved_view": _l("Saved view"),  # (issue 11, views)
     "customer_import": _l("Customers added at once"),  # (issue 13)
+    "role": _l("Role"),  # (issue 14)
 }
 # The labels of fields as the timeline shows them ("Name: old → new").
 FIELD_LABELS = {

@@ -13,10 +13,11 @@ from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, T
 from backoffice.admin.history import HistoryTabMixin
 from backoffice.admin.listing import IndexedListMixin
 from backoffice.auth import sessions
-from backoffice.models.roles import LANGUAGES, ROLE_LABELS
+from backoffice.models.roles import LANGUAGES, role_name
 from backoffice.extensions import db
 from backoffice.forms import Form
 from backoffice.services import lists
+from backoffice.services import roles as roles_service
 from backoffice.services import users as service
 from backoffice.services.errors import ServiceError
 from backoffice.parsers import DIALOG, accepts, arg
@@ -24,13 +25,14 @@ from backoffice.parsers import DIALOG, accepts, arg
 
 def role_choices():
     """Every role but customer-admin: that one is given by the customer services (a customer's admin)."""
-    return [(code, str(label)) for code, label in ROLE_LABELS.items() if code != service.CUSTOMER_ADMIN_ROLE]
+    return [(role.code, str(roles_service.label(role))) for role in roles_service.all_roles(db.session)
+            if role.code != service.CUSTOMER_ADMIN_ROLE]
 
 
 def _role_choices_for(form, user) -> None:
     """Editing a customer admin: their role is listed (so the form shows it) and the field says why it stays."""
     if user is not None and user.role == service.CUSTOMER_ADMIN_ROLE:
-        form.role.choices = [(code, str(label)) for code, label in ROLE_LABELS.items()]
+        form.role.choices = [(role.code, str(roles_service.label(role))) for role in roles_service.all_roles(db.session)]
         form.role.description = _l(
             "A customer admin keeps this role while they administer a customer; choose another admin "
             "for the customer (under Customers) to change it."
@@ -74,7 +76,7 @@ def _name(view, context, model, name):
 
 
 def _role(view, context, model, name):
-    return status_badge(ROLE_LABELS.get(model.role, model.role), "role")
+    return status_badge(role_name(model), "role")
 
 
 def _active(view, context, model, name):

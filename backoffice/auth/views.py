@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from backoffice.auth import sessions
 from backoffice.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, LogoutForm, ProfileForm
-from backoffice.models.roles import LANGUAGES, ROLE_LABELS, can
+from backoffice.models.roles import LANGUAGES, can
+from backoffice.services import roles as roles_service
 from backoffice.auth import throttle
 from backoffice.auth.throttle import throttled
 from backoffice.extensions import db
@@ -111,7 +112,7 @@ def profile():
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template(
-        "auth/profile.html", form=form, password_form=ChangePasswordForm(), role_name=ROLE_LABELS[current_user.role]
+        "auth/profile.html", form=form, password_form=ChangePasswordForm(), role_name=roles_service.label_of(db.session, current_user.role)
     )
 
 

@@ -13,6 +13,7 @@ from backoffice.models.import_job import ImportJob
 from backoffice.models.location_group import LocationGroup
 from backoffice.models.notification import Notification, OutboxMessage
 from backoffice.models.organization import Organization
+from backoffice.models.role import Role, RolePermission
 from backoffice.models.saved_view import SavedView
 from backoffice.models.session import UserSession
 from backoffice.models.settings import RegisterSettings
@@ -20,6 +21,8 @@ from backoffice.models.two_factor import RecoveryCode, UserTwoFactor
 from backoffice.models.user import User
 
 __all__ = [
+    "Role",
+    "RolePermission",
     "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerGroup", "CustomerGroupMember", "CustomerLink", "CustomFieldDefinition", "DiscountLetter", "HistoryEntry", "ImportJob", "LocationGroup", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SavedView", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]

@@ -5,107 +5,23 @@ about particular roles (a customer admin is chosen among guests; system administ
 sign-in; someone must stay able to manage users) use the named predicates and role names below, so a roles
 editor knows which roles the code relies on (``BUILT_IN_ROLES``) and can't silently break those rules.
 
-It lives below the services (which need it for their rules) and the views (which ask ``can``); it imports
-nothing from the application.
+It lives below the services (which need it for their rules) and the views (which ask ``can``). What a role
+grants is in the role table (models/role.py, issue 14), which comes with the user; ``ROLES`` here is what the
+built-in roles were seeded with. It imports nothing from the application but that model and the catalogue
+(models/permissions.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+# The catalogue (re-exported: views and services read it from here with ``can``).
+from backoffice.models.permissions import AREAS, BY_CODE, CATALOGUE, PERMISSIONS, Permission, by_area  # noqa: F401
+from backoffice.models.role import Role, RolePermission
 
 LANGUAGES = {"en": "English", "sv": "Svenska"}
-
-@dataclass(frozen=True)
-class Permission:
-    """One right of the catalogue: its code (what ``can`` is asked), a label, a one-line help text that says
-    what it lets one do, and the area it is listed under."""
-
-    code: str
-    label: object
-    help: object
-    area: str
-
-
-AREAS = {
-    "general": _l("Back office and portal"),
-    "customers": _l("Customers"),
-    "organizations": _l("Organizations"),
-    "users": _l("Users"),
-    "settings": _l("Settings and history"),
-}
-
-CATALOGUE: tuple[Permission, ...] = (
-    Permission("admin.access", _l("Open the back office"),
-               _l("Sign in to the back office at all; every other right of the back office needs this one."), "general"),
-    Permission("portal.access", _l("Use the customer portal"),
-               _l("Sign in to the customer portal as a customer's admin, never to the back office."), "general"),
-    Permission("customers.view", _l("View customers"),
-               _l("Open the customers list, search and filter it, and open a customer's page."), "customers"),
-    Permission("customers.create", _l("Create customers"),
-               _l("Add a business or private customer, one at a time."), "customers"),
-    Permission("customers.edit", _l("Edit customers"),
-               _l("Change a customer's data, contacts, links and settings, and set it active or inactive."),
-               "customers"),
-    Permission("customers.delete", _l("Delete and recover customers"),
-               _l("Move a customer to Deleted (it can be recovered) and recover it."), "customers"),
-    Permission("customers.purge", _l("Permanently delete customers"),
-               _l("Remove a deleted customer for good."), "customers"),
-    Permission("customers.change_number", _l("Change a customer's customer number after creation"),
-               _l("Give an existing customer another customer number (the number rules still apply)."),
-               "customers"),
-    Permission("customers.export", _l("Download customers as CSV"),
-               _l("Download the customers list, as filtered, with every column of the register."), "customers"),
-    Permission("customers.upload", _l("Add many customers at once and import registers"),
-               _l("Paste lines of customers, upload register files, run dry runs and the command-line import."),
-               "customers"),
-    Permission("customers.share_views", _l("Share saved views of the customers list with everyone"),
-               _l("Save a view of the customers list that every user sees, and change or remove shared views."),
-               "customers"),
-    Permission("groups.view", _l("View customer groups"),
-               _l("Open the customer groups, their settings and their members."), "customers"),
-    Permission("groups.edit", _l("Create, edit, order and delete customer groups and change their members"),
-               _l("Manage the customer groups and who belongs to them; members inherit a group's settings."),
-               "customers"),
-    Permission("organizations.view", _l("View organizations"),
-               _l("Open the organizations list and an organization's page."), "organizations"),
-    Permission("organizations.create", _l("Create organizations"),
-               _l("Add an organization with its organization number."), "organizations"),
-    Permission("organizations.edit", _l("Edit organizations"),
-               _l("Change an organization's name, number and addresses."), "organizations"),
-    Permission("organizations.delete", _l("Delete and recover organizations"),
-               _l("Move an organization to Deleted (it can be recovered) and recover it."), "organizations"),
-    Permission("organizations.purge", _l("Permanently delete organizations"),
-               _l("Remove a deleted organization for good."), "organizations"),
-    Permission("users.view", _l("View users"),
-               _l("Open the users list, a user's page and what each role may do."), "users"),
-    Permission("users.create", _l("Create users"),
-               _l("Add back-office users, also through an import that names an unknown customer admin."),
-               "users"),
-    Permission("users.edit", _l("Edit users and set their passwords"),
-               _l("Change a user's name, e-mail, role and password, and deactivate a user."), "users"),
-    Permission("users.delete", _l("Delete users"),
-               _l("Remove a user; one whom other records refer to is deactivated instead."), "users"),
-    Permission("settings.edit", _l("Change register settings"),
-               _l("Change the register's settings, custom fields, contact roles and location groups."),
-               "settings"),
-    Permission("audit.view", _l("View the audit log of every change"),
-               _l("Read the audit log: every change anyone made, in every register."), "settings"),
-    Permission("history.restore", _l("Restore a previous value from a record's history"),
-               _l("Put a field back to a value it had, from a record's History tab."), "settings"),
-    Permission("history.delete_any_note", _l("Delete anyone's note from a record's history"),
-               _l("Delete notes others wrote in a History tab (everyone may delete their own)."), "settings"),
-)
-
-PERMISSIONS = {permission.code: permission.label for permission in CATALOGUE}
-BY_CODE = {permission.code: permission for permission in CATALOGUE}
-
-
-def by_area() -> list[tuple[str, object, list[Permission]]]:
-    """(area, its label, its permissions in catalogue order) for every area, in AREAS' order."""
-    return [(area, label, [p for p in CATALOGUE if p.area == area]) for area, label in AREAS.items()]
-
 
 _VIEW = {"admin.access", "organizations.view", "customers.view", "users.view", "groups.view"}
 _EDIT = {
@@ -119,6 +35,9 @@ _EDIT = {
     "customers.share_views",  # (issue 11, views) editors curate the views everyone sees
 }
 
+# The built-in roles and the permissions they were seeded with (migration 1b7d3e5f9a20 wrote these into the role
+# table; services/roles.ensure_built_in writes them into an empty one). What a role grants is read from the table
+# (``can``), never from here.
 ROLES: dict[str, frozenset[str]] = {
     "system-admin": frozenset(PERMISSIONS) - {"portal.access"},
     "editor": frozenset(_VIEW | _EDIT),
@@ -144,11 +63,21 @@ CUSTOMER_ADMIN_ROLE = "customer-admin"
 BUILT_IN_ROLES = frozenset({ADMIN_ROLE, GUEST_ROLE, CUSTOMER_ADMIN_ROLE})
 
 
-def roles_with(permission: str) -> tuple[str, ...]:
-    """The roles that hold ``permission`` (for queries: ``User.role.in_(roles_with("admin.access"))``)."""
+def roles_with(permission: str):
+    """The codes of the roles that grant ``permission``, as a subquery (``User.role.in_(roles_with("admin.access"))``)."""
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
-    return tuple(sorted(role for role, permissions in ROLES.items() if permission in permissions))
+    return select(Role.code).join(RolePermission).where(RolePermission.permission == permission)
+
+
+def role_name(user):
+    """The name of ``user``'s role as people read it: a built-in role's translated label, else the name an
+    administrator gave it."""
+    label = ROLE_LABELS.get(user.role)
+    if label is not None:
+        return label
+    record = getattr(user, "role_record", None)
+    return record.name if record is not None and record.code == user.role else user.role
 
 
 def is_system_admin(user) -> bool:
@@ -164,10 +93,21 @@ def is_customer_admin(user) -> bool:
     return getattr(user, "role", None) == CUSTOMER_ADMIN_ROLE
 
 
+def permissions_of(user) -> frozenset[str]:
+    """What ``user``'s role grants, as the role table has it now: the role loaded with the user (User.role_record,
+    fresh in every request), or looked up again when the user's role was changed since."""
+    record = getattr(user, "role_record", None)
+    if record is not None and record.code == user.role:
+        return record.permissions
+    session = object_session(user)
+    found = session.scalar(select(Role).where(Role.code == user.role)) if session is not None else None
+    return found.permissions if found is not None else frozenset()
+
+
 def can(user, permission: str, obj=None) -> bool:
     """True when ``user`` holds ``permission`` (``obj`` is for object-level rules later)."""
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return permission in ROLES.get(user.role, frozenset())
+    return permission in permissions_of(user)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from backoffice.models.roles import LANGUAGES, ROLES
+from backoffice.models.role import Role
+from backoffice.models.roles import LANGUAGES
 from backoffice.models.base import Base, Timestamps, prefix_index
 from backoffice.models.history import BOOKKEEPING, Tracked, track
 from backoffice.models.versioned import Versioned
@@ -24,7 +25,6 @@ class User(UserMixin, Versioned, Timestamps, Base):
     unversioned = frozenset({"last_login_at", "session_version", "password_hash", "must_change_password"})
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lowercase"),
-        CheckConstraint(f"role IN ({_in(ROLES)})", name="role_known"),
         CheckConstraint(f"language IN ({_in(LANGUAGES)})", name="language_known"),
     )
 
@@ -34,7 +34,8 @@ class User(UserMixin, Versioned, Timestamps, Base):
     last_name: Mapped[str] = mapped_column(String(100))
     language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
-    role: Mapped[str] = mapped_column(String(32), index=True)
+    # (issue 14) a role of the role table, by its code; its permissions come with the user (``role_record``)
+    role: Mapped[str] = mapped_column(String(32), ForeignKey("role.code", onupdate="CASCADE"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -44,6 +45,8 @@ class User(UserMixin, Versioned, Timestamps, Base):
     # Bumped to end every session of this user (password change, deactivation, "sign out everywhere");
     # it is part of the id Flask-Login keeps in the session and the remember-me cookie (see get_id).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    role_record: Mapped[Role] = relationship(foreign_keys=[role], lazy="joined", innerjoin=True, viewonly=True)
 
     def get_id(self) -> str:  # Flask-Login: "<id>:<session_version>", checked by the user loader
         return f"{self.id}:{self.session_version or 0}"

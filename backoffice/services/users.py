@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from backoffice.models import User
+from backoffice.models import Role, User
 from backoffice.models.roles import ADMIN_ROLE, CUSTOMER_ADMIN_ROLE, LANGUAGES, ROLES, is_customer_admin, is_system_admin
 from backoffice.models.base import utcnow
 from backoffice.services import locking, passwords
@@ -41,14 +41,22 @@ def get_by_email(session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def _check_fields(values: dict) -> None:
+def _check_role(session, role: str) -> None:
+    """A role of the role table (the built-in ones without a query: an import checks one per new user)."""
+    if role in ROLES:
+        return
+    if not isinstance(role, str) or session.scalar(select(Role.id).where(Role.code == role)) is None:
+        raise ServiceError(_l("Choose a role from the list."), "role")
+
+
+def _check_fields(session, values: dict) -> None:
     if "email" in values:
         check_email(values["email"])
     for name in ("first_name", "last_name"):
         if name in values and not (values[name] or "").strip():
             raise ServiceError(_l("This field is required."), name)
-    if "role" in values and values["role"] not in ROLES:
-        raise ServiceError(_l("Choose a role from the list."), "role")
+    if "role" in values:
+        _check_role(session, values["role"])
     if "language" in values and values["language"] not in LANGUAGES:
         raise ServiceError(_l("Choose a language from the list."), "language")
     check_lengths(User, values)
@@ -113,7 +121,7 @@ def clean_new_user(session, *, email, first_name, last_name, role: str, language
         "role": role,
         "language": language or "en",
     }
-    _check_fields(values)
+    _check_fields(session, values)
     _guard_customer_admin_role(session, None, values["role"])
     return values
 
@@ -162,7 +170,7 @@ def update_user(session, actor: User | None, user: User, *, expected_version=Non
     for name in ("first_name", "last_name"):
         if name in changes:
             changes[name] = (changes[name] or "").strip()
-    _check_fields(changes)
+    _check_fields(session, changes)
     if "role" in changes:
         _guard_customer_admin_role(session, user, changes["role"])
     _guard_admin_rules(
