@@ -32,6 +32,8 @@ DEMO_LOGINS = [
     ("guest@example.com", "Gustav", "Guest", "guest", "en", "guest: may sign in, no back office"),
     ("customer@example.com", "Cecilia", "Customer", "customer-admin", "en",
      "customer admin: the portal (/portal/), with unread notifications"),
+    ("auditor@example.com", "Alva", "Auditor", "auditor", "sv",
+     "auditor: a role made on the roles page (read-only, with the audit log)"),
 ]
 DEMO_CUSTOMER_ADMIN = "customer@example.com"
 
@@ -231,6 +233,7 @@ def seed_customers(session, actor=None) -> int:
 def seed(session, actor=None) -> dict:
     """Add whatever demo record is missing; returns how many of each were added."""
     added = {"users": 0, "organizations": 0, "customers": 0}
+    added["roles"] = seed_roles(session, actor)  # (issue 14) before the users: the auditor has one of them
     for i, row in enumerate(demo_users() + demo_customer_admins()):
         if user_service.get_by_email(session, row["email"]) is None:
             # a customer admin is made one by becoming a customer's admin (seed_sharing, below)
@@ -511,6 +514,26 @@ david.holm@example.com;David;Holm;070-333 44 55
 eva.sand@example.com;Eva;Sand;
 fredrik.alm@example.com;Fredrik;Alm;08-123 456 78
 """
+
+
+# (issue 14) a role made through the roles page's own service: read-only, with the audit log.
+DEMO_ROLES = [
+    ("Auditor", "Reads every register and the audit log; changes nothing.",
+     ["admin.access", "audit.view", "customers.view", "groups.view", "organizations.view", "users.view"]),
+]
+
+
+def seed_roles(session, actor=None) -> int:
+    """DEMO_ROLES, each once (by name). Returns how many were added."""
+    from backoffice.models import Role
+    from backoffice.services import roles as role_service
+
+    added = 0
+    for name, description, permissions in DEMO_ROLES:
+        if session.scalar(select(Role.id).where(Role.name == name)) is None:
+            role_service.create_role(session, actor, name=name, description=description, permissions=permissions)
+            added += 1
+    return added
 
 
 def seed_pasted_customers(session, actor=None) -> int:

@@ -153,6 +153,9 @@ ACCESS: dict[str, tuple[set, set]] = {
     # Users
     "users.index_view": (STAFF, set()),
     "roles.index": (STAFF, set()),  # (issue 14) what each role may do: everyone who may view users
+    "roles.new_view": (ADMINS, ADMINS),  # … and its editor: roles.edit
+    "roles.edit_view": (ADMINS, ADMINS),
+    "roles.delete_view": (ADMINS, ADMINS),
     "users.details_view": (STAFF, set()),
     "users.ajax_lookup": (STAFF, set()),
     "users.create_view": (ADMINS, ADMINS),

@@ -188,12 +188,13 @@ def test_every_model_with_an_edit_form_is_versioned_and_tracked():
     """An edit form carries a version (optimistic locking) and its changes reach History; contacts and
     contact roles and custom fields' definitions joined the models that have one (issue 10)."""
     from backoffice.models import Customer, CustomerGroup, CustomFieldDefinition, Organization, RegisterSettings, User
-    from backoffice.models import LocationGroup, SavedView
+    from backoffice.models import LocationGroup, Role, SavedView
     from backoffice.models.history import TRACKED
     from backoffice.models.versioned import Versioned
 
     for model in (Customer, Organization, User, RegisterSettings, Contact, ContactRole, CustomFieldDefinition,
-                  CustomerGroup, SavedView, LocationGroup):  # (customer groups, saved views, location groups: issue 11)
+                  CustomerGroup, SavedView, LocationGroup,  # (customer groups, saved views, location groups: issue 11)
+                  Role):  # (issue 14)
         assert issubclass(model, Versioned), model
         assert model in TRACKED, model
     assert "customer_contact" in history.timeline_types("customer")

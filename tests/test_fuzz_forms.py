@@ -583,6 +583,14 @@ FORMS = [
         "contact role add", lambda w: "/admin/contact-roles/new/", lambda w: {"name": f"Role {_seq()}"},
         {"name": hostile_text}, roundtrip={"name": "name"}, new_row=lambda: newest(ContactRole),
     ),
+    # roles (issue 14): a new one, and an edit of a role of one's own
+    FormCase(
+        "role add", lambda w: "/admin/roles/new/",
+        lambda w: {"name": f"Role {_seq()}", "permissions": ["admin.access", "customers.view"]},
+        {"name": hostile_text, "description": hostile_text, "permissions": hostile_any},
+        roundtrip={"name": "name", "description": "description"},
+        new_row=lambda: newest(__import__("backoffice.models", fromlist=["x"]).Role),
+    ),
     # location groups (issue 11, fields), as contact roles
     FormCase(
         "location group add", lambda w: "/admin/location-groups/new/", lambda w: {"name": f"District {_seq()}"},

@@ -29,6 +29,9 @@ def _display(field, value) -> str:
     if value is None or value == "":
         return _("(empty)")
     choices = getattr(field, "choices", None)
+    if isinstance(value, (list, tuple, set, frozenset)):  # (a multiple choice: the labels of what is chosen)
+        labels = {str(choice[0]): choice[1] for choice in choices or ()}
+        return ", ".join(str(labels.get(str(item), item)) for item in value) or _("(empty)")
     if choices and not callable(choices):
         for choice in choices:
             key, label = choice[0], choice[1]
@@ -40,6 +43,8 @@ def _display(field, value) -> str:
 def _same(field, typed, stored) -> bool:
     if field.type == "BooleanField":
         return bool(typed) == bool(stored)
+    if isinstance(stored, (list, tuple, set, frozenset)):
+        return sorted(map(str, typed or ())) == sorted(map(str, stored))
     return str(typed if typed is not None else "").strip() == str(stored if stored is not None else "").strip()
 
 

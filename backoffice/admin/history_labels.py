@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS
-from backoffice.models.roles import LANGUAGES, ROLE_LABELS
+from backoffice.models.roles import BY_CODE, LANGUAGES, ROLE_LABELS
 from backoffice.services import countries
 
 KIND_GROUP_LABELS = {
@@ -143,6 +143,7 @@ FIELD_LABELS = {
     "automatic_settlement": _l("Automatic settlement"),
     "payment_terms_days": _l("Payment terms (days)"),
     "groups": _l("Customer groups"),
+    "permissions": _l("Permissions"),  # (issue 14) a role's, listed by their labels
 }
 
 
@@ -179,6 +180,8 @@ def value_label(field: str, value):
     """The translated label of an enumerated value, or None when ``field`` has no such list."""
     if field in COUNTRY_FIELDS and isinstance(value, str) and value:
         return countries.name(value)  # "Country: Sweden → Norway", in the reader's language
+    if field == "permissions" and isinstance(value, list):  # a role's, in the reader's language
+        return ", ".join(str(BY_CODE[code].label) if code in BY_CODE else code for code in value) or "—"
     labels = VALUE_LABELS.get(field)
     if labels is None or not isinstance(value, str) or value not in labels:
         return None

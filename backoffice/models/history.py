@@ -69,6 +69,9 @@ class Tracked:
     field_changes: dict = field(default_factory=dict)
     # (record_type, record_id) an entry is filed under, when not the object's own.
     file_under: Callable[[object], tuple[str, int]] | None = None
+    # A one-to-many collection recorded as one field of its parent (a role's permissions): attribute ->
+    # (field name, function(item) -> its value); the change lists the values before and after, sorted.
+    collections: dict = field(default_factory=dict)
     # A custom recorder for link rows (shares): function(session, obj, event) -> list of entry rows.
     custom: Callable | None = None
     # The many-to-one relationship to the record this one is part of: deleted with it, no purge entry of its own.

@@ -79,6 +79,8 @@ CATALOGUE: tuple[Permission, ...] = (
                _l("Change a user's name, e-mail, role and password, and deactivate a user."), "users"),
     Permission("users.delete", _l("Delete users"),
                _l("Remove a user; one whom other records refer to is deactivated instead."), "users"),
+    Permission("roles.edit", _l("Create, edit and delete roles"),
+               _l("Define roles and tick the permissions each grants, on the Roles and permissions page."), "users"),
     Permission("settings.edit", _l("Change register settings"),
                _l("Change the register's settings, custom fields, contact roles and location groups."),
                "settings"),

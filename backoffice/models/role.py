@@ -58,6 +58,7 @@ class RolePermission(Base):
     """One permission a role grants (a permission of the catalogue: the check lists them)."""
 
     __tablename__ = "role_permission"
+    bumps_version_of = "role"  # (models/versioned.py): ticked in the role's form
     __table_args__ = (CheckConstraint(f"permission IN ({_in(PERMISSIONS)})", name="permission_known"),)
 
     role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"), primary_key=True)
@@ -69,4 +70,5 @@ class RolePermission(Base):
 # Two roles can't share a name whatever its case.
 Index("uq_role_name_lower", func.lower(Role.name), unique=True)
 
-track(Role, Tracked("role", name=lambda r: r.name))
+track(Role, Tracked("role", name=lambda r: r.name,
+                    collections={"grants": ("permissions", lambda grant: grant.permission)}))

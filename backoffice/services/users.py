@@ -10,9 +10,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.models import Role, User
-from backoffice.models.roles import ADMIN_ROLE, CUSTOMER_ADMIN_ROLE, LANGUAGES, ROLES, is_customer_admin, is_system_admin
+from backoffice.models.roles import (CUSTOMER_ADMIN_ROLE, LANGUAGES, ROLES, is_customer_admin,
+                                     permissions_of)
 from backoffice.models.base import utcnow
 from backoffice.services import locking, passwords
+from backoffice.services import roles as roles_service
+from backoffice.services.roles import MANAGE
 from backoffice.services.matching import among
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import check_email, check_lengths
@@ -92,23 +95,27 @@ def _guard_customer_admin_role(session, user: User | None, role: str) -> None:
             )
 
 
-def _active_admins(session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(User).where(User.role == ADMIN_ROLE, User.active.is_(True))
-    )
+def _grants(session, code: str) -> frozenset[str]:
+    role = session.scalar(select(Role).where(Role.code == code))
+    return role.permissions if role is not None else frozenset()
 
 
 def _guard_admin_rules(session, actor: User | None, user: User, *, role: str, active: bool) -> None:
-    """Nobody demotes or deactivates themselves; the last active system admin stays."""
-    losing_admin = is_system_admin(user) and user.active and (role != ADMIN_ROLE or not active)
+    """Nobody changes their own role or deactivates themselves; the last active user who can manage users and
+    roles (services/roles.MANAGE) stays one."""
     if actor is not None and actor.id == user.id:
         if role != user.role:
             raise ServiceError(_l("You cannot change your own role."), "role")
         if not active:
             raise ServiceError(_l("You cannot deactivate yourself."), "active")
-    if losing_admin and _active_admins(session) <= 1:
-        field = "role" if role != ADMIN_ROLE else "active"
-        raise ServiceError(_l("This is the last active system administrator and must stay one."), field)
+    if not user.active or not MANAGE <= permissions_of(user):
+        return
+    if active and (role == user.role or MANAGE <= _grants(session, role)):
+        return
+    if roles_service.managers(session) <= 1:
+        field = "role" if role != user.role else "active"
+        raise ServiceError(_l("This is the last active user who can manage users and roles, and must stay one."),
+                           field)
 
 
 def clean_new_user(session, *, email, first_name, last_name, role: str, language: str | None = "en") -> dict:

@@ -21,7 +21,7 @@ PERMISSIONS = [
     'customers.edit', 'customers.export', 'customers.purge', 'customers.share_views', 'customers.upload',
     'customers.view', 'groups.edit', 'groups.view', 'history.delete_any_note', 'history.restore',
     'organizations.create', 'organizations.delete', 'organizations.edit', 'organizations.purge',
-    'organizations.view', 'portal.access', 'settings.edit', 'users.create', 'users.delete', 'users.edit',
+    'organizations.view', 'portal.access', 'roles.edit', 'settings.edit', 'users.create', 'users.delete', 'users.edit',
     'users.view',
 ]
 # (code, name, staff, permissions): the fixed roles of models/roles.py at this revision.

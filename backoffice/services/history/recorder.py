@@ -132,6 +132,20 @@ def _changes(session, obj, spec: Tracked, *, created: bool) -> list[dict]:
             change["old_label"] = labeller(session, old)
             change["new_label"] = labeller(session, new)
         changes.append(change)
+    for key, (name, value_of) in spec.collections.items():
+        if created:
+            old, new = None, sorted(value_of(item) for item in values.get(key) or ())
+            if not new:
+                continue
+        else:
+            history = state.attrs[key].history
+            if not history.added and not history.deleted:
+                continue
+            old = sorted(value_of(item) for item in [*history.unchanged, *history.deleted])
+            new = sorted(value_of(item) for item in [*history.unchanged, *history.added])
+            if old == new:
+                continue
+        changes.append({"field": name, "old": old, "new": new})
     return changes
 
 
