@@ -267,6 +267,7 @@ def seed(session, actor=None) -> dict:
     added["customers imported from a file"] = seed_imported_register(session, actor)
     added["saved views"] = seed_saved_views(session)  # (issue 11, views)
     added["location groups"] = seed_customer_fields(session, actor)  # (issue 11, fields)
+    added["assigned users"] = seed_assignments(session, actor)  # (issue 14)
     added["history notes"] = _seed_history(session)
     return added
 
@@ -534,6 +535,29 @@ def seed_roles(session, actor=None) -> int:
             role_service.create_role(session, actor, name=name, description=description, permissions=permissions)
             added += 1
     return added
+
+
+# (issue 14) who looks after which customers: the editor and the staff user, each told by a notification.
+DEMO_ASSIGNED = {"editor@example.com": 4, "staff@example.com": 3}
+
+
+def seed_assignments(session, actor=None) -> int:
+    """The first active customers by name assigned to DEMO_ASSIGNED's users by the administrator, once (when
+    nobody is assigned yet). Returns how many assignments were made."""
+    from backoffice.models import CustomerAssignment
+    from backoffice.services import assignments
+
+    if session.scalar(select(CustomerAssignment.customer_id).limit(1)) is not None:
+        return 0
+    admin = user_service.get_by_email(session, DEMO_ADMIN_EMAIL) or actor
+    customers = list(session.scalars(select(Customer).where(Customer.deleted_at.is_(None), Customer.status == "ACTIVE")
+                                     .order_by(Customer.display_name, Customer.id).limit(6)))
+    made = 0
+    for offset, (email, count) in enumerate(DEMO_ASSIGNED.items()):
+        user = user_service.get_by_email(session, email)
+        if user is not None:
+            made += assignments.assign(session, admin, customers[offset * 2:offset * 2 + count], user)
+    return made
 
 
 def seed_pasted_customers(session, actor=None) -> int:

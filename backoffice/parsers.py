@@ -65,6 +65,16 @@ class Ref(Id):
         return number if number is not None else 0
 
 
+class Assigned(Param):
+    """(issue 14) The customers list's "Assigned to": "me", "none" (nobody), or a user's id; anything else is None
+    (no filter)."""
+
+    def parse(self, text):
+        if text in ("me", "none"):
+            return text
+        return parse_id(text)
+
+
 class Page(Param):
     """A 1-based page number (text, 10,000 digits, a negative number: page 1 or the last page served)."""
 

@@ -103,6 +103,11 @@ ACCESS: dict[str, tuple[set, set]] = {
     "customer_groups.member_search_view": (EDITORS, set()),
     "customer_groups.group_search_view": (EDITORS, set()),
     "customer_groups.customer_change_view": (EDITORS, EDITORS),
+    # (issue 14) assigning users: customers.assign (system administrators and editors)
+    "assignments.index": (STAFF, set()),
+    "assignments.customer_view": (EDITORS, EDITORS),
+    "assignments.bulk_view": (EDITORS, EDITORS),
+    "assignments.user_search_view": (EDITORS, set()),
     "customer_groups.customer_leave_view": (EDITORS, EDITORS),
     # Saved views of the customers list (issue 11): anyone who sees the list saves and opens them (the
     # service then lets only the owner rename or delete; sharing needs customers.share_views)

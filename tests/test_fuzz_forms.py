@@ -645,6 +645,17 @@ FORMS = [
         lambda w: {"group_ids": str(_customer_group(w))}, {"group_ids": hostile_number},
         row=lambda w: (_customer_group(w) and Customer, w.customer.id),  # (the group exists before the snapshot)
     ),
+    # assigned users (issue 14): the customer page's dialog and the list's bulk dialog
+    FormCase(
+        "customer's assigned users", lambda w: f"/admin/assignments/customer/?id={w.customer.id}",
+        lambda w: {"user_ids": str(w.staff.id)}, {"user_ids": hostile_number},
+        row=lambda w: (Customer, w.customer.id),
+    ),
+    FormCase(
+        "assign from the list", lambda w: f"/admin/assignments/bulk/?ids={w.customer.id}&ids={w.other.id}&mode=assign",
+        lambda w: {"user_id": str(w.staff.id)}, {"user_id": hostile_number},
+        row=lambda w: (Customer, w.customer.id),
+    ),
     # saved views of the customers list (issue 11, views)
     FormCase(
         "saved view save", lambda w: "/admin/customers/views/save/?status=active&search=al",

@@ -26,6 +26,7 @@ from backoffice.admin.history import AuditLogView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
 from backoffice.admin.roles import RolesView  # (issue 14)
+from backoffice.admin.assignments import AssignmentsView, customer_card as assigned_card  # (issue 14)
 from backoffice.services import roles as roles_service
 from backoffice.models.customer import CUSTOMER_LANGUAGES
 from backoffice.models.roles import LANGUAGES, ROLE_LABELS, can
@@ -116,6 +117,9 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(
         CustomerContactsView(name=_l("Contacts"), endpoint="customer_contacts", url="/admin/customers/contacts")
     )
+    admin.add_view(  # (issue 14) the customer page's and the list's assigning dialogs
+        AssignmentsView(name=_l("Assigned users"), endpoint="assignments", url="/admin/assignments")
+    )
     admin.add_view(NotificationsView(name=_l("Notifications"), endpoint="notifications", url="/admin/notifications"))
     admin.add_view(AuditLogView(name=_l("Audit log"), category="SYSTEM", endpoint="audit_log", url="audit-log"))
     admin.add_view(
@@ -151,6 +155,7 @@ def init_admin(app: Flask) -> Admin:
             "custom_field_card": custom_field_card,
             "customer_groups_card": customer_groups_card,  # (issue 11, groups)
             "saved_views_menu": saved_views_menu,  # (issue 11, views)
+            "assigned_card": assigned_card,  # (issue 14)
         }
 
     return admin

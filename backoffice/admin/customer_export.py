@@ -8,7 +8,7 @@ from flask_babel import get_locale
 
 from backoffice.admin.base import SecureBaseView
 from backoffice.extensions import db
-from backoffice.parsers import Choice, Ids, Ref, Text, accepts, arg
+from backoffice.parsers import Assigned, Choice, Ids, Ref, Text, accepts, arg
 from backoffice.services import customer_export, customer_list
 from backoffice.models.customer import PAYMENT_METHODS  # (issue 11, fields)
 
@@ -24,7 +24,8 @@ class CustomerExportView(SecureBaseView):
     @expose("/customers.csv")
     @accepts(search=Text(200), ids=Ids(), status=Choice(*customer_list.STATUSES), group=Ref(),
              payment_method=Choice(*PAYMENT_METHODS), location_group=Ref(),  # (+ issue 11, fields)
-             customer_type=Choice(*customer_list.CUSTOMER_TYPES))  # (issue 11, private)
+             customer_type=Choice(*customer_list.CUSTOMER_TYPES),  # (issue 11, private)
+             assigned=Assigned())  # (issue 14)
     def download(self):
         """?search=, ?status= and ?group= narrow like the list does ("this filtered view"); repeated ?ids=
         exports just those customers."""
@@ -39,6 +40,7 @@ class CustomerExportView(SecureBaseView):
             payment_method=arg("payment_method"),  # (issue 11, fields)
             location_group_id=arg("location_group"),
             customer_type=arg("customer_type"),  # (issue 11, private)
+            assigned_to=customer_list.assigned_to(self.actor, arg("assigned")),  # (issue 14)
             timezone=getattr(self.actor, "timezone", None) or "Europe/Stockholm",
         )
         response = Response(stream_with_context(chunks), mimetype="text/csv")

@@ -25,9 +25,10 @@ from backoffice.extensions import db
 from backoffice.forms import Form, column_length
 from backoffice.models import Address, BillingInfo, Contact, Customer, Organization, User
 from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS
-from backoffice.parsers import DIALOG, Choice, Cursor, Flag, Ids, Ref, ReturnUrl, accepts, arg, declared, form_text
+from backoffice.parsers import DIALOG, Assigned, Choice, Cursor, Flag, Ids, Ref, ReturnUrl, accepts, arg, declared, form_text
 from backoffice.saving import Outcome, run_service
 from backoffice.services import addresses as address_service
+from backoffice.services import assignments as assignments_service  # (issue 14)
 from backoffice.services import discount_letters
 from backoffice.services import settings as register_settings
 from backoffice.services import customer_list
@@ -236,6 +237,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     # --- (issue 11) ?customer_type= (business, private), ?payment_method= (a code), ?location_group= (an id)
     _filter_params.update({"customer_type": Choice(*customer_list.CUSTOMER_TYPES),
                            "payment_method": Choice(*PAYMENT_METHODS), "location_group": Ref()})
+    _filter_params["assigned"] = Assigned()  # (issue 14) ?assigned=me / none / a user's id
     # (issue 12) keyset paging past the first pages: ?after= / ?before= the id of the row at the page's edge,
     # ?last=1 the last page. Only the pager's links carry them: a new search, sort, filter or page size starts
     # from page 1 (the cursor's row may not be in the new list, or not at the same place).
@@ -248,7 +250,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         # (issue 11, private) "+ Add customer" asks for the type first: ?type=business / private
         "create_view": {**SecureModelView.query_params["create_view"], "type": Choice("business", "private")},
     }
-    FIELD_FILTERS = ("customer_type", "payment_method", "location_group")  # (issue 11) beside status and group
+    FIELD_FILTERS = ("customer_type", "payment_method", "location_group",  # (issue 11) beside status and group
+                     "assigned")  # (issue 14)
     kept_list_params = ("status", "group", *FIELD_FILTERS)
     form = CustomerForm
     create_label = _l("Add customer")
@@ -281,7 +284,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return refused
 
     def is_action_allowed(self, name):
-        needed = {"set_active": "edit", "set_inactive": "edit", "soft_delete": "delete", "export_csv": "export"}
+        needed = {"set_active": "edit", "set_inactive": "edit", "soft_delete": "delete", "export_csv": "export",
+                  "assign": "assign", "unassign": "assign"}  # (issue 14)
         if name not in needed:
             return False
         return self.allowed(needed[name])
@@ -405,7 +409,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         """The same as customer_list.list_page's keyword arguments."""
         values = self.field_filter_values()
         return {"customer_type": values["customer_type"], "payment_method": values["payment_method"],
-                "location_group_id": values["location_group"]}
+                "location_group_id": values["location_group"], "assigned": values["assigned"]}
 
     def _field_filter_bar(self, found) -> dict:
         values = self.field_filter_values()
@@ -420,7 +424,17 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         if values["location_group"] is not None:
             label = location_group.name if location_group is not None else _("Unknown location group")
             chips.append({"text": _("Location group: %(name)s", name=label), "url": self.filter_url(location_group=None)})
+        # (issue 14) "Assigned to": me, nobody, or one of the users assigned to some customer
+        assigned_choices = [("me", _("Assigned to me")), ("none", _("Unassigned"))] + [
+            (user.id, user.full_name) for user in assignments_service.users_with_assignments(db.session)]
+        if values["assigned"] is not None:
+            value = values["assigned"]
+            text = dict(assigned_choices[:2]).get(value) or _(
+                "Assigned to %(name)s", name=dict(assigned_choices).get(value) or _("an unknown user"))
+            chips.append({"text": text, "url": self.filter_url(assigned=None)})
         return {
+            "assigned": values["assigned"],
+            "assigned_choices": assigned_choices,
             "customer_type": values["customer_type"],
             "customer_types": list(self.TYPE_LABELS.items()),
             "payment_method": values["payment_method"],
@@ -945,6 +959,19 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def action_soft_delete(self, ids):
         numbers = [n for n in map(parse_id, ids) if n is not None]
         return redirect(self.get_url(".bulk_delete_view", ids=numbers, url=ReturnUrl().parse(form_text("url"))))
+
+    @action("assign", _l("Assign…"))  # (issue 14) one user to every selected customer
+    def action_assign(self, ids):
+        return self._to_assignments(ids, "assign")
+
+    @action("unassign", _l("Unassign…"))
+    def action_unassign(self, ids):
+        return self._to_assignments(ids, "unassign")
+
+    def _to_assignments(self, ids, mode):
+        numbers = [n for n in map(parse_id, ids) if n is not None]
+        return redirect(url_for("assignments.bulk_view", ids=numbers, mode=mode,
+                                url=ReturnUrl().parse(form_text("url"))))
 
     @action("export_csv", _l("Download selected as CSV"))
     def action_export_csv(self, ids):

@@ -32,6 +32,8 @@ KIND_LABELS = {
     "group_add": _l("Added to group"),  # (issue 11, groups)
     "group_remove": _l("Removed from group"),
     "import": _l("Imported"),  # (issue 13)
+    "assign": _l("User assigned"),  # (issue 14)
+    "unassign": _l("User unassigned"),
     "link": _l("Linked"),
     "unlink": _l("Link removed"),
     "note": _l("Note"),
@@ -144,6 +146,7 @@ FIELD_LABELS = {
     "payment_terms_days": _l("Payment terms (days)"),
     "groups": _l("Customer groups"),
     "permissions": _l("Permissions"),  # (issue 14) a role's, listed by their labels
+    "assigned_users": _l("Assigned users"),
 }
 
 

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from backoffice.models.address import Address
+from backoffice.models.assignment import CustomerAssignment
 from backoffice.models.base import Base
 from backoffice.models.contact import Contact, ContactRole
 from backoffice.models.custom_field import CustomFieldDefinition
@@ -23,6 +24,7 @@ from backoffice.models.user import User
 __all__ = [
     "Role",
     "RolePermission",
+    "CustomerAssignment",
     "Address", "Base", "BillingInfo", "Contact", "ContactRole", "Customer", "CustomerGroup", "CustomerGroupMember", "CustomerLink", "CustomFieldDefinition", "DiscountLetter", "HistoryEntry", "ImportJob", "LocationGroup", "Notification", "Organization", "OutboxMessage",
     "RecoveryCode", "RegisterSettings", "SavedView", "SharedAccount", "User", "UserSession", "UserTwoFactor",
 ]

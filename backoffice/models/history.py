@@ -36,6 +36,8 @@ KINDS = (
     "group_add",  # a customer joined a customer group (issue 11) …
     "group_remove",  # … and left it
     "import",  # many customers added at once (issue 13): one entry with the counts
+    "assign",  # a user assigned to a customer (issue 14) …
+    "unassign",  # … and unassigned
     "note",
     "note_deleted",
     "sign_in",

@@ -47,6 +47,8 @@ CATALOGUE: tuple[Permission, ...] = (
     Permission("customers.change_number", _l("Change a customer's customer number after creation"),
                _l("Give an existing customer another customer number (the number rules still apply)."),
                "customers"),
+    Permission("customers.assign", _l("Assign users to customers"),
+               _l("Choose who looks after a customer (technicians and others); each one is told."), "customers"),
     Permission("customers.export", _l("Download customers as CSV"),
                _l("Download the customers list, as filtered, with every column of the register."), "customers"),
     Permission("customers.upload", _l("Add many customers at once and import registers"),

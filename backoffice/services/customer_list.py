@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, tuple_, union
+from sqlalchemy import exists, func, or_, select, tuple_, union
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.sql.util import ClauseAdapter
 
-from backoffice.models import Contact, Customer, CustomerGroup, CustomerGroupMember, LocationGroup, Organization
+from backoffice.models import (Contact, Customer, CustomerAssignment, CustomerGroup, CustomerGroupMember, LocationGroup,
+                               Organization)
 from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
 from backoffice.services import counting
@@ -230,10 +231,28 @@ def customer_type_condition(customer_type: str | None):
 # --- end (issue 11, private)
 
 
+# --- (issue 14) assigned users: ix_customer_assignment_user_customer for a user, the primary key for "nobody"
+def assigned_condition(assigned_to):
+    """``assigned_to``: a user's id (the customers assigned to them), "none" (to nobody), None: no condition."""
+    if assigned_to is None:
+        return None
+    if assigned_to == "none":
+        return ~exists().where(CustomerAssignment.customer_id == Customer.id)
+    return exists().where(CustomerAssignment.customer_id == Customer.id, CustomerAssignment.user_id == assigned_to)
+
+
+def assigned_to(actor, assigned):
+    """The list's ``assigned`` as ``conditions`` takes it: "me" is the reader's own id."""
+    if assigned == "me":
+        return getattr(actor, "id", None) or 0  # (nobody signed in: no customer is assigned to nobody in particular)
+    return assigned if assigned == "none" or isinstance(assigned, int) else None
+
+
 # --- the list ------------------------------------------------------------------------------------
 def conditions(*, search: str | None = None, status: str | None = None, group_id: int | None = None,
                payment_method: str | None = None, location_group_id: int | None = None,
-               customer_type: str | None = None, ids: list[int] | None = None, bitmap: bool = False) -> list:
+               customer_type: str | None = None, ids: list[int] | None = None, bitmap: bool = False,
+               assigned_to=None) -> list:
     """Every filter of the list as WHERE conditions (the rows, the count and the CSV export use the same
     ones). ``ids``: the list's rows already found (``list_count``): just those. ``bitmap``: the search as
     ``search_condition`` reads every match by its indexes."""
@@ -244,6 +263,7 @@ def conditions(*, search: str | None = None, status: str | None = None, group_id
     found += [payment_method_condition(payment_method), location_group_condition(location_group_id)]
     # --- end (issue 11, fields)
     found.append(customer_type_condition(customer_type))  # (issue 11, private)
+    found.append(assigned_condition(assigned_to))  # (issue 14)
     return [c for c in found if c is not None]
 
 
@@ -321,7 +341,7 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
               page: int = 0, page_size: int = PAGE_SIZE, status: str | None = None,
               group_id: int | None = None,
               payment_method: str | None = None, location_group_id: int | None = None,
-              customer_type: str | None = None,
+              customer_type: str | None = None, assigned=None,
               after: int | None = None, before: int | None = None, last: bool = False) -> Page:
     """One page of the customers list (``page`` 0-based) and the number of rows of the whole list (``count``:
     a ``counting.Count``, exact, estimated or capped).
@@ -333,7 +353,8 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
     where the page is, for the pager.
 
     ``status`` is one of STATUSES (None or anything else: "all"); ``group_id`` narrows the list to that
-    group's members — a group that doesn't exist gives no rows and ``group_missing``.
+    group's members — a group that doesn't exist gives no rows and ``group_missing``. ``assigned`` (issue 14):
+    "me" (assigned to ``actor``), "none" (to nobody) or a user's id.
 
     ``actor`` is who reads it: today every reader sees every customer; a later issue's row-level
     permissions narrow ``conditions`` by it."""
@@ -357,6 +378,7 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
     filters = {"search": search, "status": status, "group_id": group_id,
                "payment_method": payment_method, "location_group_id": location_group_id}
     filters["customer_type"] = customer_type if customer_type in CUSTOMER_TYPES else None  # (issue 11, private)
+    filters["assigned_to"] = assigned_to(actor, assigned)  # (issue 14)
     # A cursor's or the last page's position is not known: its capped count starts at the list's start.
     at = page * page_size if after is None and before is None and not last else 0
     count, ids = list_count(session, offset=at, **filters)

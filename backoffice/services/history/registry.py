@@ -27,7 +27,8 @@ TWO_FACTOR_KINDS = (
 )
 KIND_GROUPS = {
     "changes": ("create", "update", "admin_change", "password_changed", "archive", "unarchive",
-                "group_add", "group_remove"),  # (group_*: issue 11, groups)
+                "group_add", "group_remove",  # (group_*: issue 11, groups)
+                "assign", "unassign"),  # (issue 14)
     "notes": ("note", "note_deleted"),
     "sharing": ("share", "unshare"),
     "deletion": ("delete", "recover", "purge"),
