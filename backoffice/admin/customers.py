@@ -284,7 +284,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return refused
 
     def is_action_allowed(self, name):
-        needed = {"set_active": "edit", "set_inactive": "edit", "soft_delete": "delete", "export_csv": "export",
+        needed = {"set_active": "archive", "set_inactive": "archive", "soft_delete": "delete", "export_csv": "export",
                   "assign": "assign", "unassign": "assign"}  # (issue 14)
         if name not in needed:
             return False
@@ -621,6 +621,11 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             self._organization_choices(form.organization_id, keep=model.organization if model else None,
                                        candidates=model is None)
             self._admin_choices(form.admin_user_id, keep=model.admin if model else None, candidates=model is None)
+        if not self.allowed("archive"):
+            # (issue 14) Shown, not editable: the service refuses a changed status from anyone without it.
+            form.status.render_kw = {**(form.status.render_kw or {}), "disabled": True}
+            form.status.description = _("Setting a customer active or inactive needs the permission “Set customers "
+                                        "active or inactive”.")
         if model is not None and not self.allowed("change_number"):
             # Shown, not editable: the service refuses a changed number from anyone without the permission.
             form.customer_number.render_kw = {**(form.customer_number.render_kw or {}), "readonly": True}
@@ -728,11 +733,19 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         return {"person": {name: form[name].data for name in PERSON_FORM_FIELDS}}
     # --- end (issue 11, private)
 
-    def _values(self, form) -> dict:
+    @staticmethod
+    def _posted_status(form, model=None):
+        """The status posted, or (a disabled field is not posted, issue 14: no customers.archive) the customer's
+        own, a new one's default."""
+        if form.status.name in request.form:
+            return form.status.data
+        return model.status if model is not None else form.status.default
+
+    def _values(self, form, model=None) -> dict:
         return {
             **({"organization_id": form.organization_id.data, "admin_user_id": form.admin_user_id.data}
                if "organization_id" in form else {}),  # (issue 11, private: a private form has neither)
-            "status": form.status.data,
+            "status": self._posted_status(form, model),
             "customer_number": form.customer_number.data,
             "allow_shared_billing": form.allow_shared_billing.data,
             "payment_method": form.payment_method.data or None,  # (issue 11, fields)
@@ -763,7 +776,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             custom_values=custom_fields.posted(form),
             **groups_admin.customer_posted(form),  # (issue 11, groups)
             **self._person_posted(form),  # (issue 11, private)
-            **self._values(form),
+            **self._values(form, model),
             **self._card_changes(form),
         )
 

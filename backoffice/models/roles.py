@@ -34,6 +34,7 @@ _EDIT = {
     "groups.edit",
     "customers.share_views",  # (issue 11, views) editors curate the views everyone sees
     "customers.assign",  # (issue 14) seed 001's Assign
+    "customers.archive",  # (issue 14) seed 004's Archive, apart from Edit
 }
 
 # The built-in roles and the permissions they were seeded with (migration 1b7d3e5f9a20 wrote these into the role

@@ -74,7 +74,7 @@ class Refused(ServiceError):
         self.part = part
 
 
-def _check(session, item: dict, taken: dict[str, set]) -> dict:
+def _check(session, item: dict, taken: dict[str, set], actor: User | None = None) -> dict:
     """One item's records as they will be stored, or Refused with its first problem."""
     checked: dict = {"organization": None, "admin": None, "person": None}
     part = "organization"
@@ -92,7 +92,7 @@ def _check(session, item: dict, taken: dict[str, set]) -> dict:
                     raise ServiceError(user_service._EMAIL_TAKEN, "email")
         part = "customer"
         fields, checked["groups"] = customer_service.checked_new_fields(
-            session, definitions=taken["definitions"], **{name: item.get(name) for name in _CHECKED})
+            session, actor=actor, definitions=taken["definitions"], **{name: item.get(name) for name in _CHECKED})
         checked["customer"] = {name: fields[name] for name in ("status", "payment_method", "location_group_id",
                                                                "customer_number", "custom_values")}
         checked["customer"]["allow_shared_billing"] = bool(item.get("allow_shared_billing"))
@@ -140,7 +140,7 @@ def create_many(session, actor: User | None, items: list[dict]) -> list[Customer
     accepted: list[dict] = []
     for item in items:
         try:
-            checked = _check(session, item, taken)
+            checked = _check(session, item, taken, actor)
         except ServiceError as error:
             outcomes.append(error)
             continue

@@ -109,6 +109,16 @@ def _may_change_number(session, actor: User | None, customer: Customer, number: 
         raise ServiceError(_l("Only a system administrator can change the customer number."), "customer_number")
 
 
+ARCHIVE_NEEDED = _l("Setting a customer active or inactive needs the permission “Set customers active or inactive”.")
+
+
+def may_set_status(actor: User | None, current: str, status: str) -> None:
+    """Seed 004's Archive is a permission of its own (customers.archive), apart from Edit: without it a customer's
+    status stays as it is, and a new one starts active. The CLI and restores without an actor act as the system."""
+    if status != current and actor is not None and not roles.can(actor, "customers.archive"):
+        raise ServiceError(ARCHIVE_NEEDED, "status")
+
+
 def _as_id(value, field: str) -> int:
     if isinstance(value, (User, Organization)):
         return value.id
@@ -237,11 +247,13 @@ def numbering_is_automatic(session) -> bool:
 # --- transitions -------------------------------------------------------------------------------
 def checked_new_fields(session, *, status="ACTIVE", language=None, cost_center=None, payment_method=None,
                        location_group_id=None, custom_values=None, customer_number=None, group_ids=None,
-                       automatic_settlement=None, payment_terms_days=None, definitions=None) -> tuple[dict, list]:
+                       automatic_settlement=None, payment_terms_days=None, definitions=None,
+                       actor: User | None = None) -> tuple[dict, list]:
     """A new customer's own fields as stored, and its groups, checked in the one order create_customer and an
     import's batch (services/customer_batches.py) share; the ServiceError of the first that is wrong. The
     number's uniqueness is the caller's (one lookup per customer, or one per batch); ``definitions``: the
-    custom fields' definitions, read once for a batch."""
+    custom fields' definitions, read once for a batch; ``actor``: who creates it (an inactive one needs
+    customers.archive)."""
     own_settings = customer_groups.clean_settings(  # (issue 11, groups)
         {"automatic_settlement": automatic_settlement, "payment_terms_days": payment_terms_days})
     groups = customer_groups._groups(session, group_ids)
@@ -255,6 +267,7 @@ def checked_new_fields(session, *, status="ACTIVE", language=None, cost_center=N
         customer_number=_clean_number(session, customer_number),
         **own_settings,
     )
+    may_set_status(actor, "ACTIVE", checked["status"])  # (issue 14: a new customer starts active)
     return checked, groups
 
 
@@ -290,7 +303,7 @@ def create_customer(
     (None: inherited, services/customer_groups.py)."""
     locking.remember_actor(session, actor)
     checked, groups = checked_new_fields(
-        session, status=status, language=language, cost_center=cost_center, payment_method=payment_method,
+        session, actor=actor, status=status, language=language, cost_center=cost_center, payment_method=payment_method,
         location_group_id=location_group_id, custom_values=custom_values, customer_number=customer_number,
         group_ids=group_ids, automatic_settlement=automatic_settlement, payment_terms_days=payment_terms_days)
     own_settings = {name: checked.pop(name) for name in ("automatic_settlement", "payment_terms_days")
@@ -386,6 +399,7 @@ def update_customer(
     # --- end (issue 11, private)
     if "status" in changes:
         _check_status(changes["status"])
+        may_set_status(actor, customer.status, changes["status"])
     if "customer_number" in changes:
         typed = changes["customer_number"]
         typed = None if typed is None else (str(typed).strip() or None)
@@ -460,6 +474,7 @@ def set_status(session, actor: User | None, customer: Customer, status: str) -> 
     _refuse_if_deleted(customer)
     if customer.status == status:
         return False
+    may_set_status(actor, customer.status, status)
     customer.status = status
     if status != "ACTIVE":
         _end_admin_sessions(session, actor, customer.admin)
