@@ -34,6 +34,9 @@ DEMO_LOGINS = [
      "customer admin: the portal (/portal/), with unread notifications"),
     ("auditor@example.com", "Alva", "Auditor", "auditor", "sv",
      "auditor: a role made on the roles page (read-only, with the audit log)"),
+    ("technician@example.com", "Tim", "Tekniker", "technician", "sv",
+     "technician: sees and edits only the customers assigned to them"),
+    ("tina@example.com", "Tina", "Tekniker", "technician", "en", "technician: another one, other customers"),
 ]
 DEMO_CUSTOMER_ADMIN = "customer@example.com"
 
@@ -537,8 +540,10 @@ def seed_roles(session, actor=None) -> int:
     return added
 
 
-# (issue 14) who looks after which customers: the editor and the staff user, each told by a notification.
-DEMO_ASSIGNED = {"editor@example.com": 4, "staff@example.com": 3}
+# (issue 14) who looks after which customers: the editor, the staff user and the two technicians, each told by a
+# notification; each pair of users shares some customers.
+DEMO_ASSIGNED = {"editor@example.com": 4, "staff@example.com": 3,
+                 "technician@example.com": 3, "tina@example.com": 2}  # (the technicians see only theirs)
 
 
 def seed_assignments(session, actor=None) -> int:
@@ -551,7 +556,7 @@ def seed_assignments(session, actor=None) -> int:
         return 0
     admin = user_service.get_by_email(session, DEMO_ADMIN_EMAIL) or actor
     customers = list(session.scalars(select(Customer).where(Customer.deleted_at.is_(None), Customer.status == "ACTIVE")
-                                     .order_by(Customer.display_name, Customer.id).limit(6)))
+                                     .order_by(Customer.display_name, Customer.id).limit(12)))
     made = 0
     for offset, (email, count) in enumerate(DEMO_ASSIGNED.items()):
         user = user_service.get_by_email(session, email)

@@ -44,7 +44,8 @@ def test_staff_see_every_roles_permissions_with_its_users(client, make_user):
     assert re.search(r'data-role="editor">Editor\s*<div class="small text-muted font-weight-normal">2 users</div>', page)
     # what the roles hold, as the rules of models/roles.py have it
     assert holds(page, "customers.edit") == {"system-admin": "yes", "editor": "yes", "staff": "no",
-                                             "customer-admin": "no", "guest": "no"}
+                                             "technician": "no", "customer-admin": "no", "guest": "no"}
+    assert holds(page, "customers.edit_assigned")["technician"] == "yes"
     assert holds(page, "users.delete")["system-admin"] == "yes" and holds(page, "users.delete")["editor"] == "no"
     assert holds(page, "portal.access")["customer-admin"] == "yes"
     assert holds(page, "portal.access")["system-admin"] == "no"

@@ -24,7 +24,7 @@ def test_the_built_in_roles_grant_what_they_granted_in_code(session):
     for code, permissions in ROLES.items():
         found = role(session, code)
         assert found is not None and found.built_in and found.permissions == permissions, code
-    assert [r.code for r in roles_service.staff_roles(session)] == ["system-admin", "editor", "staff"]
+    assert [r.code for r in roles_service.staff_roles(session)] == ["system-admin", "editor", "staff", "technician"]
 
 
 def test_a_permission_granted_or_taken_in_the_table_applies_at_the_next_request(client, session, make_user):
@@ -43,26 +43,26 @@ def test_a_permission_granted_or_taken_in_the_table_applies_at_the_next_request(
 
 
 def test_a_role_of_ones_own_is_offered_and_given_in_the_users_register(client, session, make_user, admin):
-    technician = Role(code="technician", name="Technician", description="Field service", staff=True)
+    technician = Role(code="fieldworker", name="Fieldworker", description="Field service", staff=True)
     technician.grants = [RolePermission(permission=p) for p in ("admin.access", "customers.view")]
     session.add(technician)
     session.commit()
     user = make_user(role="staff", email="tove@example.com")
     login(client, admin)
     form = client.get(f"/admin/users/edit/?id={user.id}").get_data(as_text=True)
-    assert '<option value="technician">Technician</option>' in form
+    assert '<option value="fieldworker">Fieldworker</option>' in form
     response = client.post(f"/admin/users/edit/?id={user.id}", data={
         "csrf_token": csrf_token_from(form), "first_name": user.first_name, "last_name": user.last_name,
-        "email": user.email, "language": "en", "role": "technician", "active": "y", "version": str(user.version),
+        "email": user.email, "language": "en", "role": "fieldworker", "active": "y", "version": str(user.version),
         "timezone": user.timezone,
     })
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     session.expire_all()
     changed = session.get(User, user.id)
-    assert changed.role == "technician" and can(changed, "customers.view") and not can(changed, "customers.edit")
-    assert "Technician" in client.get("/admin/users/").get_data(as_text=True)
+    assert changed.role == "fieldworker" and can(changed, "customers.view") and not can(changed, "customers.edit")
+    assert "Fieldworker" in client.get("/admin/users/").get_data(as_text=True)
     # and the roles table shows it beside the built-in ones
-    assert 'data-role="technician">Technician' in client.get("/admin/roles/").get_data(as_text=True)
+    assert 'data-role="fieldworker">Fieldworker' in client.get("/admin/roles/").get_data(as_text=True)
 
 
 def test_an_unknown_role_is_refused_beside_the_field(client, session, make_user, admin):

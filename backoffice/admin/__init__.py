@@ -26,6 +26,7 @@ from backoffice.admin.history import AuditLogView
 from backoffice.admin.organizations import OrganizationView
 from backoffice.admin.users import UserView
 from backoffice.admin.roles import RolesView  # (issue 14)
+from backoffice.services import customer_scope
 from backoffice.admin.assignments import AssignmentsView, customer_card as assigned_card  # (issue 14)
 from backoffice.services import roles as roles_service
 from backoffice.models.customer import CUSTOMER_LANGUAGES
@@ -57,8 +58,9 @@ class HomeView(AdminIndexView):
             )
         if can(current_user, "customers.view"):
             counts["customers"] = db.session.scalar(
-                select(func.count()).select_from(Customer).where(Customer.deleted_at.is_(None))
-            )
+                select(func.count()).select_from(Customer).where(
+                    Customer.deleted_at.is_(None), *customer_scope.conditions(current_user._get_current_object()))
+            )  # (issue 14: those the user may see)
         if can(current_user, "users.view"):
             counts["users"] = db.session.scalar(select(func.count()).select_from(User).where(User.active.is_(True)))
         return self.render("admin/home.html", counts=counts)

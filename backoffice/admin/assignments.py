@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import DataRequired
 
-from backoffice.admin.base import SecureBaseView, record_or_404
+from backoffice.admin.base import SecureBaseView, customer_or_404, record_or_404
 from backoffice.admin.pickers import SEARCH_PARAMS, MultiPickerField, Picker, PickerField, fill_many
 from backoffice.extensions import db
 from backoffice.forms import Form
@@ -22,6 +22,7 @@ from backoffice.models import Customer, User
 from backoffice.models.roles import can
 from backoffice.parsers import DIALOG, Choice, Flag, Ids, ReturnUrl, accepts, arg
 from backoffice.services import assignments as service
+from backoffice.services import customer_scope
 
 
 def user_label(user: User) -> str:
@@ -68,7 +69,7 @@ class AssignmentsView(SecureBaseView):
     @expose("/customer/", methods=("GET", "POST"))
     @accepts(**DIALOG)
     def customer_view(self):
-        customer = record_or_404(Customer, arg("id"))
+        customer = customer_or_404(self, record_or_404(Customer, arg("id")))  # (issue 14: in the user's scope)
         current = service.assigned_users(db.session, customer)
         form = AssignedUsersForm(formdata=None, user_ids=current) if request.method == "GET" else AssignedUsersForm()
         fill_many(USER_PICKER, form.user_ids, url_for(".user_search_view"), keep=current)
@@ -91,7 +92,8 @@ class AssignmentsView(SecureBaseView):
     @accepts(ids=Ids(), mode=Choice("assign", "unassign"), url=ReturnUrl(), modal=Flag(), panel=Flag())
     def bulk_view(self):
         numbers = (arg("ids") or [])[:1000]
-        customers = list(db.session.scalars(select(Customer).where(Customer.id.in_(numbers))
+        customers = list(db.session.scalars(select(Customer).where(Customer.id.in_(numbers),
+                                                                   *customer_scope.conditions(self.actor))
                                             .order_by(Customer.display_name, Customer.id))) if numbers else []
         if not customers:
             flash(_("Select at least one customer account."), "error")

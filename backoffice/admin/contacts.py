@@ -15,7 +15,7 @@ from flask_login import current_user
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional
 
-from backoffice.admin.base import PlainConfirmForm, SecureBaseView, record_or_404, redirect_after_post
+from backoffice.admin.base import PlainConfirmForm, SecureBaseView, customer_or_404, record_or_404, redirect_after_post
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
 from backoffice.extensions import db
 from backoffice.forms import Form, column_length
@@ -92,10 +92,12 @@ class CustomerContactsView(SecureBaseView):
     }
 
     def _customer_or_404(self, customer_id) -> Customer:
-        return record_or_404(Customer, customer_id)
+        return customer_or_404(self, record_or_404(Customer, customer_id))  # (issue 14: in the user's scope)
 
     def _contact_or_404(self, contact_id) -> Contact:
-        return record_or_404(Contact, contact_id)
+        contact = record_or_404(Contact, contact_id)
+        customer_or_404(self, contact.customer)
+        return contact
 
     def _tab_url(self, customer) -> str:
         return url_for(".index", id=customer.id)
@@ -114,7 +116,7 @@ class CustomerContactsView(SecureBaseView):
     @accepts(id=Id(), saved=Id())
     def index(self):
         customer = self._customer_or_404(arg("id"))
-        editable = can(current_user, "customers.edit") and not customer.is_deleted
+        editable = can(current_user, "customers.edit", customer) and not customer.is_deleted
         return self.render(
             "admin/customers/contacts.html",
             customer=customer,

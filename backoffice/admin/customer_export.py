@@ -41,6 +41,7 @@ class CustomerExportView(SecureBaseView):
             location_group_id=arg("location_group"),
             customer_type=arg("customer_type"),  # (issue 11, private)
             assigned_to=customer_list.assigned_to(self.actor, arg("assigned")),  # (issue 14)
+            visible_to=self.actor,  # (issue 14) only assigned customers for those who see only those
             timezone=getattr(self.actor, "timezone", None) or "Europe/Stockholm",
         )
         response = Response(stream_with_context(chunks), mimetype="text/csv")

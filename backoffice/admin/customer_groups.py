@@ -16,7 +16,8 @@ from flask_login import current_user
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from backoffice.admin.base import PlainConfirmForm, SecureBaseView, TypedDeleteForm, record_or_404, redirect_after_post
+from backoffice.admin.base import (PlainConfirmForm, SecureBaseView, TypedDeleteForm, customer_or_404, record_or_404,
+                                   redirect_after_post)
 from backoffice.admin.conflicts import VersionField, posted_version, show_conflict
 from backoffice.admin.customer_pages import option_label
 from backoffice.admin.pickers import SEARCH_PARAMS, MultiPickerField, Picker, fill_many
@@ -132,7 +133,7 @@ class CustomerGroupsView(SecureBaseView):
         return record_or_404(CustomerGroup, group_id)
 
     def _customer_or_404(self, customer_id) -> Customer:
-        return record_or_404(Customer, customer_id)
+        return customer_or_404(self, record_or_404(Customer, customer_id))  # (issue 14: in the user's scope)
 
     # --- the list ----------------------------------------------------------------------------------------
 
@@ -365,7 +366,7 @@ def customer_card(customer: Customer) -> dict:
     """Each effective setting with its source, the customer's groups, and the dialogs' URLs."""
     settings = service.effective_settings(db.session, customer)
     here = url_for("customers.details_view", id=customer.id)
-    editable = can(current_user, "customers.edit") and not customer.is_deleted
+    editable = can(current_user, "customers.edit", customer) and not customer.is_deleted
     return dict(
         rows=[(SETTING_LABELS[name], value_text(name, value), source_text(source), source[0])
               for name, (value, source) in settings.items()],

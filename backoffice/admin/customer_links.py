@@ -24,7 +24,7 @@ from backoffice.models import Customer, CustomerLink
 from backoffice.models.roles import can
 from backoffice.parsers import Flag, ReturnUrl, accepts, arg
 from backoffice.saving import run_service
-from backoffice.services import customer_links
+from backoffice.services import customer_links, customer_scope
 from backoffice.services.errors import ServiceError
 from backoffice.services.validation import parse_id
 
@@ -51,13 +51,14 @@ def contacts_url(customer: Customer) -> str:
 
 
 def link_picker(customer: Customer) -> Picker:
-    return Picker(Customer, lambda search, limit: customer_links.eligible(db.session, customer, search, limit),
+    return Picker(Customer, lambda search, limit: customer_links.eligible(db.session, customer, search, limit,
+                                                                           actor=current_user._get_current_object()),
                   option_label)
 
 
 def section(customer: Customer, form: AddLinkForm | None = None) -> dict:
     """What the links partial shows for ``customer``."""
-    can_edit = can(current_user, "customers.edit")
+    can_edit = can(current_user, "customers.edit", customer)
     refusal = customer_links.refusal(customer)
     form = form or AddLinkForm()
     if can_edit and refusal is None:
@@ -93,6 +94,8 @@ class CustomerLinksView(PerCustomerView):
         form = AddLinkForm()
         number = parse_id(form.other_customer.data)
         other = db.session.get(Customer, number) if number is not None else None
+        if other is not None and not customer_scope.can_see(db.session, self.actor, other):
+            other = None  # (issue 14) one the user can't see is no customer for them
         done = run_service(form, lambda: customer_links.add_link(
             db.session, self.actor, customer, other, form.relation.data, form.note.data))
         if done.saved:

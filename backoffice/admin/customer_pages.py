@@ -9,7 +9,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
-from backoffice.admin.base import SecureBaseView, record_or_404
+from backoffice.admin.base import SecureBaseView, customer_or_404, record_or_404
 from backoffice.extensions import db
 from backoffice.models import Customer
 from backoffice.parsers import accepts
@@ -48,7 +48,7 @@ class PerCustomerView(SecureBaseView):
     }
 
     def _customer(self, customer_id: int) -> Customer:
-        return record_or_404(Customer, customer_id)
+        return customer_or_404(self, record_or_404(Customer, customer_id))  # (issue 14: in the user's scope)
 
     def back_url(self, customer: Customer) -> str:
         """Where adding or removing returns (and a dialog's Cancel goes): this view's page of the customer."""

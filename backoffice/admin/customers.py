@@ -8,6 +8,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -15,7 +16,8 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.validators import DataRequired, Email, Optional, Regexp
 
 from backoffice.admin import customer_groups as groups_admin  # (issue 11, groups)
-from backoffice.admin.base import MenuItem, PlainConfirmForm, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny
+from backoffice.admin.base import (MenuItem, PlainConfirmForm, SecureModelView, SoftDeleteViews, TypedDeleteForm, deny,
+                                   in_scope)
 from backoffice.admin.contacts import customer_tabs
 from backoffice.admin import custom_fields
 from backoffice.admin.conflicts import VersionField, posted_version
@@ -29,6 +31,8 @@ from backoffice.parsers import DIALOG, Assigned, Choice, Cursor, Flag, Ids, Ref,
 from backoffice.saving import Outcome, run_service
 from backoffice.services import addresses as address_service
 from backoffice.services import assignments as assignments_service  # (issue 14)
+from backoffice.services import customer_scope
+from backoffice.models.roles import can
 from backoffice.services import discount_letters
 from backoffice.services import settings as register_settings
 from backoffice.services import customer_list
@@ -289,6 +293,16 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         if name not in needed:
             return False
         return self.allowed(needed[name])
+
+    def is_editable_row(self, row) -> bool:
+        """(issue 14) Edit is offered on the rows the user may change (only assigned ones, for some roles)."""
+        return super().is_editable_row(row) and can(current_user, "customers.edit", row)
+
+    def get_one(self, id):
+        """(issue 14) Every endpoint that names a customer finds only one in the user's scope (Flask-Admin's own
+        details and edit views too): another is not found."""
+        customer = super().get_one(id)
+        return customer if customer is not None and in_scope(self, customer) else None
 
     # --- the list: one inner join, indexed sort and search, a fixed number of queries -------------
     def init_search(self):
@@ -933,7 +947,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
             select(Customer)
             .outerjoin(Organization, Organization.id == Customer.organization_id)  # (private ones have none)
             .options(contains_eager(Customer.organization))
-            .where(Customer.id.in_(numbers))
+            .where(Customer.id.in_(numbers), *customer_scope.conditions(self.actor, change=True))  # (issue 14)
             .order_by(Customer.display_name, Customer.id)
         )
         return list(db.session.scalars(stmt).unique())

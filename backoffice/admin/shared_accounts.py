@@ -21,7 +21,7 @@ from backoffice.models import Customer
 from backoffice.models.roles import can
 from backoffice.parsers import Flag, ReturnUrl, Text, accepts, arg
 from backoffice.saving import run_service
-from backoffice.services import sharing
+from backoffice.services import customer_scope, sharing
 from backoffice.services.errors import ServiceError
 from backoffice.services.validation import parse_id
 
@@ -37,7 +37,8 @@ class AddSharedAccountForm(Form):
 
 def shared_picker(customer: Customer) -> Picker:
     """The customer accounts that may be shared with ``customer`` (the service decides which)."""
-    return Picker(Customer, lambda search, limit: sharing.eligible(db.session, customer, search, limit), option_label)
+    return Picker(Customer, lambda search, limit: sharing.eligible(
+        db.session, customer, search, limit, actor=current_user._get_current_object()), option_label)
 
 
 class SharedAccountsView(PerCustomerView):
@@ -90,6 +91,8 @@ class SharedAccountsView(PerCustomerView):
         form.shared_customer.choices = []
         number = parse_id(form.shared_customer.data)
         other = db.session.get(Customer, number) if number is not None else None
+        if other is not None and not customer_scope.can_see(db.session, self.actor, other):
+            other = None  # (issue 14) one the user can't see is no customer for them
         if run_service(form, lambda: sharing.add_shared_account(db.session, self.actor, customer, other)).saved:
             flash(_("%(shared)s is now shared with %(customer)s.", shared=other, customer=customer), "success")
             return redirect(self.back_url(customer))

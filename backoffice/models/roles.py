@@ -41,9 +41,12 @@ _EDIT = {
 # table; services/roles.ensure_built_in writes them into an empty one). What a role grants is read from the table
 # (``can``), never from here.
 ROLES: dict[str, frozenset[str]] = {
-    "system-admin": frozenset(PERMISSIONS) - {"portal.access"},
+    "system-admin": frozenset(PERMISSIONS) - {"portal.access", "customers.view_assigned", "customers.edit_assigned"},
     "editor": frozenset(_VIEW | _EDIT),
     "staff": frozenset(_VIEW),
+    # (issue 14, seed 001) sees and edits the customers assigned to them, and may upload (a new one is theirs)
+    "technician": frozenset({"admin.access", "customers.view_assigned", "customers.edit_assigned",
+                             "customers.upload"}),
     "customer-admin": frozenset({"portal.access"}),
     "guest": frozenset(),
 }
@@ -52,6 +55,7 @@ ROLE_LABELS = {
     "system-admin": _l("System administrator"),
     "editor": _l("Editor"),
     "staff": _l("Staff"),
+    "technician": _l("Technician"),  # (issue 14)
     "customer-admin": _l("Customer admin"),
     "guest": _l("Guest"),
 }
@@ -106,10 +110,36 @@ def permissions_of(user) -> frozenset[str]:
     return found.permissions if found is not None else frozenset()
 
 
+# (issue 14) "View (only) assigned" and "Edit (only) assigned": a user holding only the scoped permission may use
+# what needs the full one, on the customers assigned to them (services/customer_scope.py narrows every query).
+SCOPED = {"customers.view": "customers.view_assigned", "customers.edit": "customers.edit_assigned"}
+
+
+def holds(user, permission: str) -> bool:
+    """``permission`` itself is granted to ``user``'s role (no scoped stand-in)."""
+    return user is not None and getattr(user, "is_active", False) and permission in permissions_of(user)
+
+
 def can(user, permission: str, obj=None) -> bool:
-    """True when ``user`` holds ``permission`` (``obj`` is for object-level rules later)."""
+    """True when ``user`` holds ``permission``. For customers.view / customers.edit, holding the scoped permission
+    (SCOPED) is enough for the endpoint, and for a customer ``obj`` only when it is assigned to ``user``."""
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return permission in permissions_of(user)
+    granted = permissions_of(user)
+    if permission in granted:
+        return True
+    scoped = SCOPED.get(permission)
+    if scoped is None or scoped not in granted:
+        return False
+    return obj is None or _assigned(user, obj)
+
+
+def _assigned(user, customer) -> bool:
+    from backoffice.models.assignment import CustomerAssignment  # (the model imports this module's neighbours)
+
+    session = object_session(user) or object_session(customer)
+    if session is None or getattr(customer, "id", None) is None:
+        return False
+    return session.get(CustomerAssignment, (customer.id, user.id)) is not None

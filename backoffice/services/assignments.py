@@ -20,8 +20,8 @@ from backoffice.services.lists import short_inside, user_matches
 from backoffice.services.notifications import notify
 from backoffice.services.validation import parse_id
 
-# A user whose role grants one of these may be assigned (issue 14 adds "View only assigned" to them).
-VIEWING = ("customers.view",)
+# A user whose role grants one of these may be assigned (a technician sees only the customers assigned to them).
+VIEWING = ("customers.view", "customers.view_assigned")
 
 
 def customer_link(customer: Customer) -> str:
@@ -90,6 +90,12 @@ def _unassign(session, row: CustomerAssignment) -> None:
     session.delete(row)
     notify(session, user, _l("You are no longer assigned to customer %(name)s.", name=customer.display_name),
            link=customer_link(customer))
+
+
+def assign_creator(session, customer: Customer, user: User) -> None:
+    """The user who made ``customer`` and sees only assigned customers is assigned to it (not told: they know)."""
+    session.add(CustomerAssignment(customer_id=customer.id, user_id=user.id, customer=customer, user=user))
+    session.flush()
 
 
 def _rows(session, customer_ids, user_id=None) -> list[CustomerAssignment]:

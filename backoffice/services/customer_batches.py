@@ -19,12 +19,12 @@ The caller holds the savepoint: the database's constraints still have the last w
 from __future__ import annotations
 
 from backoffice.infra import bulk
-from backoffice.models import BillingInfo, Customer, Organization, User
+from backoffice.models import BillingInfo, Customer, CustomerAssignment, Organization, User
 from backoffice.models.organization import org_number_key
 from backoffice.models.roles import CUSTOMER_ADMIN_ROLE, GUEST_ROLE
 from backoffice.services import contacts as contact_service
 from backoffice.services import countries, custom_fields, customer_groups, display_names, history, locking
-from backoffice.services import numbering
+from backoffice.services import customer_scope, numbering
 from backoffice.services import settings as settings_service
 from backoffice.services import customers as customer_service
 from backoffice.services import organizations as organization_service
@@ -192,9 +192,13 @@ def _write(session, actor: User | None, accepted: list[dict]) -> list[Customer]:
         members.extend(customer_groups.new_member(customer, group) for group in checked["groups"])
         customers.append(customer)
     bulk.insert_objects(session, customers)
-    for record in (*persons, *billing, *members):
+    # (issue 14) one who sees only assigned customers is assigned to each one they add, so they keep sight of it
+    assigned = ([bulk.new(CustomerAssignment, customer=customer, user_id=actor.id, user=actor) for customer in customers]
+                if customer_scope.sees_only_assigned(actor) else [])
+    for record in (*persons, *billing, *members, *assigned):
         record.customer_id = record.customer.id
-    for records in (persons, billing, members):
+    for records in (persons, billing, members, assigned):
         bulk.insert_objects(session, records)
-    history.record_created(session, actor, [*orgs, *admins.values(), *customers, *persons, *billing, *members])
+    history.record_created(session, actor, [*orgs, *admins.values(), *customers, *persons, *billing, *members,
+                                            *assigned])
     return customers

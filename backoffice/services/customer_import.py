@@ -480,8 +480,9 @@ def _fields(part: str):
         raise _Rejected(_column_for(part, error.field), error.message) from None
 
 
-def _need(ctx: _Context, permission: str, message) -> None:
-    if ctx.actor is not None and not can(ctx.actor, permission):
+def _need(ctx: _Context, permission: str, message, obj=None) -> None:
+    """(``obj``: the customer a change is of: one who may edit only assigned customers changes only those.)"""
+    if ctx.actor is not None and not can(ctx.actor, permission, obj):
         raise _Rejected(None, message)
 
 
@@ -530,6 +531,7 @@ def _update(ctx: _Context, row: _Row, customer: Customer) -> None:
         raise _Rejected("status", _l("This customer is deleted here. Recover it first."))
     if row.deleted:
         _need(ctx, "customers.delete", _l("You may not delete customers."))
+        _need(ctx, "customers.edit", _l("You may not change customers."), customer)
         customer_service.soft_delete_customer(session, actor, customer)
         return
     if row.organization and customer.organization is not None:
@@ -548,7 +550,7 @@ def _update(ctx: _Context, row: _Row, customer: Customer) -> None:
     if not (_differs(customer, changes) or billing or person or row.customer.get("group_ids") is not None
             or custom is not None):
         return
-    _need(ctx, "customers.edit", _l("You may not change customers."))
+    _need(ctx, "customers.edit", _l("You may not change customers."), customer)
     with _fields(CUSTOMER):
         customer_service.update_customer(session, actor, customer, billing=billing or None,
                                          group_ids=row.customer.get("group_ids"), person=person or None,

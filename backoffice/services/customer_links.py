@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
-from backoffice.models import Customer, CustomerLink
+from backoffice.models import Customer, CustomerLink, User
 from backoffice.models.customer_link import NOTE_LENGTH
-from backoffice.services import locking
+from backoffice.services import customer_scope, locking
 from backoffice.services.customer_list import searched
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.validation import parse_id, search_text
@@ -72,7 +72,8 @@ def is_pickable(customer: Customer | None) -> bool:
     return customer is not None and customer.deleted_at is None and customer.status == "ACTIVE"
 
 
-def eligible(session, customer: Customer, search: str | None = None, limit: int = LOOKUP_LIMIT) -> list[Customer]:
+def eligible(session, customer: Customer, search: str | None = None, limit: int = LOOKUP_LIMIT,
+             actor: User | None = None) -> list[Customer]:
     """Customers ``customer`` may be linked to: active, not deleted, not itself, not linked yet;
     matched by the customers list's own search; at most ``limit``, by organization name."""
     linked = select(CustomerLink.high_customer_id).where(CustomerLink.low_customer_id == customer.id).union(
@@ -85,6 +86,7 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
         .options(contains_eager(Customer.organization))
         .where(Customer.deleted_at.is_(None), Customer.status == "ACTIVE", Customer.id != customer.id,
                Customer.id.not_in(linked))
+        .where(*customer_scope.conditions(actor))  # (issue 14) among the customers ``actor`` may see
         .order_by(Customer.display_name, Customer.id)  # (issue 11, private: the stored display name)
         .limit(limit)
     )

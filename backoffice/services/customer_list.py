@@ -19,7 +19,7 @@ from backoffice.models import (Contact, Customer, CustomerAssignment, CustomerGr
                                Organization)
 from backoffice.models.customer import PAYMENT_METHODS
 from backoffice.models.organization import org_number_key
-from backoffice.services import counting
+from backoffice.services import counting, customer_scope
 from backoffice.services.matching import anywhere, escape_like, in_ids, short_inside, word_matches
 from backoffice.services.validation import search_text
 
@@ -252,13 +252,14 @@ def assigned_to(actor, assigned):
 def conditions(*, search: str | None = None, status: str | None = None, group_id: int | None = None,
                payment_method: str | None = None, location_group_id: int | None = None,
                customer_type: str | None = None, ids: list[int] | None = None, bitmap: bool = False,
-               assigned_to=None) -> list:
+               assigned_to=None, visible_to=None) -> list:
     """Every filter of the list as WHERE conditions (the rows, the count and the CSV export use the same
     ones). ``ids``: the list's rows already found (``list_count``): just those. ``bitmap``: the search as
     ``search_condition`` reads every match by its indexes."""
     if ids is not None:
-        return [Customer.id.in_(ids)]
-    found = [search_condition(search, bitmap), status_condition(status), group_condition(group_id)]
+        return [Customer.id.in_(ids)]  # (found with every condition below, the reader's scope too)
+    found = [customer_scope.visible(visible_to),  # (issue 14: only assigned; None, the system: every customer)
+             search_condition(search, bitmap), status_condition(status), group_condition(group_id)]
     # --- (issue 11, fields)
     found += [payment_method_condition(payment_method), location_group_condition(location_group_id)]
     # --- end (issue 11, fields)
@@ -356,8 +357,8 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
     group's members — a group that doesn't exist gives no rows and ``group_missing``. ``assigned`` (issue 14):
     "me" (assigned to ``actor``), "none" (to nobody) or a user's id.
 
-    ``actor`` is who reads it: today every reader sees every customer; a later issue's row-level
-    permissions narrow ``conditions`` by it."""
+    ``actor`` is who reads it: a user who may view only assigned customers sees only those
+    (services/customer_scope.py; None, the system, sees every one)."""
     page = max(0, min(page or 0, PAGE_MAX))
     page_size = max(1, min(page_size or PAGE_SIZE, 1000))
     status = status if status in STATUSES else None
@@ -379,6 +380,7 @@ def list_page(session, actor, *, search: str | None = None, sort: str | None = N
                "payment_method": payment_method, "location_group_id": location_group_id}
     filters["customer_type"] = customer_type if customer_type in CUSTOMER_TYPES else None  # (issue 11, private)
     filters["assigned_to"] = assigned_to(actor, assigned)  # (issue 14)
+    filters["visible_to"] = actor  # (issue 14) only assigned customers for a user who sees only those
     # A cursor's or the last page's position is not known: its capped count starts at the list's start.
     at = page * page_size if after is None and before is None and not last else 0
     count, ids = list_count(session, offset=at, **filters)

@@ -173,7 +173,7 @@ def add(session, actor: User | None, text: str | None, group_ids=(), update_exis
         if line.existing is None:
             created.append(customer_service.create_customer(
                 session, actor, customer_type="private", person=person, group_ids=chosen))
-        elif update_existing:
+        elif update_existing and (actor is None or can(actor, "customers.edit", line.existing)):  # (issue 14)
             customer = line.existing
             own = contact_service.person_of(session, customer)
             contact_service.update_contact(session, actor, own, first_name=person["first_name"],

@@ -17,6 +17,8 @@ from backoffice.models.base import utcnow
 from backoffice.models import roles
 from backoffice.models.customer import CUSTOMER_LANGUAGES, PAYMENT_METHODS, STATUSES, TYPES
 from backoffice.models.organization import lock_organization
+from backoffice.services import assignments  # (issue 14) a new customer of one who sees only assigned ones
+from backoffice.services import customer_scope
 from backoffice.services import addresses as address_service
 from backoffice.services import contacts as contact_service  # (issue 11, private) a private customer's person
 from backoffice.services import discount_letters
@@ -358,6 +360,8 @@ def create_customer(
             customer_groups.set_memberships(session, actor, customer, groups)
     finally:
         customer.arriving_deleted = False
+    if customer_scope.sees_only_assigned(actor):  # (issue 14) so that they never lose sight of it
+        assignments.assign_creator(session, customer, actor)
     return customer
 
 

@@ -48,7 +48,7 @@ class RoleTable:
     areas: list[tuple[str, object, list[Permission]]]  # (area, its label, its permissions)
 
 
-STAFF_BUILT_IN = frozenset({"system-admin", "editor", "staff"})  # (the users register offers these)
+STAFF_BUILT_IN = frozenset({"system-admin", "editor", "staff", "technician"})  # (the users register offers these)
 
 
 def label(role: Role):

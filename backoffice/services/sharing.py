@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
-from backoffice.models import Customer, Organization, SharedAccount
+from backoffice.models import Customer, Organization, SharedAccount, User
 from backoffice.services.customer_list import searched
-from backoffice.services import locking
+from backoffice.services import customer_scope, locking
 from backoffice.services.errors import ServiceError, unique_guard
 from backoffice.services.notifications import customer_locale, notify
 from backoffice.services.validation import parse_id, search_text
@@ -73,7 +73,8 @@ def _eligible_filter():
     return (Customer.deleted_at.is_(None), Customer.status == "ACTIVE")
 
 
-def eligible(session, customer: Customer, search: str | None = None, limit: int = LOOKUP_LIMIT) -> list[Customer]:
+def eligible(session, customer: Customer, search: str | None = None, limit: int = LOOKUP_LIMIT,
+             actor: User | None = None) -> list[Customer]:
     """Customers that may be shared with ``customer``: other, active (not deleted, status ACTIVE),
     not shared yet; matched by organization name or number or customer number; at most ``limit``.
 
@@ -86,6 +87,7 @@ def eligible(session, customer: Customer, search: str | None = None, limit: int 
         .outerjoin(Customer.organization)  # (issue 11, private: private customers have none)
         .options(contains_eager(Customer.organization))
         .where(*_eligible_filter(), Customer.id != customer.id, Customer.id.not_in(already))
+        .where(*customer_scope.conditions(actor))  # (issue 14) among the customers ``actor`` may see
         .order_by(Customer.display_name, Customer.id)  # (issue 11, private: the stored display name)
         .limit(limit)
     )

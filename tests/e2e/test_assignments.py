@@ -38,3 +38,23 @@ def test_assign_from_the_list_and_the_user_sees_it_on_the_bell(page, admin, sess
     bell.click()
     expect(page.get_by_text("You have been assigned to customer Assign Alfa AB.")).to_be_visible()
     expect(page.get_by_text("You have been assigned to customer Assign Beta AB.")).to_be_visible()
+
+
+def test_a_technician_sees_only_the_customers_assigned_to_them(page, admin, session, make_org, make_user):
+    from backoffice.services import assignments
+    from tests.customer_helpers import customer
+
+    mine = customer(session, org=make_org(name="Tekniker Alfa AB"))
+    other = customer(session, org=make_org(name="Tekniker Beta AB"))
+    tim = make_user(role="technician", email="tim@example.com", first_name="Tim", last_name="Tekniker")
+    assignments.assign(session, admin, [mine], tim)
+    session.commit()
+    sign_in(page, tim.email, TEST_PASSWORD)
+    page.goto("/admin/customers/")
+    expect(page.get_by_role("cell", name="Tekniker Alfa AB", exact=True)).to_be_visible()
+    expect(page.get_by_text("Tekniker Beta AB")).to_have_count(0)
+    expect(page.get_by_text("Showing 1–1 of 1 results")).to_be_visible()
+    response = page.goto(f"/admin/customers/details/?id={other.id}")
+    assert response.status == 404
+    page.goto(f"/admin/customers/details/?id={mine.id}")
+    expect(page.get_by_role("region", name="Assigned users")).to_contain_text("Tim Tekniker")

@@ -85,6 +85,7 @@ def test_a_user_is_added_and_edited_in_the_side_panel(page, admin):
     panel.get_by_role("button", name="Update").click()
     expect(panel).to_be_hidden()
     expect(page.get_by_role("cell", name="Nora Norberg", exact=True)).to_be_visible()
+    page.wait_for_load_state("load")  # (the reloaded list's scripts have wired its dialogs)
 
     open_menu(page, "Actions for Nora Norberg <nora@example.com>").get_by_role("link", name="Delete").click()
     expect(page.get_by_role("dialog", name="Delete user Nora Norberg?")).to_be_visible()
