@@ -152,3 +152,27 @@ def test_a_technicians_own_new_customer_is_assigned_to_them(session, world):
 def test_technicians_are_offered_for_assignment_and_their_import_changes_only_theirs(session, world):
     emails = {u.email for u in session.scalars(assignments.assignable_query())}
     assert "tim@example.com" in emails
+
+
+def test_a_groups_members_are_those_one_may_see(client, session, world, make_user):
+    from backoffice.models import Role, RolePermission
+    from backoffice.services import customer_groups
+
+    group = customer_groups.create_group(session, None, name="Norr")
+    customer_groups.add_members(session, None, group, [world["mine"], world["other"]])
+    role = Role(code="group-technician", name="Group technician", staff=True)
+    role.grants = [RolePermission(permission=p) for p in ("admin.access", "customers.view_assigned", "groups.view",
+                                                           "groups.edit")]
+    session.add(role)
+    session.commit()
+    user = make_user(role="group-technician")
+    assignments.assign(session, None, [world["mine"]], user)
+    session.commit()
+    login(client, user)
+    page = client.get(f"/admin/customer-groups/details/?id={group.id}").get_data(as_text=True)
+    assert "Tilldelad AB" in page and "Främmande AB" not in page
+    found = client.get(f"/admin/customer-groups/members/search/?id={group.id}&q=AB").get_json()["results"]
+    assert all("Främmande" not in r["text"] for r in found)
+    refused = client.post(f"/admin/customer-groups/members/add/?id={group.id}",
+                          data={"customer_ids": [str(world["other"].id)]})
+    assert refused.status_code == 400

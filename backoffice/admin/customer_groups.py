@@ -88,7 +88,8 @@ GROUP_PICKER = Picker(CustomerGroup, lambda search, limit: service.group_search(
 
 
 def member_picker(group: CustomerGroup) -> Picker:
-    return Picker(Customer, lambda search, limit: service.candidates(db.session, group, search, limit), option_label)
+    return Picker(Customer, lambda search, limit: service.candidates(
+        db.session, group, search, limit, actor=current_user._get_current_object()), option_label)
 
 
 def source_text(source) -> str:
@@ -192,7 +193,7 @@ class CustomerGroupsView(SecureBaseView):
         return self.render(
             "admin/customer_groups/details.html",
             group=group,
-            members=service.members(db.session, group, member_filter),
+            members=service.members(db.session, group, member_filter, actor=self.actor),
             member_filter=member_filter,
             filter_counts=service.member_filter_counts(db.session, group),
             filter_labels=MEMBER_FILTER_LABELS,

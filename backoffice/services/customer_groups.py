@@ -57,15 +57,17 @@ def member_counts(session) -> dict[int, int]:
     return {group_id: count for group_id, count in rows}
 
 
-def members(session, group: CustomerGroup, status: str = "all") -> list[Customer]:
-    """The group's members (not deleted) by name; ``status`` all, active or inactive."""
+def members(session, group: CustomerGroup, status: str = "all", actor: User | None = None) -> list[Customer]:
+    """The group's members (not deleted) by name; ``status`` all, active or inactive; those ``actor`` may see."""
     from backoffice.models import Organization
+    from backoffice.services import customer_scope
 
     stmt = (
         select(Customer)
         .join(CustomerGroupMember, CustomerGroupMember.customer_id == Customer.id)
         .outerjoin(Organization, Organization.id == Customer.organization_id)
-        .where(CustomerGroupMember.group_id == group.id, Customer.deleted_at.is_(None))
+        .where(CustomerGroupMember.group_id == group.id, Customer.deleted_at.is_(None),
+               *customer_scope.conditions(actor))  # (issue 14: only assigned ones, for some roles)
         .order_by(Customer.display_name, Customer.id)  # (issue 11, private: private customers too)
     )
     if status == "active":
@@ -346,10 +348,14 @@ def _member_ids(session, group_id: int) -> set[int]:
 
 def add_members(session, actor: User | None, group: CustomerGroup, customer_ids) -> int:
     """Add customers (ids or customers) to the group; returns how many joined (members already: skipped)."""
+    from backoffice.services import customer_scope
+
     locking.remember_actor(session, actor)
     customers = _customers(session, customer_ids)
     if not customers:
         raise ServiceError(_l("Choose at least one customer."), "customer_ids")
+    if any(not customer_scope.can_see(session, actor, c) for c in customers):  # (issue 14) not found, for them
+        raise ServiceError(_l("This customer no longer exists."), "customer_ids")
     present = _member_ids(session, group.id)
     added = 0
     for customer in customers:
@@ -412,19 +418,22 @@ def leave_groups(session, actor: User | None, customer: Customer, group_ids) -> 
     return len(current & leaving)
 
 
-def candidates(session, group: CustomerGroup, search: str | None, limit: int) -> list[Customer]:
+def candidates(session, group: CustomerGroup, search: str | None, limit: int,
+               actor: User | None = None) -> list[Customer]:
     """Customers that may join ``group`` (the picker): not deleted, not members yet, by name, searched as
     the customers list searches."""
     from sqlalchemy.orm import contains_eager
 
     from backoffice.models import Organization
+    from backoffice.services import customer_scope
     from backoffice.services.customer_list import searched
 
     limit = max(1, min(int(limit), 50))
     stmt = (
         select(Customer).outerjoin(Customer.organization).options(contains_eager(Customer.organization))
         .where(Customer.deleted_at.is_(None),
-               Customer.id.not_in(select(CustomerGroupMember.customer_id).where(CustomerGroupMember.group_id == group.id)))
+               Customer.id.not_in(select(CustomerGroupMember.customer_id).where(CustomerGroupMember.group_id == group.id)),
+               *customer_scope.conditions(actor))  # (issue 14: among those ``actor`` may see)
         .order_by(Customer.display_name, Customer.id).limit(limit)  # (issue 11, private)
     )
     return list(session.scalars(searched(session, stmt, search_text(search, 100), limit)))
