@@ -52,18 +52,22 @@ def test_the_list_search_filters_export_and_home_show_only_assigned_customers(cl
     assert '<span class="h3 mb-0">1</span>' in home
 
 
-def test_the_export_of_one_who_sees_only_assigned_customers_has_only_those(client, session, world, make_user):
+def signed_in_with(client, session, make_user, world, *more):
+    """Signed in with a role of only-assigned customers and ``more``, assigned to world's "mine"."""
     from backoffice.models import Role, RolePermission
 
-    role = Role(code="exporting-technician", name="Exporting technician", staff=True)
-    role.grants = [RolePermission(permission=p) for p in ("admin.access", "customers.view_assigned",
-                                                           "customers.export")]
+    role = Role(code="scoped", name="Scoped", staff=True)
+    role.grants = [RolePermission(permission=p) for p in ("admin.access", "customers.view_assigned", *more)]
     session.add(role)
     session.commit()
-    user = make_user(role="exporting-technician")
+    user = make_user(role="scoped")
     assignments.assign(session, None, [world["mine"]], user)
     session.commit()
     login(client, user)
+
+
+def test_the_export_of_one_who_sees_only_assigned_customers_has_only_those(client, session, world, make_user):
+    signed_in_with(client, session, make_user, world, "customers.export")
     for url in ("/admin/customers/export/customers.csv", f"/admin/customers/export/customers.csv?ids={world['other'].id}"
                 f"&ids={world['mine'].id}"):
         csv = client.get(url).get_data(as_text=True)
@@ -155,20 +159,11 @@ def test_technicians_are_offered_for_assignment_and_their_import_changes_only_th
 
 
 def test_a_groups_members_are_those_one_may_see(client, session, world, make_user):
-    from backoffice.models import Role, RolePermission
     from backoffice.services import customer_groups
 
     group = customer_groups.create_group(session, None, name="Norr")
     customer_groups.add_members(session, None, group, [world["mine"], world["other"]])
-    role = Role(code="group-technician", name="Group technician", staff=True)
-    role.grants = [RolePermission(permission=p) for p in ("admin.access", "customers.view_assigned", "groups.view",
-                                                           "groups.edit")]
-    session.add(role)
-    session.commit()
-    user = make_user(role="group-technician")
-    assignments.assign(session, None, [world["mine"]], user)
-    session.commit()
-    login(client, user)
+    signed_in_with(client, session, make_user, world, "groups.view", "groups.edit")
     page = client.get(f"/admin/customer-groups/details/?id={group.id}").get_data(as_text=True)
     assert "Tilldelad AB" in page and "Främmande AB" not in page
     found = client.get(f"/admin/customer-groups/members/search/?id={group.id}&q=AB").get_json()["results"]

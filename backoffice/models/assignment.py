@@ -11,8 +11,8 @@ from sqlalchemy import DateTime, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, utcnow
-from backoffice.models.customer import Customer, _customer_name
-from backoffice.models.history import Tracked, track
+from backoffice.models.customer import Customer
+from backoffice.models.history import Tracked, pair_rows, track
 from backoffice.models.user import User
 
 
@@ -37,14 +37,8 @@ def _assignment_rows(session, row: CustomerAssignment, event_name: str) -> list[
     """Assigning or unassigning is a change of the customer's "assigned users", on the customer's timeline."""
     user = row.__dict__.get("user") or session.get(User, row.user_id)
     customer = row.__dict__.get("customer") or session.get(Customer, row.customer_id)
-    name = user.full_name if user is not None else f"#{row.user_id}"
-    if event_name == "create":
-        kind, change = "assign", {"field": "assigned_users", "old": None, "new": name}
-    else:
-        kind, change = "unassign", {"field": "assigned_users", "old": name, "new": None}
-    return [dict(kind=kind, record_type="customer", record_id=row.customer_id,
-                 record_name=_customer_name(customer) if customer is not None else f"#{row.customer_id}",
-                 changes=[change])]
+    return pair_rows(row, kinds=("assign", "unassign"), field="assigned_users", customer=customer,
+                     name=user.full_name if user is not None else f"#{row.user_id}", event_name=event_name)
 
 
 track(CustomerAssignment, Tracked("customer", name=lambda row: "", custom=_assignment_rows))

@@ -15,8 +15,8 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, Timestamps, utcnow
-from backoffice.models.customer import Customer, _customer_name
-from backoffice.models.history import BOOKKEEPING, Tracked, track
+from backoffice.models.customer import Customer
+from backoffice.models.history import BOOKKEEPING, Tracked, pair_rows, track
 from backoffice.models.versioned import Versioned
 
 # The settings a group passes on to its members, in the order they are shown. Each one is a nullable
@@ -74,14 +74,8 @@ def _member_rows(session, member: CustomerGroupMember, event_name: str) -> list[
     """Joining or leaving a group is a change of the customer's "groups", on the customer's timeline."""
     group = member.__dict__.get("group") or session.get(CustomerGroup, member.group_id)
     customer = member.__dict__.get("customer") or session.get(Customer, member.customer_id)
-    name = group.name if group is not None else f"#{member.group_id}"
-    if event_name == "create":
-        kind, change = "group_add", {"field": "groups", "old": None, "new": name}
-    else:
-        kind, change = "group_remove", {"field": "groups", "old": name, "new": None}
-    return [dict(kind=kind, record_type="customer", record_id=member.customer_id,
-                 record_name=_customer_name(customer) if customer is not None else f"#{member.customer_id}",
-                 changes=[change])]
+    return pair_rows(member, kinds=("group_add", "group_remove"), field="groups", customer=customer,
+                     name=group.name if group is not None else f"#{member.group_id}", event_name=event_name)
 
 
 track(CustomerGroup, Tracked("customer_group", name=lambda g: g.name, ignore=BOOKKEEPING | {"priority"}))
