@@ -164,6 +164,10 @@ def plan_of(session, stmt) -> str:
 def test_a_short_word_is_a_range_on_a_prefix_index(session, model, condition, index):
     found = condition()
     plan = plan_of(session, found if isinstance(found, Select) else select(model.id).where(found))
+    if index == "ix_user_email_prefix" and not postgres() and "ix_user_email_trgm" in plan:
+        # (on SQLite the trigram index is a plain B-tree on the same column: either serves the range, and
+        # which one SQLite's planner takes without statistics depends on what ran before)
+        index = "ix_user_email_trgm"
     assert index in plan, plan
     if postgres():  # LIKE 'ek%' on text_pattern_ops: the index range ~>=~ 'ek' AND ~<~ 'el'
         assert "~>=~" in plan and "~<~" in plan and "Seq Scan" not in plan, plan

@@ -470,7 +470,13 @@ class SecureModelView(DialogViews, ModelView):
             if number is None:
                 return None
             id = str(number)
-        return super().get_one(id)
+        record = super().get_one(id)
+        return record if record is None or self.record_in_scope(record) else None
+
+    def record_in_scope(self, record) -> bool:
+        """Whether the signed-in user may reach ``record`` at all (a view of records some users see only some of
+        says which; the others are not found)."""
+        return True
 
     def get_one_or_404(self, id_value):
         model = self.get_one(id_value)

@@ -298,11 +298,10 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         """(issue 14) Edit is offered on the rows the user may change (only assigned ones, for some roles)."""
         return super().is_editable_row(row) and can(current_user, "customers.edit", row)
 
-    def get_one(self, id):
+    def record_in_scope(self, customer) -> bool:
         """(issue 14) Every endpoint that names a customer finds only one in the user's scope (Flask-Admin's own
-        details and edit views too): another is not found."""
-        customer = super().get_one(id)
-        return customer if customer is not None and in_scope(self, customer) else None
+        details and edit views too, through get_one): another is not found."""
+        return in_scope(self, customer)
 
     # --- the list: one inner join, indexed sort and search, a fixed number of queries -------------
     def init_search(self):

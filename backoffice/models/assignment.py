@@ -11,7 +11,7 @@ from sqlalchemy import DateTime, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, utcnow
-from backoffice.models.customer import Customer
+from backoffice.models.customer import Customer, _customer_name
 from backoffice.models.history import Tracked, pair_rows, track
 from backoffice.models.user import User
 
@@ -37,7 +37,8 @@ def _assignment_rows(session, row: CustomerAssignment, event_name: str) -> list[
     """Assigning or unassigning is a change of the customer's "assigned users", on the customer's timeline."""
     user = row.__dict__.get("user") or session.get(User, row.user_id)
     customer = row.__dict__.get("customer") or session.get(Customer, row.customer_id)
-    return pair_rows(row, kinds=("assign", "unassign"), field="assigned_users", customer=customer,
+    customer_name = _customer_name(customer) if customer is not None else f"#{row.customer_id}"
+    return pair_rows(row, kinds=("assign", "unassign"), field="assigned_users", customer_name=customer_name,
                      name=user.full_name if user is not None else f"#{row.user_id}", event_name=event_name)
 
 

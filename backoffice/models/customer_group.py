@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.models.base import Base, Timestamps, utcnow
-from backoffice.models.customer import Customer
+from backoffice.models.customer import Customer, _customer_name
 from backoffice.models.history import BOOKKEEPING, Tracked, pair_rows, track
 from backoffice.models.versioned import Versioned
 
@@ -74,7 +74,8 @@ def _member_rows(session, member: CustomerGroupMember, event_name: str) -> list[
     """Joining or leaving a group is a change of the customer's "groups", on the customer's timeline."""
     group = member.__dict__.get("group") or session.get(CustomerGroup, member.group_id)
     customer = member.__dict__.get("customer") or session.get(Customer, member.customer_id)
-    return pair_rows(member, kinds=("group_add", "group_remove"), field="groups", customer=customer,
+    customer_name = _customer_name(customer) if customer is not None else f"#{member.customer_id}"
+    return pair_rows(member, kinds=("group_add", "group_remove"), field="groups", customer_name=customer_name,
                      name=group.name if group is not None else f"#{member.group_id}", event_name=event_name)
 
 

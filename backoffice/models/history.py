@@ -139,15 +139,13 @@ class HistoryEntry(Base):
         return f"<HistoryEntry {self.id} {self.kind} {self.record_type}:{self.record_id}>"
 
 
-def pair_rows(row, *, kinds: tuple[str, str], field: str, customer, name: str, event_name: str) -> list[dict]:
+def pair_rows(row, *, kinds: tuple[str, str], field: str, customer_name: str, name: str,
+              event_name: str) -> list[dict]:
     """The entry of a link row between a customer and something else (a group membership, an assigned user):
     a change of the customer's ``field``, ``name`` added (``kinds[0]``) or removed (``kinds[1]``), on its timeline."""
-    from backoffice.models.customer import _customer_name
-
     if event_name == "create":
         kind, change = kinds[0], {"field": field, "old": None, "new": name}
     else:
         kind, change = kinds[1], {"field": field, "old": name, "new": None}
     return [dict(kind=kind, record_type="customer", record_id=row.customer_id,
-                 record_name=_customer_name(customer) if customer is not None else f"#{row.customer_id}",
-                 changes=[change])]
+                 record_name=customer_name, changes=[change])]

@@ -137,9 +137,11 @@ def can(user, permission: str, obj=None) -> bool:
 
 
 def _assigned(user, customer) -> bool:
-    from backoffice.models.assignment import CustomerAssignment  # (the model imports this module's neighbours)
-
+    """``customer`` is assigned to ``user`` (models/assignment.py; read by its table, which this module's place
+    below the models can't import)."""
     session = object_session(user) or object_session(customer)
     if session is None or getattr(customer, "id", None) is None:
         return False
-    return session.get(CustomerAssignment, (customer.id, user.id)) is not None
+    table = Role.metadata.tables["customer_assignment"]
+    return session.execute(select(table.c.user_id).where(table.c.customer_id == customer.id,
+                                                         table.c.user_id == user.id)).first() is not None
