@@ -158,3 +158,20 @@ def test_the_list_filters_assigned_to_me_to_someone_and_to_nobody_and_the_export
     assert names(BASE + "?assigned=nobody-at-all")[0] == ["Alfa AB", "Beta AB", "Gamma AB"]  # (no filter)
     csv = client.get(f"/admin/customers/export/customers.csv?assigned={tove.id}").get_data(as_text=True)
     assert "Alfa AB" in csv and "Beta AB" in csv and "Gamma AB" not in csv
+
+
+def test_the_optional_column_lists_each_customers_assigned_users(client, session, admin, make_user):
+    a = factories.customer(session, name="Alfa AB")
+    factories.customer(session, name="Beta AB")
+    tove = make_user(role="staff", email="tove@example.com", first_name="Tove", last_name="Tekniker")
+    service.assign(session, admin, [a], tove)
+    session.commit()
+    login(client, admin)
+    plain = client.get(BASE + "?status=active").get_data(as_text=True)
+    assert "col-assigned_users" not in plain and "Show assigned users" in plain
+    assert 'href="/admin/customers/?status=active&amp;assigned_column=1"' in plain
+    shown = client.get(BASE + "?status=active&assigned_column=1").get_data(as_text=True)
+    assert '<td class="col-assigned_users">Tove Tekniker</td>' in shown
+    assert '<td class="col-assigned_users">—</td>' in shown and "Hide assigned users" in shown
+    # the filters, search and pages keep it
+    assert 'name="assigned_column" value="1"' in shown

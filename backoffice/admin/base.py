@@ -473,6 +473,10 @@ class SecureModelView(DialogViews, ModelView):
         record = super().get_one(id)
         return record if record is None or self.record_in_scope(record) else None
 
+    def shown_columns(self, list_columns):
+        """The list's columns as this request shows them (a view with optional columns adds them)."""
+        return list_columns
+
     def record_in_scope(self, record) -> bool:
         """Whether the signed-in user may reach ``record`` at all (a view of records some users see only some of
         says which; the others are not found)."""

@@ -242,6 +242,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     _filter_params.update({"customer_type": Choice(*customer_list.CUSTOMER_TYPES),
                            "payment_method": Choice(*PAYMENT_METHODS), "location_group": Ref()})
     _filter_params["assigned"] = Assigned()  # (issue 14) ?assigned=me / none / a user's id
+    _filter_params["assigned_column"] = Flag()  # (issue 14) ?assigned_column=1: the optional column Assigned users
     # (issue 12) keyset paging past the first pages: ?after= / ?before= the id of the row at the page's edge,
     # ?last=1 the last page. Only the pager's links carry them: a new search, sort, filter or page size starts
     # from page 1 (the cursor's row may not be in the new list, or not at the same place).
@@ -256,7 +257,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     }
     FIELD_FILTERS = ("customer_type", "payment_method", "location_group",  # (issue 11) beside status and group
                      "assigned")  # (issue 14)
-    kept_list_params = ("status", "group", *FIELD_FILTERS)
+    kept_list_params = ("status", "group", *FIELD_FILTERS, "assigned_column")
     form = CustomerForm
     create_label = _l("Add customer")
     create_in_panel = True
@@ -273,6 +274,7 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
         "status": _status,
         "admin": _administrator,
         "allow_shared_billing": _shared,
+        "assigned_users": lambda view, context, model, name: view._assigned_names(model),  # (issue 14)
     }
 
     # --- permissions -------------------------------------------------------------------------
@@ -297,6 +299,30 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
     def is_editable_row(self, row) -> bool:
         """(issue 14) Edit is offered on the rows the user may change (only assigned ones, for some roles)."""
         return super().is_editable_row(row) and can(current_user, "customers.edit", row)
+
+    # --- (issue 14) the optional column Assigned users: ?assigned_column=1 (the toggle above the list) ---
+    def assigned_column_shown(self) -> bool:
+        params = declared(request.endpoint) or {}
+        return "assigned_column" in params and bool(arg("assigned_column"))
+
+    def shown_columns(self, list_columns):
+        if not self.assigned_column_shown():
+            return list_columns
+        return [*list_columns, ("assigned_users", _("Assigned users"))]
+
+    def assigned_column_url(self) -> str:
+        """The list as it is, with the column Assigned users shown or hidden (the other way round)."""
+        kept = self._filter_form_hidden(self.list_filter_values()[0])
+        kept.pop("assigned_column", None)
+        return self.get_url(".index_view", **kept, **({} if self.assigned_column_shown() else {"assigned_column": 1}))
+
+    def _assigned_names(self, row) -> str:
+        found = getattr(g, "customer_list_page", None)
+        names = getattr(g, "assigned_names", None)
+        if names is None:  # one query for the page's rows
+            ids = [c.id for c in (found.rows if found is not None else [])]
+            names = g.assigned_names = assignments_service.assigned_names(db.session, ids)
+        return ", ".join(names.get(row.id, ())) or "—"
 
     def record_in_scope(self, customer) -> bool:
         """(issue 14) Every endpoint that names a customer finds only one in the user's scope (Flask-Admin's own
@@ -506,7 +532,8 @@ class CustomerView(HistoryTabMixin, SoftDeleteViews, SecureModelView):
                   "page_size": page_size if page_size != self.page_size else None,
                   "status": None if status == "all" else status,
                   "group": self.list_filter_values()[1],
-                  **self.field_filter_values()}  # (issue 11) every filter's form keeps the others (each skips its own)
+                  **self.field_filter_values(),  # (issue 11) every filter's form keeps the others (each skips its own)
+                  "assigned_column": 1 if self.assigned_column_shown() else None}  # (issue 14)
         return {k: v for k, v in hidden.items() if v is not None}
 
     # --- row menu exactly per the seed's table ----------------------------------------------------

@@ -58,6 +58,20 @@ def users_with_assignments(session) -> list[User]:
         .order_by(User.last_name, User.first_name, User.id)))
 
 
+def assigned_names(session, customer_ids: list[int]) -> dict[int, list[str]]:
+    """customer id -> the full names of its assigned users, by last name (one query for a page of the list)."""
+    if not customer_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    rows = session.execute(select(CustomerAssignment.customer_id, User.first_name, User.last_name)
+                           .join(User, User.id == CustomerAssignment.user_id)
+                           .where(CustomerAssignment.customer_id.in_(customer_ids))
+                           .order_by(User.last_name, User.first_name, User.id))
+    for customer_id, first, last in rows:
+        found.setdefault(customer_id, []).append(f"{first} {last}".strip())
+    return found
+
+
 def who_is_told(session, customer: Customer) -> list[User]:
     """The users told about ``customer`` (its orders, error reports …): its active assigned users."""
     return [user for user in assigned_users(session, customer) if user.active]

@@ -28,7 +28,7 @@ from backoffice.services.validation import check_lengths, check_text, search_tex
 # The customers list's query parameters a saved view keeps, in the order the URL names them.
 # (issue 11's other filters join here by name: "type", "payment_method", "location_group".)
 LIST_PARAMS = ("search", "status", "group", "customer_type", "payment_method", "location_group", "assigned",  # (14)
-               "sort", "desc")
+               "assigned_column", "sort", "desc")
 # A parameter at the list's default is not stored (the list without it shows the same).
 DEFAULTS = {"status": "all"}
 # Parameters that name a record: the model and what opening the view says when the record is gone.
