@@ -34,6 +34,7 @@ def main(smoke: bool = False) -> None:
     from backoffice.models import HistoryEntry
     from backoffice.services import history
     from backoffice.services import organizations as org_service
+    from backoffice.services import roles
     from backoffice.services import settings
     from backoffice.services import users as user_service
 
@@ -46,6 +47,7 @@ def main(smoke: bool = False) -> None:
         db.drop_all()
         db.create_all()
         session = db.session
+        roles.ensure_built_in(session)  # (the migrations seed them; a schema made from the models has none)
         actor = user_service.create_user(
             session, None, email="bench@example.com", first_name="Bench", last_name="Mark", role="system-admin",
             password="bench-password-123",
